@@ -1,0 +1,296 @@
+//! Builds a catalog from content files: parse each file, compile it, then check what spans
+//! files (duplicate names and URIs) and apply the selection.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rmcp::model::Resource;
+
+use super::prompt::{PromptEntry, PromptTemplates, engine_for, to_rmcp};
+use super::tool::{FileReporter, ToolEntry, compile_tool};
+use super::upstream::resolve;
+use super::{Catalog, LoadOptions, ResourceEntry, ToolsetInfo};
+use crate::definition::front_matter;
+use crate::definition::prompt::PromptFrontMatter;
+use crate::definition::resource::ResourceFrontMatter;
+use crate::definition::server::ServerFile;
+use crate::definition::tool::ToolFile;
+use crate::definition::toolset::ToolsetFile;
+use crate::definition::parse_yaml;
+use crate::diagnostic::Diagnostic;
+use crate::request::Templates;
+use crate::source::{ContentKind, ContentSource, SourceFile, content_kind};
+
+pub const ROOT_TOOLSET: &str = "default";
+
+/// The toolset of a tool file: the first folder under `registry/`.
+pub fn toolset_of(path: &str) -> &str {
+    let rest = path.strip_prefix("registry/").unwrap_or(path);
+    match rest.split_once('/') {
+        Some((folder, _)) => folder,
+        None => ROOT_TOOLSET,
+    }
+}
+
+pub fn build(source: ContentSource, files: &[SourceFile], read_errors: &[(String, String)], options: &LoadOptions) -> Catalog {
+    let matcher = &options.matcher;
+    let mut diagnostics: Vec<Diagnostic> = read_errors.iter().map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone())).collect();
+
+    // _server.yaml
+    let mut name = env!("CARGO_PKG_NAME").to_owned();
+    let mut title = None;
+    let mut instructions = None;
+    let mut upstream = None;
+    match files.iter().find(|f| content_kind(&f.path) == Some(ContentKind::Server)) {
+        None => diagnostics.push(Diagnostic::whole_file("registry/_server.yaml", "the file is missing: it declares the upstream API (base_url, headers); tools cannot be called without it")),
+        Some(file) => match parse_yaml::<ServerFile>(&file.path, &file.text, 0) {
+            Err(d) => diagnostics.push(d),
+            Ok(server) => {
+                let mut reporter = FileReporter::new(&file.path, &file.text, 1);
+                upstream = resolve(&server.upstream, &mut reporter).map(|mut u| {
+                    if let Some(limit) = options.max_response_bytes {
+                        u.max_response_bytes = limit;
+                    }
+                    Arc::new(u)
+                });
+                diagnostics.extend(reporter.diagnostics);
+                name = server.name.unwrap_or(name);
+                title = server.title;
+                instructions = server.instructions;
+            }
+        },
+    }
+
+    // Toolsets first: their defaults apply to their tools.
+    let mut toolset_defs: HashMap<String, ToolsetFile> = HashMap::new();
+    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Toolset)) {
+        let rest = file.path.strip_prefix("registry/").unwrap_or(&file.path);
+        if rest.matches('/').count() != 1 {
+            diagnostics.push(Diagnostic::whole_file(&file.path, "a _toolset.yaml belongs directly in a toolset folder (registry/<toolset>/_toolset.yaml)"));
+            continue;
+        }
+        match parse_yaml::<ToolsetFile>(&file.path, &file.text, 0) {
+            Ok(def) => {
+                toolset_defs.insert(toolset_of(&file.path).to_owned(), def);
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+
+    // Tools.
+    let mut templates = Templates::new();
+    let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
+    let default_toolset = ToolsetFile::default();
+    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Tool)) {
+        let def = match parse_yaml::<ToolFile>(&file.path, &file.text, 0) {
+            Ok(def) => def,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let toolset = toolset_of(&file.path);
+        let mut reporter = FileReporter::new(&file.path, &file.text, 1);
+        let entry = compile_tool(&def, toolset, toolset_defs.get(toolset).unwrap_or(&default_toolset), &mut templates, &mut reporter);
+        diagnostics.extend(reporter.diagnostics);
+        let Some(entry) = entry else { continue };
+        if let Some(existing) = all_tools.get(&def.name) {
+            let mut reporter = FileReporter::new(&file.path, &file.text, 1);
+            reporter.at(&["name"], format!("tool name `{}` is already used by {}; tool names must be unique", def.name, existing.file));
+            diagnostics.extend(reporter.diagnostics);
+            continue;
+        }
+        all_tools.insert(def.name.clone(), Arc::new(entry));
+    }
+
+    // Selection.
+    let mut toolsets: BTreeMap<String, ToolsetInfo> = BTreeMap::new();
+    let mut tools = HashMap::new();
+    let mut tool_list = Vec::new();
+    let mut unserved = BTreeMap::new();
+    for (tool_name, entry) in &all_tools {
+        let default = toolset_defs.get(&entry.toolset).map(|t| t.default).unwrap_or(true);
+        let info = toolsets.entry(entry.toolset.clone()).or_insert_with(|| ToolsetInfo {
+            description: toolset_defs.get(&entry.toolset).and_then(|t| t.description.clone()),
+            default,
+            tools: 0,
+        });
+        info.tools += 1;
+        match matcher.refuse(tool_name, &entry.toolset, default, entry.read_only) {
+            None => {
+                tools.insert(tool_name.clone(), entry.clone());
+                tool_list.push(entry.tool.clone());
+            }
+            Some(reason) => {
+                unserved.insert(tool_name.clone(), (entry.clone(), reason));
+            }
+        }
+    }
+    let warnings = matcher
+        .named_toolsets()
+        .iter()
+        .filter(|n| *n != "all" && !toolsets.contains_key(*n))
+        .map(|n| format!("--toolsets names `{n}`, which is not a toolset; the toolsets are: {}", toolsets.keys().cloned().collect::<Vec<_>>().join(", ")))
+        .collect();
+
+    // Resources.
+    let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
+    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Resource)) {
+        let Some(split) = front_matter::split(&file.text) else {
+            diagnostics.push(Diagnostic::whole_file(&file.path, "a resource starts with a front matter between `---` lines declaring at least `uri` and `name`"));
+            continue;
+        };
+        let front: ResourceFrontMatter = match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
+            Ok(f) => f,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let mut reporter = FileReporter::new(&file.path, &file.text, 2);
+        if url::Url::parse(&front.uri).is_err() {
+            reporter.at(&["uri"], format!("uri `{}` is not an absolute URI (e.g. layerops://docs/services)", front.uri));
+        } else if let Some(existing) = resources.get(&front.uri) {
+            reporter.at(&["uri"], format!("uri `{}` is already used by {}; resource URIs must be unique", front.uri, existing.file));
+        }
+        if !reporter.diagnostics.is_empty() {
+            diagnostics.extend(reporter.diagnostics);
+            continue;
+        }
+        let text: Arc<str> = Arc::from(split.body);
+        let mut resource = Resource::new(front.uri.clone(), front.name).with_mime_type(front.mime_type).with_size(text.len() as u64);
+        if let Some(t) = front.title {
+            resource = resource.with_title(t);
+        }
+        if let Some(d) = front.description {
+            resource = resource.with_description(d);
+        }
+        resources.insert(front.uri, ResourceEntry { resource, text, file: file.path.clone() });
+    }
+
+    // Prompts.
+    let mut prompt_templates = PromptTemplates::default();
+    let mut prompts: BTreeMap<String, PromptEntry> = BTreeMap::new();
+    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Prompt)) {
+        let Some(split) = front_matter::split(&file.text) else {
+            diagnostics.push(Diagnostic::whole_file(&file.path, "a prompt starts with a front matter between `---` lines declaring at least `name`"));
+            continue;
+        };
+        let front: PromptFrontMatter = match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
+            Ok(f) => f,
+            Err(d) => {
+                diagnostics.push(d);
+                continue;
+            }
+        };
+        let mut reporter = FileReporter::new(&file.path, &file.text, 2);
+        if front.name.trim().is_empty() {
+            reporter.at(&["name"], "name must not be empty");
+        } else if let Some(existing) = prompts.get(&front.name) {
+            reporter.at(&["name"], format!("prompt name `{}` is already used by {}; prompt names must be unique", front.name, existing.file));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for arg in &front.arguments {
+            if !seen.insert(arg.name.as_str()) {
+                reporter.at(&["arguments"], format!("argument `{}` is declared twice", arg.name));
+            }
+            if let (Some(allowed), Some(default)) = (&arg.allowed, &arg.default) {
+                if !allowed.contains(default) {
+                    reporter.at(&["arguments"], format!("the default `{default}` of argument `{}` is not one of its enum values", arg.name));
+                }
+            }
+        }
+        let engine = engine_for(&file.path);
+        let template = if reporter.diagnostics.is_empty() { prompt_templates.compile(&front, engine, split.body, split.body_first_line, &mut reporter) } else { None };
+        diagnostics.extend(reporter.diagnostics);
+        let Some(template) = template else { continue };
+        prompts.insert(
+            front.name.clone(),
+            PromptEntry { prompt: to_rmcp(&front), file: file.path.clone(), arguments: front.arguments, engine, template, body_first_line: split.body_first_line },
+        );
+    }
+
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    Catalog { source, name, title, instructions, upstream, templates, tools, tool_list, unserved, toolsets, resources, prompts, prompt_templates, diagnostics, warnings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVER: &str = "name: test-api\ninstructions: Use it.\nupstream:\n  base_url: http://127.0.0.1:9\n";
+
+    fn file(path: &str, text: &str) -> SourceFile {
+        SourceFile { path: path.to_owned(), text: text.to_owned() }
+    }
+
+    fn load(files: &[SourceFile]) -> Catalog {
+        build(ContentSource::Embedded, files, &[], &LoadOptions::default())
+    }
+
+    fn messages(c: &Catalog) -> Vec<String> {
+        c.diagnostics.iter().map(|d| d.to_string()).collect()
+    }
+
+    const TOOL: &str = "name: get_item\ndescription: Gets one item.\ninput:\n  type: object\n  properties:\n    id: { type: string }\n  required: [id]\n  additionalProperties: false\nrequest:\n  method: GET\n  path: /v1/items/{{ id }}\n";
+
+    #[test]
+    fn loads_a_valid_tool_with_method_annotations() {
+        let c = load(&[file("registry/_server.yaml", SERVER), file("registry/items/get.yaml", TOOL)]);
+        assert!(c.diagnostics.is_empty(), "{:?}", messages(&c));
+        let tool = &c.tools["get_item"];
+        assert_eq!(tool.toolset, "items");
+        let a = tool.tool.annotations.as_ref().unwrap();
+        assert_eq!((a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint), (Some(true), Some(false), Some(true), Some(true)));
+        assert_eq!(c.name, "test-api");
+    }
+
+    #[test]
+    fn reports_located_problems() {
+        let bad_yaml = "name: x\ndescription: \"unclosed\n";
+        let unknown_field = "name: x\ndescription: d\ninput: {type: object}\nrequest: {method: GET, path: /x}\nsurprise: 1\n";
+        let undeclared = TOOL.replace("/v1/items/{{ id }}", "/v1/items/{{ ident }}").replace("name: get_item", "name: other");
+        let bad_schema = TOOL.replace("id: { type: string }", "id: { type: strin }").replace("name: get_item", "name: third");
+        let bad_name = TOOL.replace("name: get_item", "name: has space");
+        let dup = TOOL.to_owned();
+        let c = load(&[
+            file("registry/_server.yaml", SERVER),
+            file("registry/a.yaml", bad_yaml),
+            file("registry/b.yaml", unknown_field),
+            file("registry/c.yaml", &undeclared),
+            file("registry/d.yaml", &bad_schema),
+            file("registry/e.yaml", &bad_name),
+            file("registry/f.yaml", TOOL),
+            file("registry/g.yaml", &dup),
+        ]);
+        let m = messages(&c);
+        assert!(m.iter().any(|d| d.starts_with("registry/a.yaml:2:")), "{m:?}");
+        assert!(m.iter().any(|d| d.starts_with("registry/b.yaml:5:1: unknown field `surprise`")), "{m:?}");
+        assert!(m.iter().any(|d| d.starts_with("registry/c.yaml:11:3: request.path uses `ident`")), "{m:?}");
+        assert!(m.iter().any(|d| d.starts_with("registry/d.yaml:6:11: invalid JSON Schema at /properties/id/type")), "{m:?}");
+        assert!(m.iter().any(|d| d.starts_with("registry/e.yaml:1:1: tool name `has space`")), "{m:?}");
+        assert!(m.iter().any(|d| d.starts_with("registry/g.yaml:1:1: tool name `get_item` is already used by registry/f.yaml")), "{m:?}");
+        assert_eq!(c.tools.len(), 1);
+    }
+
+    #[test]
+    fn prompt_variables_must_be_declared() {
+        let ok = "---\nname: p\narguments:\n  - { name: env, required: true }\n---\nDeploy to {{ env }}.\n";
+        let bad = "---\nname: q\narguments: []\n---\nline one\nDeploy to {{ target }}.\n";
+        let hbs_bad = "---\nname: h\narguments:\n  - { name: a }\n---\n{{a}} and {{#if b}}x{{/if}}\n";
+        let c = load(&[file("registry/_server.yaml", SERVER), file("prompts/ok.j2", ok), file("prompts/bad.j2", bad), file("prompts/h.hbs", hbs_bad)]);
+        let m = messages(&c);
+        assert!(m.iter().any(|d| d.starts_with("prompts/bad.j2:6:1: the template reads `target`")), "{m:?}");
+        assert!(m.iter().any(|d| d.starts_with("prompts/h.hbs:6:") && d.contains("`b`")), "{m:?}");
+        assert!(c.prompts.contains_key("p"));
+    }
+
+    #[test]
+    fn duplicate_resource_uris_are_refused() {
+        let r = "---\nuri: test://a\nname: a\n---\n# A\n";
+        let c = load(&[file("registry/_server.yaml", SERVER), file("resources/a.md", r), file("resources/b.md", r)]);
+        let m = messages(&c);
+        assert!(m.iter().any(|d| d.starts_with("resources/b.md:2:1: uri `test://a` is already used by resources/a.md")), "{m:?}");
+        assert_eq!(c.resources["test://a"].text.as_ref(), "# A\n");
+    }
+}

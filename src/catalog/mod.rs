@@ -1,0 +1,87 @@
+//! The catalog: one immutable snapshot of everything served (tools, resources, prompts and
+//! the upstream), built from the content files in one pass. A reload builds a new one.
+
+mod load;
+pub mod prompt;
+pub mod selection;
+pub mod tool;
+pub mod upstream;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use rmcp::model::{Resource, Tool};
+
+pub use load::build;
+pub use prompt::{PromptEntry, PromptTemplates};
+pub use selection::{Matcher, Selection};
+pub use tool::ToolEntry;
+pub use upstream::Upstream;
+
+use crate::diagnostic::Diagnostic;
+use crate::request::Templates;
+use crate::source::ContentSource;
+
+/// What the command line changes in every catalog built.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    pub matcher: Matcher,
+    /// Overrides `upstream.max_response_bytes` of `_server.yaml`.
+    pub max_response_bytes: Option<usize>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { matcher: Selection::default().matcher().expect("the default selection has no pattern"), max_response_bytes: None }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceEntry {
+    pub resource: Resource,
+    pub text: Arc<str>,
+    pub file: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ToolsetInfo {
+    pub description: Option<String>,
+    pub default: bool,
+    pub tools: usize,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    pub source: ContentSource,
+    pub name: String,
+    pub title: Option<String>,
+    pub instructions: Option<String>,
+    /// `None` when `_server.yaml` is missing or broken: tools are listed but cannot be called.
+    pub upstream: Option<Arc<Upstream>>,
+    pub templates: Templates,
+    /// Served tools by name, and the same in listing order.
+    pub tools: HashMap<String, Arc<ToolEntry>>,
+    pub tool_list: Vec<Tool>,
+    /// Tools that exist but are not served in this mode, with the reason.
+    pub unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
+    pub toolsets: BTreeMap<String, ToolsetInfo>,
+    pub resources: BTreeMap<String, ResourceEntry>,
+    pub prompts: BTreeMap<String, PromptEntry>,
+    pub prompt_templates: PromptTemplates,
+    /// Every problem found, sorted by file and line.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Problems with the selection itself (an unknown toolset name).
+    pub warnings: Vec<String>,
+}
+
+impl Catalog {
+    /// Reads the files of `source` and builds the catalog.
+    pub fn load(source: ContentSource, options: &LoadOptions) -> Catalog {
+        let (files, read_errors) = source.read_all();
+        build(source, &files, &read_errors, options)
+    }
+
+    pub fn server_name(&self) -> &str {
+        &self.name
+    }
+}

@@ -1,0 +1,306 @@
+//! Compiles a tool file into what the server needs per call: the MCP tool, the argument
+//! validator and the compiled request.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use serde_json::Value;
+
+use crate::definition::AnnotationsDef;
+use crate::definition::tool::ToolFile;
+use crate::definition::toolset::ToolsetFile;
+use crate::diagnostic::Diagnostic;
+use crate::request::render::{BodyTemplate, CompiledRequest, PathTemplate};
+use crate::request::{Template, Templates};
+use crate::yaml_locate::locate;
+
+/// A tool ready to be listed and called.
+#[derive(Debug)]
+pub struct ToolEntry {
+    pub tool: Tool,
+    pub file: String,
+    pub toolset: String,
+    pub validator: jsonschema::Validator,
+    pub request: CompiledRequest,
+    /// JSON pointer applied to the upstream's JSON answer.
+    pub select: Option<String>,
+    /// The answer also goes out as structuredContent.
+    pub structured: bool,
+    pub read_only: bool,
+    pub idempotent: bool,
+    pub destructive: bool,
+}
+
+/// Reports problems at key paths of one file.
+pub struct FileReporter<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub first_line: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> FileReporter<'a> {
+    pub fn new(file: &'a str, text: &'a str, first_line: usize) -> Self {
+        Self { file, text, first_line, diagnostics: Vec::new() }
+    }
+
+    pub fn at(&mut self, keys: &[&str], message: impl Into<String>) {
+        let position = locate(self.text, keys, self.first_line);
+        self.diagnostics.push(Diagnostic::new(self.file, position, message));
+    }
+}
+
+/// MCP tool names: 1 to 64 of `[A-Za-z0-9_-]`.
+pub fn check_tool_name(name: &str) -> Result<(), String> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(format!("tool name `{name}` must have 1 to 64 characters (it has {})", name.chars().count()));
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
+        return Err(format!("tool name `{name}` may only hold letters, digits, `_` and `-`, not `{c}`"));
+    }
+    Ok(())
+}
+
+const KNOWN_DRAFTS: [&str; 5] = [
+    "https://json-schema.org/draft/2020-12/schema",
+    "https://json-schema.org/draft/2019-09/schema",
+    "http://json-schema.org/draft-07/schema",
+    "http://json-schema.org/draft-06/schema",
+    "http://json-schema.org/draft-04/schema",
+];
+
+/// Meta-validates a schema and compiles its validator; errors point into the file at `keys`.
+pub fn compile_schema(schema: &Value, keys: &[&str], reporter: &mut FileReporter<'_>) -> Option<jsonschema::Validator> {
+    if let Some(declared) = schema.get("$schema") {
+        let known = declared.as_str().is_some_and(|s| KNOWN_DRAFTS.contains(&s.trim_end_matches('#')));
+        if !known {
+            reporter.at(&[keys, &["$schema"]].concat(), format!("unsupported `$schema` {declared}; omit it (JSON Schema 2020-12 is the default)"));
+            return None;
+        }
+    }
+    if let Err(e) = jsonschema::meta::validate(schema) {
+        let pointer = e.instance_path().to_string();
+        let segments: Vec<&str> = pointer.split('/').filter(|s| !s.is_empty()).collect();
+        let at = pointer_or_root(&pointer);
+        reporter.at(&[keys, &segments].concat(), format!("invalid JSON Schema at {at}: {}", truncate(&e.to_string(), 200)));
+        return None;
+    }
+    match jsonschema::options()
+        .should_validate_formats(true)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
+        .build(schema)
+    {
+        Ok(v) => Some(v),
+        Err(e) => {
+            reporter.at(keys, format!("the JSON Schema cannot be compiled: {}", truncate(&e.to_string(), 200)));
+            None
+        }
+    }
+}
+
+fn pointer_or_root(pointer: &str) -> &str {
+    if pointer.is_empty() { "its root" } else { pointer }
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}
+
+fn positive_duration(seconds: Option<f64>, keys: &[&str], reporter: &mut FileReporter<'_>) -> Option<Duration> {
+    let s = seconds?;
+    if s.is_finite() && s > 0.0 && s <= 86_400.0 {
+        Some(Duration::from_secs_f64(s))
+    } else {
+        reporter.at(keys, format!("timeout_seconds must be a number of seconds above 0 and at most 86400, not {s}"));
+        None
+    }
+}
+
+/// Compiles one tool; problems go to `reporter`, and `None` means the tool cannot be served.
+pub fn compile_tool(def: &ToolFile, toolset: &str, toolset_def: &ToolsetFile, templates: &mut Templates, reporter: &mut FileReporter<'_>) -> Option<ToolEntry> {
+    let before = reporter.diagnostics.len();
+    if let Err(e) = check_tool_name(&def.name) {
+        reporter.at(&["name"], e);
+    }
+
+    let input = match &def.input {
+        Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("object") => Some(map.clone()),
+        _ => {
+            reporter.at(&["input"], "input must be a JSON Schema with `type: object` (MCP tool arguments are an object)");
+            None
+        }
+    };
+    let validator = input.as_ref().and_then(|_| compile_schema(&def.input, &["input"], reporter));
+    let declared: BTreeSet<String> = def.input.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
+    let required: BTreeSet<String> = def.input.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+
+    let undeclared = |vars: &BTreeSet<String>, keys: &[&str], what: &str, reporter: &mut FileReporter<'_>| {
+        for v in vars.difference(&declared) {
+            reporter.at(keys, format!("{what} uses `{v}`, which `input.properties` does not declare; declare it there or fix the name"));
+        }
+    };
+
+    // Path.
+    let request = &def.request;
+    let literal_prefix = request.path.split("{{").next().unwrap_or("");
+    if !literal_prefix.starts_with('/') {
+        reporter.at(&["request", "path"], "request.path must start with `/`; the host always comes from the upstream base_url");
+    }
+    if request.path.split("{{").enumerate().any(|(i, part)| {
+        let literal = if i == 0 { part } else { part.split_once("}}").map(|(_, rest)| rest).unwrap_or("") };
+        literal.contains('?') || literal.contains('#')
+    }) {
+        reporter.at(&["request", "path"], "request.path must not hold `?` or `#`; put query parameters under request.query");
+    }
+    let (path, path_variables) = match templates.compile_path(&request.path) {
+        Ok(None) => (Some(PathTemplate::Literal(request.path.clone())), BTreeSet::new()),
+        Ok(Some(name)) => {
+            let vars = templates.path_variables(&name);
+            (Some(PathTemplate::Template(name)), vars)
+        }
+        Err(e) => {
+            reporter.at(&["request", "path"], format!("template error in request.path: {}", e.message));
+            (None, BTreeSet::new())
+        }
+    };
+    undeclared(&path_variables, &["request", "path"], "request.path", reporter);
+    for v in path_variables.intersection(&declared) {
+        if !required.contains(v) {
+            reporter.at(&["input", "required"], format!("`{v}` goes in the URL path, so it must be listed in input.required"));
+        }
+    }
+
+    // Query and headers.
+    let mut compile_map = |section: &str, entries: Vec<(String, Value)>, reporter: &mut FileReporter<'_>| -> (Vec<(String, Template)>, BTreeSet<String>) {
+        let mut out = Vec::new();
+        let mut vars = BTreeSet::new();
+        for (key, value) in entries {
+            match templates.compile_value(&value) {
+                Ok(t) => {
+                    let mut own = BTreeSet::new();
+                    templates.variables(&t, &mut own);
+                    undeclared(&own, &["request", section, &key], &format!("request.{section}.{key}"), reporter);
+                    vars.extend(own);
+                    out.push((key, t));
+                }
+                Err(e) => reporter.at(&["request", section, &key], format!("template error in request.{section}.{key}: {}", e.message)),
+            }
+        }
+        (out, vars)
+    };
+    let (query, query_variables) = compile_map("query", request.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect(), reporter);
+    let mut header_entries: Vec<(String, Value)> = toolset_def.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    header_entries.extend(request.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
+    for (name, value) in &header_entries {
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            reporter.at(&["request", "headers", name], format!("`{name}` is not a valid HTTP header name"));
+        }
+        if value.as_str().is_some_and(|s| s.contains('\r') || s.contains('\n')) {
+            reporter.at(&["request", "headers", name], format!("header `{name}` must not contain a line break"));
+        }
+    }
+    let (headers, _) = compile_map("headers", header_entries, reporter);
+
+    // Body.
+    let body = match &request.body {
+        None | Some(Value::Null) => BodyTemplate::None,
+        Some(Value::String(s)) if s == "args" => BodyTemplate::Args,
+        Some(value) => match templates.compile_value(value) {
+            Ok(t) => {
+                let mut vars = BTreeSet::new();
+                templates.variables(&t, &mut vars);
+                undeclared(&vars, &["request", "body"], "request.body", reporter);
+                BodyTemplate::Value(t)
+            }
+            Err(e) => {
+                reporter.at(&["request", "body"], format!("template error in request.body: {}", e.message));
+                BodyTemplate::None
+            }
+        },
+    };
+    if def.request.method == crate::definition::tool::Method::Get && !matches!(body, BodyTemplate::None) {
+        reporter.at(&["request", "body"], "a GET request carries no body; remove request.body or change the method");
+    }
+    let timeout = positive_duration(request.timeout_seconds, &["request", "timeout_seconds"], reporter)
+        .or_else(|| toolset_def.timeout_seconds.map(Duration::from_secs_f64));
+
+    // Response shaping.
+    let mut select = None;
+    let mut output_schema = None;
+    if let Some(response) = &def.response {
+        if let Some(pointer) = &response.select {
+            if pointer.is_empty() || pointer.starts_with('/') {
+                select = Some(pointer.clone());
+            } else {
+                reporter.at(&["response", "select"], format!("response.select `{pointer}` must be a JSON pointer starting with `/` (e.g. /items)"));
+            }
+        }
+        if let Some(schema) = &response.output_schema {
+            if schema.get("type").and_then(Value::as_str) != Some("object") {
+                reporter.at(&["response", "output_schema"], "response.output_schema must have `type: object` (MCP structured content is an object)");
+            } else if compile_schema(schema, &["response", "output_schema"], reporter).is_some() {
+                output_schema = schema.as_object().cloned();
+            }
+        }
+    }
+
+    if reporter.diagnostics.len() > before {
+        return None;
+    }
+    let (input, validator, path) = (input?, validator?, path?);
+
+    let annotations = def.annotations.or(&toolset_def.annotations).or(&def.request.method.default_annotations());
+    let title = def.title.clone().or_else(|| annotations.title.clone());
+    let mut tool = Tool::new(def.name.clone(), def.description.trim_end().to_owned(), Arc::new(input as JsonObject)).with_annotations(to_rmcp(&annotations, title.clone()));
+    if let Some(title) = title {
+        tool = tool.with_title(title);
+    }
+    if let Some(schema) = output_schema {
+        tool = tool.with_raw_output_schema(Arc::new(schema));
+    }
+    Some(ToolEntry {
+        tool,
+        file: reporter.file.to_owned(),
+        toolset: toolset.to_owned(),
+        validator,
+        request: CompiledRequest { method: def.request.method, path, path_source: def.request.path.clone(), path_variables, query, query_variables, headers, body, timeout },
+        select,
+        structured: def.response.as_ref().is_some_and(|r| r.output_schema.is_some()),
+        read_only: annotations.read_only_hint.unwrap_or(false),
+        idempotent: annotations.idempotent_hint.unwrap_or(false),
+        destructive: annotations.destructive_hint.unwrap_or(true),
+    })
+}
+
+fn to_rmcp(a: &AnnotationsDef, title: Option<String>) -> ToolAnnotations {
+    let mut out = ToolAnnotations::new();
+    out.title = title;
+    out.read_only_hint = a.read_only_hint;
+    out.destructive_hint = a.destructive_hint;
+    out.idempotent_hint = a.idempotent_hint;
+    out.open_world_hint = a.open_world_hint;
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_names_follow_mcp_rules() {
+        assert!(check_tool_name("layerops_list-projects").is_ok());
+        assert!(check_tool_name("").is_err());
+        assert!(check_tool_name(&"a".repeat(65)).is_err());
+        assert!(check_tool_name("has space").is_err());
+        assert!(check_tool_name("dot.name").is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! The upstream API of `_server.yaml`, with `env()` and `secret()` resolved once at load.
+//! Secret values are kept apart from what may be shown: every header has a masked twin,
+//! rendered with each `secret()` replaced by `****`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use minijinja::{Environment, UndefinedBehavior};
+use url::Url;
+
+use super::tool::FileReporter;
+use crate::definition::server::UpstreamDef;
+
+pub const MASK: &str = "****";
+
+#[derive(Debug, Clone)]
+pub struct UpstreamHeader {
+    pub name: String,
+    pub value: String,
+    /// The value with every secret masked: safe for dry-run output and logs.
+    pub shown: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Upstream {
+    pub base_url: Url,
+    pub headers: Vec<UpstreamHeader>,
+    /// Variables named by `secret()` that are unset or empty.
+    pub missing_secrets: Vec<String>,
+    /// Every secret value, to scrub from anything shown.
+    pub secrets: Vec<String>,
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub max_in_flight: usize,
+    pub max_response_bytes: usize,
+    pub retries: u32,
+    pub credentials_help: Option<String>,
+}
+
+impl Upstream {
+    /// Replaces every secret value found in `text` by the mask.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_owned();
+        for secret in self.secrets.iter().filter(|s| s.len() >= 4) {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MASK);
+            }
+        }
+        out
+    }
+
+    /// What a user must do before a call can be sent, if anything.
+    pub fn missing_credentials_message(&self) -> Option<String> {
+        if self.missing_secrets.is_empty() {
+            return None;
+        }
+        let names = self.missing_secrets.join(" and ");
+        let mut msg = format!(
+            "This call needs credentials that are not set: set {names} in the environment of the server (or in a .env file in its working directory), then restart it. Without credentials, --dry-run shows the request that would be sent."
+        );
+        if let Some(help) = &self.credentials_help {
+            msg.push(' ');
+            msg.push_str(help.trim());
+        }
+        Some(msg)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum SecretMode {
+    Reveal,
+    Mask,
+}
+
+fn environment(mode: SecretMode, missing: Arc<Mutex<Vec<String>>>, secrets: Arc<Mutex<Vec<String>>>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+    env.add_function("env", |name: String, default: Option<String>| -> String {
+        match std::env::var(&name) {
+            Ok(v) if !v.is_empty() => v,
+            _ => default.unwrap_or_default(),
+        }
+    });
+    env.add_function("secret", move |name: String| -> String {
+        if mode == SecretMode::Mask {
+            return MASK.to_owned();
+        }
+        match std::env::var(&name) {
+            Ok(v) if !v.trim().is_empty() => {
+                if let Ok(mut s) = secrets.lock() {
+                    s.push(v.clone());
+                }
+                v
+            }
+            _ => {
+                if let Ok(mut m) = missing.lock() {
+                    if !m.contains(&name) {
+                        m.push(name);
+                    }
+                }
+                String::new()
+            }
+        }
+    });
+    env
+}
+
+/// Resolves `upstream`; problems go to `reporter` (for `_server.yaml`).
+pub fn resolve(def: &UpstreamDef, reporter: &mut FileReporter<'_>) -> Option<Upstream> {
+    let missing = Arc::new(Mutex::new(Vec::new()));
+    let secrets = Arc::new(Mutex::new(Vec::new()));
+    let reveal = environment(SecretMode::Reveal, missing.clone(), secrets.clone());
+    let mask = environment(SecretMode::Mask, missing.clone(), secrets.clone());
+    let before = reporter.diagnostics.len();
+
+    let base = match reveal.render_str(&def.base_url, ()) {
+        Ok(text) => match Url::parse(text.trim()) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+            _ => {
+                reporter.at(&["upstream", "base_url"], format!("base_url must be an absolute http(s) URL, not `{}`", mask.render_str(&def.base_url, ()).unwrap_or_default()));
+                None
+            }
+        },
+        Err(e) => {
+            reporter.at(&["upstream", "base_url"], format!("template error in base_url: {}", crate::request::template::describe_jinja_error(&e)));
+            None
+        }
+    };
+
+    let mut headers = Vec::new();
+    for (name, value) in &def.headers {
+        let Some(source) = value.as_str().map(str::to_owned).or_else(|| (!value.is_null()).then(|| value.to_string())) else { continue };
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            reporter.at(&["upstream", "headers", name], format!("`{name}` is not a valid HTTP header name"));
+            continue;
+        }
+        match (reveal.render_str(&source, ()), mask.render_str(&source, ())) {
+            (Ok(value), Ok(shown)) => {
+                if value.chars().any(|c| c.is_control() && c != '\t') {
+                    reporter.at(&["upstream", "headers", name], format!("header `{name}` would contain a line break or a control character; check the variables it reads"));
+                    continue;
+                }
+                headers.push(UpstreamHeader { name: name.clone(), value, shown });
+            }
+            (Err(e), _) | (_, Err(e)) => reporter.at(&["upstream", "headers", name], format!("template error in header `{name}`: {}", crate::request::template::describe_jinja_error(&e))),
+        }
+    }
+
+    let seconds = |value: f64, key: &str, reporter: &mut FileReporter<'_>| {
+        if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+            Duration::from_secs_f64(value)
+        } else {
+            reporter.at(&["upstream", key], format!("{key} must be a number of seconds above 0 and at most 86400, not {value}"));
+            Duration::from_secs(1)
+        }
+    };
+    let timeout = seconds(def.timeout_seconds, "timeout_seconds", reporter);
+    let connect_timeout = seconds(def.connect_timeout_seconds, "connect_timeout_seconds", reporter);
+    if def.max_in_flight == 0 {
+        reporter.at(&["upstream", "max_in_flight"], "max_in_flight must be at least 1");
+    }
+    if def.max_response_bytes < 1024 {
+        reporter.at(&["upstream", "max_response_bytes"], "max_response_bytes must be at least 1024");
+    }
+    if def.retries > 10 {
+        reporter.at(&["upstream", "retries"], "retries must be at most 10");
+    }
+    if reporter.diagnostics.len() > before {
+        return None;
+    }
+    let missing_secrets = missing.lock().map(|m| m.clone()).unwrap_or_default();
+    let secrets = secrets.lock().map(|s| s.clone()).unwrap_or_default();
+    Some(Upstream {
+        base_url: base?,
+        headers,
+        missing_secrets,
+        secrets,
+        timeout,
+        connect_timeout,
+        max_in_flight: def.max_in_flight,
+        max_response_bytes: def.max_response_bytes,
+        retries: def.retries,
+        credentials_help: def.credentials_help.clone(),
+    })
+}

@@ -1,0 +1,31 @@
+//! `layerops-mcp call TOOL --args JSON`: one tool call from the shell.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use layerops_mcp::call::Caller;
+use rmcp::model::ContentBlock;
+use serde_json::Value;
+
+use crate::CallArgs;
+
+pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
+    let arguments: Value = serde_json::from_str(&args.args).context("--args must be a JSON object, e.g. --args '{\"projectId\": \"...\"}'")?;
+    let Value::Object(arguments) = arguments else {
+        anyhow::bail!("--args must be a JSON object, e.g. --args '{{\"projectId\": \"...\"}}'");
+    };
+    let catalog = super::load(&args.mode, true)?;
+    for d in &catalog.diagnostics {
+        eprintln!("{d}");
+    }
+    let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
+    let result = super::runtime()?.block_on(caller.call(&catalog, &args.tool, Some(arguments)))?;
+    let mut out = std::io::stdout().lock();
+    for block in &result.content {
+        if let ContentBlock::Text(text) = block {
+            writeln!(out, "{}", text.text)?;
+        }
+    }
+    Ok(if result.is_error == Some(true) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}

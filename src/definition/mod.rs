@@ -1,0 +1,62 @@
+//! The file formats, as written by people: one struct per kind of file, parsed strictly
+//! (unknown fields are errors) and located (errors carry file, line and column).
+
+pub mod front_matter;
+pub mod prompt;
+pub mod resource;
+pub mod server;
+pub mod tool;
+pub mod toolset;
+
+use serde::Deserialize;
+
+use crate::diagnostic::Diagnostic;
+
+/// Parses YAML into `T`, turning a parser error into a located diagnostic. `line_offset` is
+/// the number of lines before the YAML in its file (front matter starts after `---`).
+pub fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, yaml: &str, line_offset: usize) -> Result<T, Diagnostic> {
+    serde_yaml::from_str(yaml).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line() + line_offset, l.column())).unwrap_or((1 + line_offset, 1));
+        Diagnostic::new(file, (line, column), clean_yaml_message(&e.to_string()))
+    })
+}
+
+/// serde_yaml appends " at line L column C" to its messages; the diagnostic already starts
+/// with the position.
+fn clean_yaml_message(message: &str) -> String {
+    let message = match message.find(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    let message = message.trim_start_matches(": ");
+    if message.starts_with("unknown field") {
+        format!("{message}; remove it or fix its spelling")
+    } else {
+        message.to_owned()
+    }
+}
+
+/// MCP tool annotations as written in a tool or toolset file. Absent values fall back on
+/// the toolset's, then on defaults derived from the HTTP method.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AnnotationsDef {
+    pub title: Option<String>,
+    pub read_only_hint: Option<bool>,
+    pub destructive_hint: Option<bool>,
+    pub idempotent_hint: Option<bool>,
+    pub open_world_hint: Option<bool>,
+}
+
+impl AnnotationsDef {
+    /// `self` where set, otherwise `fallback`.
+    pub fn or(&self, fallback: &AnnotationsDef) -> AnnotationsDef {
+        AnnotationsDef {
+            title: self.title.clone().or_else(|| fallback.title.clone()),
+            read_only_hint: self.read_only_hint.or(fallback.read_only_hint),
+            destructive_hint: self.destructive_hint.or(fallback.destructive_hint),
+            idempotent_hint: self.idempotent_hint.or(fallback.idempotent_hint),
+            open_world_hint: self.open_world_hint.or(fallback.open_world_hint),
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! `prompts/**/*.{j2,jinja,hbs}`: a prompt template with front matter declaring its arguments.
+
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptFrontMatter {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub arguments: Vec<PromptArgumentDef>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PromptArgumentDef {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub required: bool,
+    /// Allowed values, offered by completion and checked on prompts/get.
+    #[serde(default, rename = "enum")]
+    pub allowed: Option<Vec<String>>,
+    #[serde(default)]
+    pub default: Option<String>,
+}

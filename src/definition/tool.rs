@@ -1,0 +1,81 @@
+//! `registry/**/*.yaml`: one tool per file.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::AnnotationsDef;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolFile {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub description: String,
+    pub input: Value,
+    pub request: RequestDef,
+    #[serde(default)]
+    pub annotations: AnnotationsDef,
+    #[serde(default)]
+    pub response: Option<ResponseDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestDef {
+    pub method: Method,
+    pub path: String,
+    #[serde(default)]
+    pub query: Map<String, Value>,
+    #[serde(default)]
+    pub headers: Map<String, Value>,
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// Overrides the toolset's and the upstream's timeout for this tool.
+    #[serde(default)]
+    pub timeout_seconds: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseDef {
+    /// JSON pointer into the upstream JSON; may hold templates over the arguments.
+    #[serde(default)]
+    pub select: Option<String>,
+    #[serde(default)]
+    pub output_schema: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Defaults for MCP annotations: GET reads, PUT and DELETE are idempotent, DELETE
+    /// destroys, and every tool talks to an external API.
+    pub fn default_annotations(self) -> AnnotationsDef {
+        AnnotationsDef {
+            title: None,
+            read_only_hint: Some(self == Method::Get),
+            destructive_hint: Some(self == Method::Delete),
+            idempotent_hint: Some(matches!(self, Method::Get | Method::Put | Method::Delete)),
+            open_world_hint: Some(true),
+        }
+    }
+}

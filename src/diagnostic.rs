@@ -1,0 +1,32 @@
+//! Problems found in content files, reported as `file:line:column: message`.
+
+use std::fmt;
+
+/// One problem in one file. Lines and columns are 1-based; 0 means "the whole file".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(file: impl Into<String>, (line, column): (usize, usize), message: impl Into<String>) -> Self {
+        Self { file: file.into(), line, column, message: message.into() }
+    }
+
+    /// A problem that concerns the whole file rather than a place in it.
+    pub fn whole_file(file: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(file, (1, 1), message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+/// Diagnostics collected while loading one file; a file with any is not served.
+pub type Diagnostics = Vec<Diagnostic>;

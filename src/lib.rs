@@ -1,0 +1,13 @@
+//! layerops-mcp: a declarative MCP server. Tools are YAML files (an HTTP request and the JSON
+//! Schema of its arguments), resources are markdown files, prompts are templates; the engine
+//! validates, renders, sends and serves them over MCP, knowing nothing of the API behind.
+
+pub mod call;
+pub mod catalog;
+pub mod definition;
+pub mod diagnostic;
+pub mod mcp;
+pub mod request;
+pub mod source;
+pub mod upstream;
+pub mod yaml_locate;

@@ -1,0 +1,97 @@
+//! The `layerops-mcp` command: serve over stdio (the default), check, list or call.
+
+mod cli;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "layerops-mcp", version, about = "An MCP server for the LayerOps API, driven by YAML, markdown and template files", args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve over MCP on stdio (the default when no command is given).
+    Serve(ServeArgs),
+    /// Load every file and print each problem as file:line:column: message; exit 1 if any.
+    Check(RootArg),
+    /// Print the tools, resources and prompts in tables.
+    List(ModeArgs),
+    /// Run one tool and print its result.
+    Call(CallArgs),
+}
+
+#[derive(Args, Clone, Default)]
+pub struct RootArg {
+    /// Directory holding registry/, resources/ and prompts/ (default: the current directory
+    /// when it holds any of them, else the copy embedded in the binary).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
+/// Options that decide what is served and how calls behave.
+#[derive(Args, Clone, Default)]
+pub struct ModeArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Return the request each tool would send (secrets masked) instead of sending it.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Serve only the tools whose annotations say they are read-only.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Serve only the tools whose names match these globs (comma-separated).
+    #[arg(long, value_name = "GLOB,...", value_delimiter = ',')]
+    pub tools: Option<Vec<String>>,
+    /// Serve only these toolsets (folders of registry/); `all` serves every toolset.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub toolsets: Option<Vec<String>>,
+    /// Cut upstream answers longer than this many bytes (default: _server.yaml, else 102400).
+    #[arg(long, value_name = "BYTES")]
+    pub max_response_bytes: Option<usize>,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub mode: ModeArgs,
+}
+
+#[derive(Args, Clone)]
+pub struct CallArgs {
+    /// The tool's name.
+    pub tool: String,
+    /// The arguments as a JSON object.
+    #[arg(long, value_name = "JSON", default_value = "{}")]
+    pub args: String,
+    #[command(flatten)]
+    pub mode: ModeArgs,
+}
+
+fn main() -> ExitCode {
+    // Before anything reads the environment, and before threads exist.
+    let _ = dotenvy::from_path(".env");
+    let cli = Cli::parse();
+    cli::init_tracing();
+    let result = match cli.command {
+        None => cli::serve::run(cli.serve),
+        Some(Command::Serve(args)) => cli::serve::run(args),
+        Some(Command::Check(args)) => cli::check::run(args),
+        Some(Command::List(args)) => cli::list::run(args),
+        Some(Command::Call(args)) => cli::call::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("layerops-mcp: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

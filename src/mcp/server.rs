@@ -1,0 +1,156 @@
+// Logging (setLevel, LoggingLevel) is deprecated only from the 2026-07-28 protocol on;
+// clients of the earlier revisions still use it.
+#![allow(deprecated)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use arc_swap::ArcSwap;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
+    ListPromptsResult, ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams, PromptMessage, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
+    ResourceContents, Role, ServerCapabilities, ServerConfig, SetLevelRequestParams,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
+use serde_json::Value;
+
+use super::completion;
+use crate::call::{CallError, Caller};
+use crate::catalog::Catalog;
+
+/// Cheap to clone: every clone serves the same snapshot.
+#[derive(Clone)]
+pub struct McpServer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    catalog: Arc<ArcSwap<Catalog>>,
+    caller: Caller,
+    /// Set by logging/setLevel; MCP log messages below it are not sent.
+    log_level: Mutex<LoggingLevel>,
+}
+
+impl McpServer {
+    pub fn new(catalog: Arc<ArcSwap<Catalog>>, caller: Caller) -> Self {
+        Self { inner: Arc::new(Inner { catalog, caller, log_level: Mutex::new(LoggingLevel::Info) }) }
+    }
+
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner.catalog.load_full()
+    }
+
+    pub fn log_level(&self) -> LoggingLevel {
+        self.inner.log_level.lock().map(|l| *l).unwrap_or(LoggingLevel::Info)
+    }
+}
+
+impl ServerHandler for McpServer {
+    fn get_info(&self) -> ServerConfig {
+        let catalog = self.inner.catalog.load();
+        #[allow(deprecated)] // logging is deprecated only from the 2026-07-28 protocol on
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tool_list_changed()
+            .enable_prompts()
+            .enable_prompts_list_changed()
+            .enable_resources()
+            .enable_resources_list_changed()
+            .enable_completions()
+            .enable_logging()
+            .build();
+        let mut implementation = Implementation::new(catalog.name.clone(), env!("CARGO_PKG_VERSION"));
+        implementation.title = catalog.title.clone();
+        let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
+        if let Some(instructions) = &catalog.instructions {
+            config = config.with_instructions(instructions.clone());
+        }
+        config
+    }
+
+    async fn list_tools(&self, _: Option<PaginatedRequestParams>, _: RequestContext<RoleServer>) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(self.inner.catalog.load().tool_list.clone()))
+    }
+
+    async fn call_tool(&self, request: CallToolRequestParams, ctx: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
+        // The snapshot is held for the whole call: a reload meanwhile does not change it.
+        let catalog = self.inner.catalog.load_full();
+        let call = self.inner.caller.call(&catalog, &request.name, request.arguments);
+        tokio::select! {
+            result = call => match result {
+                Ok(result) => Ok(result.into()),
+                Err(e @ (CallError::UnknownTool { .. } | CallError::NotServed { .. })) => Err(McpError::invalid_params(e.to_string(), None)),
+            },
+            _ = ctx.ct.cancelled() => {
+                tracing::debug!(tool = %request.name, "call cancelled by the client");
+                Err(McpError::internal_error("the call was cancelled", None))
+            }
+        }
+    }
+
+    async fn list_resources(&self, _: Option<PaginatedRequestParams>, _: RequestContext<RoleServer>) -> Result<ListResourcesResult, McpError> {
+        let catalog = self.inner.catalog.load();
+        Ok(ListResourcesResult::with_all_items(catalog.resources.values().map(|r| r.resource.clone()).collect()))
+    }
+
+    async fn read_resource(&self, request: ReadResourceRequestParams, _: RequestContext<RoleServer>) -> Result<ReadResourceResponse, McpError> {
+        let catalog = self.inner.catalog.load();
+        match catalog.resources.get(&request.uri) {
+            Some(entry) => {
+                let mime = entry.resource.mime_type.clone().unwrap_or_else(|| "text/markdown".to_owned());
+                Ok(ReadResourceResult::new(vec![ResourceContents::text(entry.text.to_string(), request.uri.clone()).with_mime_type(mime)]).into())
+            }
+            None => Err(McpError::resource_not_found(format!("no resource has the URI `{}`; call resources/list to see them", request.uri), Some(serde_json::json!({ "uri": request.uri })))),
+        }
+    }
+
+    async fn list_prompts(&self, _: Option<PaginatedRequestParams>, _: RequestContext<RoleServer>) -> Result<ListPromptsResult, McpError> {
+        let catalog = self.inner.catalog.load();
+        Ok(ListPromptsResult::with_all_items(catalog.prompts.values().map(|p| p.prompt.clone()).collect()))
+    }
+
+    async fn get_prompt(&self, request: GetPromptRequestParams, _: RequestContext<RoleServer>) -> Result<GetPromptResponse, McpError> {
+        let catalog = self.inner.catalog.load();
+        let Some(entry) = catalog.prompts.get(&request.name) else {
+            return Err(McpError::invalid_params(format!("unknown prompt `{}`; call prompts/list to see them", request.name), None));
+        };
+        let given: BTreeMap<String, String> = request
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k, match v {
+                Value::String(s) => s,
+                other => other.to_string(),
+            }))
+            .collect();
+        let text = catalog.prompt_templates.render(entry, &given).map_err(|e| McpError::invalid_params(format!("prompt `{}`: {e}", request.name), None))?;
+        let mut result = GetPromptResult::new(vec![PromptMessage::new(Role::User, ContentBlock::text(text))]);
+        if let Some(d) = &entry.prompt.description {
+            result = result.with_description(d.clone());
+        }
+        Ok(result.into())
+    }
+
+    async fn complete(&self, request: CompleteRequestParams, _: RequestContext<RoleServer>) -> Result<CompleteResult, McpError> {
+        let catalog = self.inner.catalog.load();
+        let (values, total) = match &request.r#ref {
+            Reference::Prompt(p) => match catalog.prompts.get(&p.name) {
+                Some(prompt) => completion::complete(prompt, &request.argument.name, &request.argument.value),
+                None => return Err(McpError::invalid_params(format!("unknown prompt `{}`", p.name), None)),
+            },
+            _ => (Vec::new(), 0),
+        };
+        let has_more = total > values.len();
+        let info = CompletionInfo::with_pagination(values, Some(total as u32), has_more).map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        Ok(CompleteResult::new(info))
+    }
+
+    async fn set_level(&self, request: SetLevelRequestParams, _: RequestContext<RoleServer>) -> Result<(), McpError> {
+        if let Ok(mut level) = self.inner.log_level.lock() {
+            *level = request.level;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,225 @@
+//! Renders a tool's compiled request with the arguments of one call.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use url::Url;
+
+use super::template::{EvalError, Template, Templates, check_segment, to_jinja};
+use crate::definition::tool::Method;
+
+/// `request.path` after compilation.
+#[derive(Debug, Clone)]
+pub enum PathTemplate {
+    Literal(String),
+    Template(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum BodyTemplate {
+    None,
+    /// `body: args`: every argument not used in the path or the query.
+    Args,
+    Value(Template),
+}
+
+/// A tool's request, compiled once per load.
+#[derive(Debug, Clone)]
+pub struct CompiledRequest {
+    pub method: Method,
+    pub path: PathTemplate,
+    /// `request.path` as written, for display.
+    pub path_source: String,
+    pub path_variables: BTreeSet<String>,
+    pub query: Vec<(String, Template)>,
+    pub query_variables: BTreeSet<String>,
+    /// Toolset headers, then the tool's own (which win).
+    pub headers: Vec<(String, Template)>,
+    pub body: BodyTemplate,
+    pub timeout: Option<Duration>,
+}
+
+/// What is sent, before the upstream's own headers are added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedRequest {
+    pub method: Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RenderError {
+    #[error("argument `{0}` is needed: its value goes in the URL path")]
+    MissingPathValue(String),
+    #[error("argument `{name}` cannot go in the URL path: {reason}")]
+    BadPathValue { name: String, reason: String },
+    #[error("header `{0}` would contain a line break or a control character; remove it from the value")]
+    BadHeader(String),
+    #[error("the request template failed: {0}")]
+    Template(String),
+    #[error("the rendered path `{0}` does not start with `/`")]
+    RelativePath(String),
+}
+
+impl From<EvalError> for RenderError {
+    fn from(e: EvalError) -> Self {
+        RenderError::Template(e.0)
+    }
+}
+
+/// Renders `request` for `args` (already validated against the tool's input schema).
+pub fn render(templates: &Templates, request: &CompiledRequest, base: &Url, args: &Map<String, Value>) -> Result<RenderedRequest, RenderError> {
+    let jinja = std::cell::OnceCell::new();
+    let ctx = || jinja.get_or_init(|| to_jinja(args)).clone();
+
+    let path = match &request.path {
+        PathTemplate::Literal(p) => p.clone(),
+        PathTemplate::Template(name) => {
+            for variable in &request.path_variables {
+                check_path_argument(variable, args.get(variable))?;
+            }
+            templates.render_path(name, &ctx())?
+        }
+    };
+    if !path.starts_with('/') {
+        return Err(RenderError::RelativePath(path));
+    }
+
+    let mut url = base.clone();
+    let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
+    url.set_path(&joined);
+    if !request.query.is_empty() {
+        let mut pairs = Vec::new();
+        for (key, template) in &request.query {
+            if let Some(value) = templates.render(template, args, &ctx)? {
+                query_strings(&value, &mut |v| pairs.push((key.as_str(), v)));
+            }
+        }
+        if !pairs.is_empty() {
+            let mut query = url.query_pairs_mut();
+            for (k, v) in pairs {
+                query.append_pair(k, &v);
+            }
+        }
+    }
+
+    let mut headers = Vec::with_capacity(request.headers.len());
+    for (name, template) in &request.headers {
+        if let Some(value) = templates.render(template, args, &ctx)? {
+            let text = scalar_string(&value);
+            if text.chars().any(|c| c.is_control() && c != '\t') {
+                return Err(RenderError::BadHeader(name.clone()));
+            }
+            headers.retain(|(n, _): &(String, String)| !n.eq_ignore_ascii_case(name));
+            headers.push((name.clone(), text));
+        }
+    }
+
+    let body = match &request.body {
+        BodyTemplate::None => None,
+        BodyTemplate::Args => {
+            let rest: Map<String, Value> = args
+                .iter()
+                .filter(|(k, v)| !request.path_variables.contains(*k) && !request.query_variables.contains(*k) && !v.is_null())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            Some(Value::Object(rest))
+        }
+        BodyTemplate::Value(template) => templates.render(template, args, &ctx)?,
+    };
+
+    Ok(RenderedRequest { method: request.method, url, headers, body })
+}
+
+fn check_path_argument(name: &str, value: Option<&Value>) -> Result<(), RenderError> {
+    let bad = |reason: &str| RenderError::BadPathValue { name: name.to_owned(), reason: reason.to_owned() };
+    match value {
+        None | Some(Value::Null) => Err(RenderError::MissingPathValue(name.to_owned())),
+        Some(Value::Object(_)) | Some(Value::Array(_)) => Err(bad("it must be a string or a number")),
+        Some(Value::String(s)) => check_segment(s).map_err(|e| bad(&e.0)),
+        Some(_) => Ok(()),
+    }
+}
+
+/// Query values: scalars as text, lists as repeated keys, objects as JSON.
+fn query_strings(value: &Value, push: &mut dyn FnMut(String)) {
+    match value {
+        Value::Null => {}
+        Value::Array(items) => items.iter().filter(|v| !v.is_null()).for_each(|v| push(scalar_string(v))),
+        other => push(scalar_string(other)),
+    }
+}
+
+pub fn scalar_string(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn compile(t: &mut Templates, path: &str, query: Value, headers: Value, body: BodyTemplate) -> CompiledRequest {
+        let path_name = t.compile_path(path).unwrap();
+        let path_variables = path_name.as_ref().map(|n| t.path_variables(n)).unwrap_or_default();
+        let query: Vec<(String, Template)> = query.as_object().unwrap().iter().map(|(k, v)| (k.clone(), t.compile_value(v).unwrap())).collect();
+        let mut query_variables = BTreeSet::new();
+        query.iter().for_each(|(_, q)| t.variables(q, &mut query_variables));
+        CompiledRequest {
+            method: Method::Post,
+            path: path_name.map(PathTemplate::Template).unwrap_or(PathTemplate::Literal(path.to_owned())),
+            path_source: path.to_owned(),
+            path_variables,
+            query,
+            query_variables,
+            headers: headers.as_object().unwrap().iter().map(|(k, v)| (k.clone(), t.compile_value(v).unwrap())).collect(),
+            body,
+            timeout: None,
+        }
+    }
+
+    fn args(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn renders_path_query_headers_and_args_body() {
+        let mut t = Templates::new();
+        let req = compile(&mut t, "/v1/envs/{{ env }}/services", json!({"deleted": "{{ deleted }}", "tag": "{{ tags }}", "none": "{{ nothing }}"}), json!({"X-Trace": "id-{{ trace }}"}), BodyTemplate::Args);
+        let base = Url::parse("http://127.0.0.1:9/api/").unwrap();
+        let out = render(&t, &req, &base, &args(json!({"env": "e 1", "deleted": true, "tags": ["a", "b"], "trace": 7, "name": "web", "count": 2}))).unwrap();
+        assert_eq!(out.url.as_str(), "http://127.0.0.1:9/api/v1/envs/e%201/services?deleted=true&tag=a&tag=b");
+        assert_eq!(out.headers, vec![("X-Trace".to_owned(), "id-7".to_owned())]);
+        assert_eq!(out.body, Some(json!({"name": "web", "count": 2, "trace": 7})));
+    }
+
+    #[test]
+    fn refuses_injection_in_path_and_headers() {
+        let mut t = Templates::new();
+        let req = compile(&mut t, "/v1/items/{{ id }}", json!({}), json!({"X-Name": "{{ name }}"}), BodyTemplate::None);
+        let base = Url::parse("https://api.example.com").unwrap();
+        let ok = render(&t, &req, &base, &args(json!({"id": "../admin?x=1", "name": "n"}))).unwrap();
+        assert_eq!(ok.url.as_str(), "https://api.example.com/v1/items/..%2Fadmin%3Fx%3D1");
+        assert_eq!(ok.url.host_str(), Some("api.example.com"));
+        let pre = render(&t, &req, &base, &args(json!({"id": "%2F"}))).unwrap();
+        assert_eq!(pre.url.path(), "/v1/items/%252F");
+        assert_eq!(render(&t, &req, &base, &args(json!({"id": ".."}))).unwrap_err(), RenderError::BadPathValue { name: "id".into(), reason: "`..` cannot be a path segment".into() });
+        assert_eq!(render(&t, &req, &base, &args(json!({}))).unwrap_err(), RenderError::MissingPathValue("id".into()));
+        assert_eq!(render(&t, &req, &base, &args(json!({"id": "a", "name": "x\r\nEvil: 1"}))).unwrap_err(), RenderError::BadHeader("X-Name".into()));
+    }
+
+    #[test]
+    fn templated_body_keeps_types_and_drops_nulls() {
+        let mut t = Templates::new();
+        let body = t.compile_value(&json!({"name": "{{ name }}", "countMin": "{{ min }}", "fixed": {"type": "classic"}})).unwrap();
+        let req = compile(&mut t, "/v1/x", json!({}), json!({}), BodyTemplate::Value(body));
+        let out = render(&t, &req, &Url::parse("http://h").unwrap(), &args(json!({"name": "a", "min": null}))).unwrap();
+        assert_eq!(out.body, Some(json!({"name": "a", "fixed": {"type": "classic"}})));
+    }
+}

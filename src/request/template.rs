@@ -1,0 +1,317 @@
+//! Templated values of a tool's `request`: compiled once per load, rendered per call.
+
+use std::collections::BTreeSet;
+
+use minijinja::value::Value as JinjaValue;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Map, Value};
+
+/// RFC 3986 unreserved characters stay; everything else, `/ ? # %` included, is encoded.
+pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+/// Bounds the work one template may do, so that no file can make a call spin.
+const TEMPLATE_FUEL: u64 = 50_000;
+
+/// A value of `request` after compilation.
+#[derive(Debug, Clone)]
+pub enum Template {
+    /// No template syntax: sent as written.
+    Literal(Value),
+    /// `{{ a.b }}`: the argument itself, with its JSON type.
+    Lookup(Vec<String>),
+    /// `{{ expression }}`: evaluated, keeps its JSON type (compiled as `tojson`).
+    Expression(String),
+    /// Text with templates inside: always a string.
+    Text(String),
+    Object(Vec<(String, Template)>),
+    Array(Vec<Template>),
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CompileError {
+    pub message: String,
+    /// 1-based line inside the templated string, when known.
+    pub line: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct EvalError(pub String);
+
+/// Every compiled request template of a catalog: one environment for values, one for paths
+/// (whose output is percent-encoded segment by segment).
+pub struct Templates {
+    values: Environment<'static>,
+    paths: Environment<'static>,
+    next_id: usize,
+}
+
+impl Default for Templates {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Templates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Templates").field("count", &self.next_id).finish()
+    }
+}
+
+fn base_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Chainable);
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_fuel(Some(TEMPLATE_FUEL));
+    env.set_recursion_limit(64);
+    env
+}
+
+impl Templates {
+    pub fn new() -> Self {
+        let mut paths = base_environment();
+        paths.set_formatter(|out, _state, value| {
+            let segment = path_segment(value).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.0))?;
+            write!(out, "{}", utf8_percent_encode(&segment, PATH_SEGMENT)).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed"))
+        });
+        Self { values: base_environment(), paths, next_id: 0 }
+    }
+
+    fn add(&mut self, path_env: bool, source: String) -> Result<String, CompileError> {
+        self.next_id += 1;
+        let name = format!("t{}", self.next_id);
+        let env = if path_env { &mut self.paths } else { &mut self.values };
+        env.add_template_owned(name.clone(), source).map_err(|e| CompileError { message: describe_jinja_error(&e), line: e.line() })?;
+        Ok(name)
+    }
+
+    /// Compiles a YAML value of `request` (query, header or body value).
+    pub fn compile_value(&mut self, value: &Value) -> Result<Template, CompileError> {
+        Ok(match value {
+            Value::String(s) => self.compile_string(s)?,
+            Value::Object(map) => Template::Object(map.iter().map(|(k, v)| Ok((k.clone(), self.compile_value(v)?))).collect::<Result<_, CompileError>>()?),
+            Value::Array(items) => Template::Array(items.iter().map(|v| self.compile_value(v)).collect::<Result<_, _>>()?),
+            other => Template::Literal(other.clone()),
+        })
+    }
+
+    fn compile_string(&mut self, s: &str) -> Result<Template, CompileError> {
+        if !has_template_syntax(s) {
+            return Ok(Template::Literal(Value::String(s.to_owned())));
+        }
+        if let Some(expr) = single_expression(s) {
+            if let Some(path) = lookup_path(expr) {
+                return Ok(Template::Lookup(path));
+            }
+            return Ok(Template::Expression(self.add(false, format!("{{{{ ({expr}) | tojson }}}}"))?));
+        }
+        Ok(Template::Text(self.add(false, s.to_owned())?))
+    }
+
+    /// Compiles `request.path`; returns the template name, or `None` when the path is literal.
+    pub fn compile_path(&mut self, path: &str) -> Result<Option<String>, CompileError> {
+        if !has_template_syntax(path) {
+            return Ok(None);
+        }
+        self.add(true, path.to_owned()).map(Some)
+    }
+
+    /// The top-level variables a compiled template reads.
+    pub fn variables(&self, template: &Template, into: &mut BTreeSet<String>) {
+        match template {
+            Template::Literal(_) => {}
+            Template::Lookup(path) => {
+                into.insert(path[0].clone());
+            }
+            Template::Expression(name) | Template::Text(name) => {
+                if let Ok(t) = self.values.get_template(name) {
+                    into.extend(t.undeclared_variables(false));
+                }
+            }
+            Template::Object(fields) => fields.iter().for_each(|(_, t)| self.variables(t, into)),
+            Template::Array(items) => items.iter().for_each(|t| self.variables(t, into)),
+        }
+    }
+
+    pub fn path_variables(&self, name: &str) -> BTreeSet<String> {
+        self.paths.get_template(name).map(|t| t.undeclared_variables(false).into_iter().collect()).unwrap_or_default()
+    }
+
+    pub fn render_path(&self, name: &str, ctx: &JinjaValue) -> Result<String, EvalError> {
+        let template = self.paths.get_template(name).map_err(|e| EvalError(describe_jinja_error(&e)))?;
+        template.render(ctx).map_err(|e| EvalError(describe_jinja_error(&e)))
+    }
+
+    /// Renders a compiled value; `Ok(None)` means "omit": the value is missing or null.
+    pub fn render(&self, template: &Template, args: &Map<String, Value>, ctx: &dyn Fn() -> JinjaValue) -> Result<Option<Value>, EvalError> {
+        Ok(match template {
+            Template::Literal(v) => Some(v.clone()),
+            Template::Lookup(path) => lookup(args, path).filter(|v| !v.is_null()).cloned(),
+            Template::Expression(name) => {
+                let json = self.render_text(name, &ctx())?;
+                let value: Value = serde_json::from_str(&json).map_err(|e| EvalError(format!("the expression did not give a JSON value: {e}")))?;
+                Some(value).filter(|v| !v.is_null())
+            }
+            Template::Text(name) => Some(Value::String(self.render_text(name, &ctx())?)),
+            Template::Object(fields) => {
+                let mut map = Map::with_capacity(fields.len());
+                for (key, t) in fields {
+                    if let Some(v) = self.render(t, args, ctx)? {
+                        map.insert(key.clone(), v);
+                    }
+                }
+                Some(Value::Object(map))
+            }
+            Template::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for t in items {
+                    if let Some(v) = self.render(t, args, ctx)? {
+                        out.push(v);
+                    }
+                }
+                Some(Value::Array(out))
+            }
+        })
+    }
+
+    fn render_text(&self, name: &str, ctx: &JinjaValue) -> Result<String, EvalError> {
+        let template = self.values.get_template(name).map_err(|e| EvalError(describe_jinja_error(&e)))?;
+        template.render(ctx).map_err(|e| EvalError(describe_jinja_error(&e)))
+    }
+}
+
+/// Arguments as a template context; only built when a template needs more than lookups.
+pub fn to_jinja<T: serde::Serialize>(value: &T) -> JinjaValue {
+    JinjaValue::from(minijinja::value::Serde(value))
+}
+
+/// A path value as one segment: scalars only, never empty, `.` or `..`.
+pub fn path_segment(value: &JinjaValue) -> Result<String, EvalError> {
+    use minijinja::value::ValueKind;
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => Err(EvalError("a value placed in the path is missing".into())),
+        ValueKind::Map | ValueKind::Seq | ValueKind::Iterable | ValueKind::Plain | ValueKind::Invalid => Err(EvalError("a value placed in the path must be a string or a number".into())),
+        _ => {
+            let s = value.to_string();
+            check_segment(&s)?;
+            Ok(s)
+        }
+    }
+}
+
+pub fn check_segment(s: &str) -> Result<(), EvalError> {
+    match s {
+        "" => Err(EvalError("a value placed in the path is empty".into())),
+        "." | ".." => Err(EvalError(format!("`{s}` cannot be a path segment"))),
+        _ => Ok(()),
+    }
+}
+
+fn lookup<'a>(args: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value> {
+    let mut current = args.get(&path[0])?;
+    for key in &path[1..] {
+        current = current.as_object()?.get(key)?;
+    }
+    Some(current)
+}
+
+pub fn has_template_syntax(s: &str) -> bool {
+    s.contains("{{") || s.contains("{%") || s.contains("{#")
+}
+
+/// The expression of a string that is exactly one `{{ expr }}`.
+pub fn single_expression(s: &str) -> Option<&str> {
+    let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") || inner.contains("{#") {
+        return None;
+    }
+    Some(inner.trim())
+}
+
+/// `a`, `a.b`: a plain lookup that needs no template engine.
+fn lookup_path(expr: &str) -> Option<Vec<String>> {
+    let parts: Vec<&str> = expr.split('.').collect();
+    let ident = |p: &&str| {
+        let mut chars = p.chars();
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if parts.iter().all(ident) && !matches!(parts[0], "true" | "false" | "none" | "None" | "True" | "False" | "loop" | "self") {
+        Some(parts.into_iter().map(str::to_owned).collect())
+    } else {
+        None
+    }
+}
+
+/// A minijinja error as one sentence, without the template's internal name.
+pub fn describe_jinja_error(e: &minijinja::Error) -> String {
+    let detail = e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string());
+    format!("{}: {}", e.kind(), detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ctx_of(args: &Map<String, Value>) -> JinjaValue {
+        to_jinja(&args)
+    }
+
+    fn render(t: &Templates, tpl: &Template, args: &Value) -> Option<Value> {
+        let args = args.as_object().unwrap().clone();
+        t.render(tpl, &args, &|| ctx_of(&args)).unwrap()
+    }
+
+    #[test]
+    fn single_expressions_keep_their_type() {
+        let mut t = Templates::new();
+        let a = t.compile_value(&json!("{{ count }}")).unwrap();
+        assert!(matches!(a, Template::Lookup(_)));
+        assert_eq!(render(&t, &a, &json!({"count": 3})), Some(json!(3)));
+        let obj = t.compile_value(&json!("{{ spec }}")).unwrap();
+        assert_eq!(render(&t, &obj, &json!({"spec": {"a": [1, true]}})), Some(json!({"a": [1, true]})));
+        let expr = t.compile_value(&json!("{{ count + 1 }}")).unwrap();
+        assert!(matches!(expr, Template::Expression(_)));
+        assert_eq!(render(&t, &expr, &json!({"count": 3})), Some(json!(4)));
+    }
+
+    #[test]
+    fn missing_and_null_values_are_omitted() {
+        let mut t = Templates::new();
+        let body = t.compile_value(&json!({"a": "{{ a }}", "b": "{{ b }}", "c": "{{ c or none }}", "d": ["{{ a }}", "{{ b }}"], "e": "fixed"})).unwrap();
+        assert_eq!(render(&t, &body, &json!({"a": 1, "b": null})), Some(json!({"a": 1, "d": [1], "e": "fixed"})));
+    }
+
+    #[test]
+    fn mixed_text_renders_as_string_and_arguments_are_data() {
+        let mut t = Templates::new();
+        let text = t.compile_value(&json!("id={{ id }}!")).unwrap();
+        assert_eq!(render(&t, &text, &json!({"id": "{{ 7*7 }}"})), Some(json!("id={{ 7*7 }}!")));
+        let mut vars = BTreeSet::new();
+        t.variables(&text, &mut vars);
+        assert_eq!(vars.into_iter().collect::<Vec<_>>(), vec!["id"]);
+    }
+
+    #[test]
+    fn path_values_are_single_encoded_segments() {
+        let mut t = Templates::new();
+        let name = t.compile_path("/v1/items/{{ id }}/x").unwrap().unwrap();
+        let ctx = to_jinja(&json!({"id": "a/../b?x=1#f %"}));
+        assert_eq!(t.render_path(&name, &ctx).unwrap(), "/v1/items/a%2F..%2Fb%3Fx%3D1%23f%20%25/x");
+        for bad in [json!({"id": ".."}), json!({"id": ""}), json!({}), json!({"id": {"a": 1}})] {
+            assert!(t.render_path(&name, &to_jinja(&bad)).is_err());
+        }
+        assert_eq!(t.path_variables(&name).into_iter().collect::<Vec<_>>(), vec!["id"]);
+    }
+
+    #[test]
+    fn syntax_errors_are_reported_at_compile_time() {
+        let mut t = Templates::new();
+        let err = t.compile_value(&json!("{{ a + }}")).unwrap_err();
+        assert!(err.message.contains("syntax error"), "{}", err.message);
+    }
+}
