@@ -24,15 +24,27 @@ pub fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, yaml: &str, line_off
 /// serde_yaml appends " at line L column C" to its messages; the diagnostic already starts
 /// with the position.
 fn clean_yaml_message(message: &str) -> String {
-    let message = match message.find(" at line ") {
-        Some(i) => &message[..i],
-        None => message,
-    };
-    let message = message.trim_start_matches(": ");
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(i) = rest.find(" at line ") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + " at line ".len()..];
+        let digits = |s: &str| s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let line_end = digits(after);
+        match after[line_end..].strip_prefix(" column ") {
+            Some(col) if line_end > 0 => rest = &col[digits(col)..],
+            _ => {
+                out.push_str(" at line ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    let message = out.trim_start_matches(": ").to_owned();
     if message.starts_with("unknown field") {
         format!("{message}; remove it or fix its spelling")
     } else {
-        message.to_owned()
+        message
     }
 }
 
@@ -58,5 +70,13 @@ impl AnnotationsDef {
             idempotent_hint: self.idempotent_hint.or(fallback.idempotent_hint),
             open_world_hint: self.open_world_hint.or(fallback.open_world_hint),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn yaml_messages_lose_positions_but_keep_context() {
+        assert_eq!(super::clean_yaml_message("found unexpected end of stream at line 3 column 1, while scanning a quoted scalar at line 2 column 14"), "found unexpected end of stream, while scanning a quoted scalar");
     }
 }
