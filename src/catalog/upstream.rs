@@ -51,12 +51,21 @@ impl Upstream {
 
     /// What a user must do before a call can be sent, if anything.
     pub fn missing_credentials_message(&self) -> Option<String> {
+        self.credentials_message("This call needs credentials that are not set")
+    }
+
+    /// The same, said once at startup.
+    pub fn missing_credentials_warning(&self) -> Option<String> {
+        self.credentials_message("No credentials: tools are listed, but calls fail until they are set")
+    }
+
+    fn credentials_message(&self, opening: &str) -> Option<String> {
         if self.missing_secrets.is_empty() {
             return None;
         }
         let names = self.missing_secrets.join(" and ");
         let mut msg = format!(
-            "This call needs credentials that are not set: set {names} in the environment of the server (or in a .env file in its working directory), then restart it. Without credentials, --dry-run shows the request that would be sent."
+            "{opening}: set {names} in the environment of the server (or in a .env file in its working directory), then restart it. Without credentials, --dry-run shows the request that would be sent."
         );
         if let Some(help) = &self.credentials_help {
             msg.push(' ');

@@ -28,7 +28,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         catalog.source.describe(),
         if args.mode.dry_run { " (dry run: no request is sent)" } else { "" }
     );
-    if let Some(message) = catalog.upstream.as_ref().and_then(|u| u.missing_credentials_message()) {
+    if let Some(message) = catalog.upstream.as_ref().and_then(|u| u.missing_credentials_warning()) {
         if !args.mode.dry_run {
             tracing::warn!("{message}");
         }
