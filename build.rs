@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 const FOLDERS: [&str; 3] = ["registry", "resources", "prompts"];
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
     for folder in FOLDERS {
         let dir = root.join(folder);
@@ -16,19 +17,33 @@ fn main() {
         collect(&dir, &mut files);
     }
     files.sort();
-    let mut out = String::from("/// Content files embedded at build time: (path relative to the root, text).\npub static FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// Content files embedded at build time: (path relative to the root, text).\npub static FILES: &[(&str, &str)] = &[\n",
+    );
     for file in &files {
         let relative = file.strip_prefix(&root).expect("file under the root");
-        let relative: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-        writeln!(out, "    ({:?}, include_str!({:?})),", relative.join("/"), file.display().to_string()).expect("write to string");
+        let relative: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        writeln!(
+            out,
+            "    ({:?}, include_str!({:?})),",
+            relative.join("/"),
+            file.display().to_string()
+        )
+        .expect("write to string");
     }
     out.push_str("];\n");
-    let dest = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
+    let dest =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(dest, out).expect("write embedded.rs");
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();

@@ -8,7 +8,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "layerops-mcp", version, about = "An MCP server for the LayerOps API, driven by YAML, markdown and template files", args_conflicts_with_subcommands = true)]
+#[command(
+    name = "layerops-mcp",
+    version,
+    about = "An MCP server for the LayerOps API, driven by YAML, markdown and template files",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

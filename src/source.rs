@@ -50,7 +50,10 @@ impl ContentSource {
             Self::Embedded => {
                 let files = embedded::FILES
                     .iter()
-                    .map(|(path, text)| SourceFile { path: (*path).to_owned(), text: (*text).to_owned() })
+                    .map(|(path, text)| SourceFile {
+                        path: (*path).to_owned(),
+                        text: (*text).to_owned(),
+                    })
                     .filter(|f| is_content_file(&f.path))
                     .collect();
                 (files, Vec::new())
@@ -69,7 +72,9 @@ impl ContentSource {
 }
 
 fn walk(root: &Path, dir: &Path, files: &mut Vec<SourceFile>, errors: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let relative = relative_path(root, &path);
@@ -80,8 +85,14 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<SourceFile>, errors: &mut Vec<(
             Ok(t) if t.is_dir() => walk(root, &path, files, errors),
             Ok(_) if is_content_file(&relative) => match std::fs::read(&path) {
                 Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => files.push(SourceFile { path: relative, text }),
-                    Err(_) => errors.push((relative, "the file is not valid UTF-8 text; save it as UTF-8".to_owned())),
+                    Ok(text) => files.push(SourceFile {
+                        path: relative,
+                        text,
+                    }),
+                    Err(_) => errors.push((
+                        relative,
+                        "the file is not valid UTF-8 text; save it as UTF-8".to_owned(),
+                    )),
                 },
                 // A file removed between listing and reading is simply gone.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -95,7 +106,11 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<SourceFile>, errors: &mut Vec<(
 /// `root`-relative path with `/` separators, as shown in diagnostics.
 pub fn relative_path(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
-    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Editor temp files and hidden files, never content.
@@ -138,7 +153,9 @@ pub fn content_kind(path: &str) -> Option<ContentKind> {
     if path.starts_with("resources/") && name.ends_with(".md") {
         return Some(ContentKind::Resource);
     }
-    if path.starts_with("prompts/") && (name.ends_with(".j2") || name.ends_with(".jinja") || name.ends_with(".hbs")) {
+    if path.starts_with("prompts/")
+        && (name.ends_with(".j2") || name.ends_with(".jinja") || name.ends_with(".hbs"))
+    {
         return Some(ContentKind::Prompt);
     }
     None
@@ -154,13 +171,25 @@ mod tests {
 
     #[test]
     fn kinds_follow_folder_and_extension() {
-        assert_eq!(content_kind("registry/_server.yaml"), Some(ContentKind::Server));
-        assert_eq!(content_kind("registry/a/_server.yaml"), Some(ContentKind::Tool));
-        assert_eq!(content_kind("registry/a/_toolset.yaml"), Some(ContentKind::Toolset));
+        assert_eq!(
+            content_kind("registry/_server.yaml"),
+            Some(ContentKind::Server)
+        );
+        assert_eq!(
+            content_kind("registry/a/_server.yaml"),
+            Some(ContentKind::Tool)
+        );
+        assert_eq!(
+            content_kind("registry/a/_toolset.yaml"),
+            Some(ContentKind::Toolset)
+        );
         assert_eq!(content_kind("registry/a/x.yml"), Some(ContentKind::Tool));
         assert_eq!(content_kind("registry/a/README.md"), None);
         assert_eq!(content_kind("registry/a/.x.yaml.swp"), None);
-        assert_eq!(content_kind("resources/x/y.md"), Some(ContentKind::Resource));
+        assert_eq!(
+            content_kind("resources/x/y.md"),
+            Some(ContentKind::Resource)
+        );
         assert_eq!(content_kind("prompts/p.hbs"), Some(ContentKind::Prompt));
         assert_eq!(content_kind("prompts/p.jinja"), Some(ContentKind::Prompt));
         assert_eq!(content_kind("prompts/p.txt"), None);

@@ -22,10 +22,10 @@ pub fn locate(text: &str, keys: &[&str], first_line: usize) -> (usize, usize) {
             }
             None => {
                 // Flow style (`query: { a: x }`): look on the parent's own line.
-                if let Some(parent) = start.checked_sub(1).and_then(|i| lines.get(i)) {
-                    if let Some(col) = find_in_flow(parent, key) {
-                        found = (start, col + 1);
-                    }
+                if let Some(parent) = start.checked_sub(1).and_then(|i| lines.get(i))
+                    && let Some(col) = find_in_flow(parent, key)
+                {
+                    found = (start, col + 1);
                 }
                 break;
             }
@@ -34,17 +34,23 @@ pub fn locate(text: &str, keys: &[&str], first_line: usize) -> (usize, usize) {
     found
 }
 
-fn find_key(lines: &[&str], key: &str, start: usize, parent_indent: Option<usize>) -> Option<(usize, usize, usize)> {
+fn find_key(
+    lines: &[&str],
+    key: &str,
+    start: usize,
+    parent_indent: Option<usize>,
+) -> Option<(usize, usize, usize)> {
     for (index, line) in lines.iter().enumerate().skip(start) {
         let trimmed = line.trim_start();
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
         let indent = line.len() - trimmed.len();
-        if let Some(parent) = parent_indent {
-            if indent <= parent && !trimmed.starts_with("- ") {
-                return None;
-            }
+        if let Some(parent) = parent_indent
+            && indent <= parent
+            && !trimmed.starts_with("- ")
+        {
+            return None;
         }
         let (item_offset, body) = match trimmed.strip_prefix("- ") {
             Some(rest) => (2 + rest.len() - rest.trim_start().len(), rest.trim_start()),
@@ -59,10 +65,10 @@ fn find_key(lines: &[&str], key: &str, start: usize, parent_indent: Option<usize
 
 fn starts_with_key(body: &str, key: &str) -> bool {
     for quoted in [key.to_owned(), format!("\"{key}\""), format!("'{key}'")] {
-        if let Some(rest) = body.strip_prefix(quoted.as_str()) {
-            if rest.trim_start().starts_with(':') {
-                return true;
-            }
+        if let Some(rest) = body.strip_prefix(quoted.as_str())
+            && rest.trim_start().starts_with(':')
+        {
+            return true;
         }
     }
     false
@@ -75,7 +81,9 @@ fn find_in_flow(line: &str, key: &str) -> Option<usize> {
         let at = search + pos;
         let before = line[..at].trim_end().chars().last();
         let after = line[at + key.len()..].trim_start();
-        if matches!(before, Some('{') | Some(',') | Some('"') | Some('\'')) && (after.starts_with(':') || after.starts_with("\":") || after.starts_with("':")) {
+        if matches!(before, Some('{') | Some(',') | Some('"') | Some('\''))
+            && (after.starts_with(':') || after.starts_with("\":") || after.starts_with("':"))
+        {
             return Some(at);
         }
         search = at + key.len();

@@ -8,7 +8,8 @@ use std::process::{Command, Stdio};
 
 use common::*;
 use rmcp::model::{
-    ArgumentInfo, CompleteRequestParams, GetPromptRequestParams, ContentBlock, PromptReference, ProtocolVersion, ReadResourceRequestParams, Reference, ResourceContents,
+    ArgumentInfo, CompleteRequestParams, ContentBlock, GetPromptRequestParams, PromptReference,
+    ProtocolVersion, ReadResourceRequestParams, Reference, ResourceContents,
 };
 use serde_json::{Value, json};
 
@@ -19,7 +20,14 @@ async fn initialize_names_this_server_and_gives_its_instructions() {
     let implementation = info.server_info.as_ref().expect("implementation");
     assert_eq!(implementation.name, "layerops-mcp");
     assert_eq!(implementation.version, env!("CARGO_PKG_VERSION"));
-    assert!(info.instructions.as_deref().unwrap_or("").contains("workspaces"), "{:?}", info.instructions);
+    assert!(
+        info.instructions
+            .as_deref()
+            .unwrap_or("")
+            .contains("workspaces"),
+        "{:?}",
+        info.instructions
+    );
     let caps = &info.capabilities;
     assert!(caps.tools.as_ref().and_then(|t| t.list_changed) == Some(true));
     assert!(caps.prompts.is_some() && caps.resources.is_some() && caps.completions.is_some());
@@ -28,8 +36,16 @@ async fn initialize_names_this_server_and_gives_its_instructions() {
 
 #[tokio::test]
 async fn every_protocol_version_from_2024_11_05_to_2025_11_25_is_spoken() {
-    for version in [ProtocolVersion::V_2024_11_05, ProtocolVersion::V_2025_03_26, ProtocolVersion::V_2025_06_18, ProtocolVersion::V_2025_11_25] {
-        let client = Launch::new("http://127.0.0.1:9").protocol(version.clone()).start().await;
+    for version in [
+        ProtocolVersion::V_2024_11_05,
+        ProtocolVersion::V_2025_03_26,
+        ProtocolVersion::V_2025_06_18,
+        ProtocolVersion::V_2025_11_25,
+    ] {
+        let client = Launch::new("http://127.0.0.1:9")
+            .protocol(version.clone())
+            .start()
+            .await;
         let info = client.peer().peer_info().expect("server info");
         assert_eq!(info.protocol_version, version);
         let tools = client.list_all_tools().await.expect("tools/list");
@@ -43,19 +59,40 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     let tools = client.list_all_tools().await.expect("tools/list");
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
-    for expected in ["layerops_list_projects", "layerops_list_environments", "layerops_create_service"] {
+    for expected in [
+        "layerops_list_projects",
+        "layerops_list_environments",
+        "layerops_create_service",
+    ] {
         assert!(names.contains(&expected), "{names:?}");
     }
-    let envs = tools.iter().find(|t| t.name == "layerops_list_environments").expect("tool");
+    let envs = tools
+        .iter()
+        .find(|t| t.name == "layerops_list_environments")
+        .expect("tool");
     let schema = Value::Object((*envs.input_schema).clone());
     assert_eq!(schema["properties"]["projectId"]["format"], "uuid");
     assert_eq!(schema["required"], json!(["projectId"]));
     assert_eq!(schema["additionalProperties"], false);
     let a = envs.annotations.as_ref().expect("annotations");
-    assert_eq!((a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint), (Some(true), Some(false), Some(true), Some(true)));
-    let create = tools.iter().find(|t| t.name == "layerops_create_service").expect("tool");
+    assert_eq!(
+        (
+            a.read_only_hint,
+            a.destructive_hint,
+            a.idempotent_hint,
+            a.open_world_hint
+        ),
+        (Some(true), Some(false), Some(true), Some(true))
+    );
+    let create = tools
+        .iter()
+        .find(|t| t.name == "layerops_create_service")
+        .expect("tool");
     let a = create.annotations.as_ref().expect("annotations");
-    assert_eq!((a.read_only_hint, a.idempotent_hint), (Some(false), Some(false)));
+    assert_eq!(
+        (a.read_only_hint, a.idempotent_hint),
+        (Some(false), Some(false))
+    );
     assert_eq!(create.title.as_deref(), Some("Create a service"));
     client.cancel().await.ok();
 }
@@ -64,19 +101,39 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
 async fn resources_are_listed_and_read() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     let resources = client.list_all_resources().await.expect("resources/list");
-    let intro = resources.iter().find(|r| r.uri == "layerops://docs/api/introduction").expect("listed");
+    let intro = resources
+        .iter()
+        .find(|r| r.uri == "layerops://docs/api/introduction")
+        .expect("listed");
     assert_eq!(intro.mime_type.as_deref(), Some("text/markdown"));
-    let read = client.read_resource(ReadResourceRequestParams::new("layerops://docs/api/introduction")).await.expect("read");
+    let read = client
+        .read_resource(ReadResourceRequestParams::new(
+            "layerops://docs/api/introduction",
+        ))
+        .await
+        .expect("read");
     match &read.contents[0] {
-        ResourceContents::TextResourceContents { text, uri, mime_type, .. } => {
+        ResourceContents::TextResourceContents {
+            text,
+            uri,
+            mime_type,
+            ..
+        } => {
             assert!(text.starts_with("# The LayerOps API"), "{text}");
             assert_eq!(uri, "layerops://docs/api/introduction");
             assert_eq!(mime_type.as_deref(), Some("text/markdown"));
         }
         other => panic!("unexpected contents {other:?}"),
     }
-    let missing = client.read_resource(ReadResourceRequestParams::new("layerops://docs/nope")).await;
-    assert!(missing.unwrap_err().to_string().contains("no resource has the URI"));
+    let missing = client
+        .read_resource(ReadResourceRequestParams::new("layerops://docs/nope"))
+        .await;
+    assert!(
+        missing
+            .unwrap_err()
+            .to_string()
+            .contains("no resource has the URI")
+    );
     client.cancel().await.ok();
 }
 
@@ -84,28 +141,73 @@ async fn resources_are_listed_and_read() {
 async fn prompts_render_with_arguments_defaults_and_enums() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     let prompts = client.list_all_prompts().await.expect("prompts/list");
-    let deploy = prompts.iter().find(|p| p.name == "layerops-deploy-service").expect("listed");
+    let deploy = prompts
+        .iter()
+        .find(|p| p.name == "layerops-deploy-service")
+        .expect("listed");
     let arguments = deploy.arguments.as_ref().expect("arguments");
-    assert!(arguments.iter().any(|a| a.name == "environmentId" && a.required == Some(true)));
+    assert!(
+        arguments
+            .iter()
+            .any(|a| a.name == "environmentId" && a.required == Some(true))
+    );
 
     let get = |args: Value| {
         let client = &client;
-        async move { client.get_prompt(GetPromptRequestParams::new("layerops-deploy-service").with_arguments(common::args(args))).await }
+        async move {
+            client
+                .get_prompt(
+                    GetPromptRequestParams::new("layerops-deploy-service")
+                        .with_arguments(common::args(args)),
+                )
+                .await
+        }
     };
-    let result = get(json!({"environmentId": ENVIRONMENT, "image": "nginx:1.27", "exposure": "public"})).await.expect("rendered");
-    let ContentBlock::Text(t) = &result.messages[0].content else { panic!("text message") };
+    let result =
+        get(json!({"environmentId": ENVIRONMENT, "image": "nginx:1.27", "exposure": "public"}))
+            .await
+            .expect("rendered");
+    let ContentBlock::Text(t) = &result.messages[0].content else {
+        panic!("text message")
+    };
     let text = &t.text;
-    assert!(text.contains("`nginx:1.27`") && text.contains(ENVIRONMENT) && text.contains("publicPort: 443"), "{text}");
-    let default = get(json!({"environmentId": ENVIRONMENT, "image": "redis:7"})).await.expect("rendered with the default");
-    let ContentBlock::Text(t) = &default.messages[0].content else { panic!("text message") };
+    assert!(
+        text.contains("`nginx:1.27`")
+            && text.contains(ENVIRONMENT)
+            && text.contains("publicPort: 443"),
+        "{text}"
+    );
+    let default = get(json!({"environmentId": ENVIRONMENT, "image": "redis:7"}))
+        .await
+        .expect("rendered with the default");
+    let ContentBlock::Text(t) = &default.messages[0].content else {
+        panic!("text message")
+    };
     let text = &t.text;
     assert!(text.contains("stays internal"), "{text}");
 
-    let missing = get(json!({"image": "nginx"})).await.unwrap_err().to_string();
-    assert!(missing.contains("missing required argument `environmentId`"), "{missing}");
-    let bad_enum = get(json!({"environmentId": ENVIRONMENT, "image": "nginx", "exposure": "everywhere"})).await.unwrap_err().to_string();
-    assert!(bad_enum.contains("must be one of public, internal"), "{bad_enum}");
-    let unknown = client.get_prompt(GetPromptRequestParams::new("nope")).await.unwrap_err().to_string();
+    let missing = get(json!({"image": "nginx"}))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        missing.contains("missing required argument `environmentId`"),
+        "{missing}"
+    );
+    let bad_enum =
+        get(json!({"environmentId": ENVIRONMENT, "image": "nginx", "exposure": "everywhere"}))
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(
+        bad_enum.contains("must be one of public, internal"),
+        "{bad_enum}"
+    );
+    let unknown = client
+        .get_prompt(GetPromptRequestParams::new("nope"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(unknown.contains("unknown prompt"), "{unknown}");
     client.cancel().await.ok();
 }
@@ -114,12 +216,21 @@ async fn prompts_render_with_arguments_defaults_and_enums() {
 async fn completion_offers_enum_values_of_prompt_arguments() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     let complete = |argument: &str, value: &str| {
-        let params = CompleteRequestParams::new(Reference::Prompt(PromptReference::new("layerops-deploy-service")), ArgumentInfo::new(argument.to_owned(), value.to_owned()));
+        let params = CompleteRequestParams::new(
+            Reference::Prompt(PromptReference::new("layerops-deploy-service")),
+            ArgumentInfo::new(argument.to_owned(), value.to_owned()),
+        );
         let client = &client;
         async move { client.complete(params).await.expect("completion/complete") }
     };
-    assert_eq!(complete("exposure", "").await.completion.values, vec!["public", "internal"]);
-    assert_eq!(complete("exposure", "PU").await.completion.values, vec!["public"]);
+    assert_eq!(
+        complete("exposure", "").await.completion.values,
+        vec!["public", "internal"]
+    );
+    assert_eq!(
+        complete("exposure", "PU").await.completion.values,
+        vec!["public"]
+    );
     assert!(complete("image", "ng").await.completion.values.is_empty());
     client.cancel().await.ok();
 }
@@ -128,7 +239,11 @@ async fn completion_offers_enum_values_of_prompt_arguments() {
 async fn logging_set_level_is_accepted() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     #[allow(deprecated)]
-    let result = client.set_level(rmcp::model::SetLevelRequestParams::new(rmcp::model::LoggingLevel::Debug)).await;
+    let result = client
+        .set_level(rmcp::model::SetLevelRequestParams::new(
+            rmcp::model::LoggingLevel::Debug,
+        ))
+        .await;
     assert!(result.is_ok(), "{result:?}");
     client.cancel().await.ok();
 }
@@ -163,8 +278,12 @@ fn stdout_carries_only_protocol_messages() {
     let mut line = String::new();
     while answered.len() < 4 {
         line.clear();
-        assert!(stdout.read_line(&mut line).expect("read") > 0, "stdout closed early");
-        let message: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
+        assert!(
+            stdout.read_line(&mut line).expect("read") > 0,
+            "stdout closed early"
+        );
+        let message: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line}"));
         assert_eq!(message["jsonrpc"], "2.0", "{line}");
         if let Some(id) = message.get("id") {
             answered.push(id.as_i64().expect("numeric id"));
@@ -172,9 +291,17 @@ fn stdout_carries_only_protocol_messages() {
     }
     drop(stdin);
     let output = child.wait_with_output().expect("exit");
-    assert!(output.stdout.iter().all(|b| b.is_ascii_whitespace()) || String::from_utf8_lossy(&output.stdout).lines().all(|l| serde_json::from_str::<Value>(l).is_ok()));
+    assert!(
+        output.stdout.iter().all(|b| b.is_ascii_whitespace())
+            || String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .all(|l| serde_json::from_str::<Value>(l).is_ok())
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("serving layerops-mcp"), "logs go to stderr: {stderr}");
+    assert!(
+        stderr.contains("serving layerops-mcp"),
+        "logs go to stderr: {stderr}"
+    );
     answered.sort();
     assert_eq!(answered, vec![1, 2, 3, 4]);
 }

@@ -14,19 +14,38 @@ const EXPECTED_KEY: &str = "LYPTESTKEY000000000000000:5b1c9d2e-7f3a-4c8b-9e6d-0a
 
 #[tokio::test]
 async fn list_environments_sends_the_exact_request_and_returns_the_json() {
-    let api = MockApi::json(200, json!([{"uuid": ENVIRONMENT, "name": "Prod", "deletedAt": null}])).await;
+    let api = MockApi::json(
+        200,
+        json!([{"uuid": ENVIRONMENT, "name": "Prod", "deletedAt": null}]),
+    )
+    .await;
     let client = Launch::new(&api.base_url).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     assert!(!is_error(&result), "{}", text(&result));
     let sent = api.only_request();
     assert_eq!(sent.method, "GET");
-    assert_eq!(sent.target, format!("/v1/workspaces/{PROJECT}/environments"));
+    assert_eq!(
+        sent.target,
+        format!("/v1/workspaces/{PROJECT}/environments")
+    );
     assert_eq!(sent.header("x-api-key"), Some(EXPECTED_KEY));
     assert_eq!(sent.header("accept"), Some("application/json"));
-    assert!(sent.header("user-agent").unwrap_or("").starts_with("layerops-mcp/"));
+    assert!(
+        sent.header("user-agent")
+            .unwrap_or("")
+            .starts_with("layerops-mcp/")
+    );
     assert!(sent.body.is_empty());
     let body: serde_json::Value = serde_json::from_str(&text(&result)).expect("JSON text");
-    assert_eq!(body, json!([{"uuid": ENVIRONMENT, "name": "Prod", "deletedAt": null}]));
+    assert_eq!(
+        body,
+        json!([{"uuid": ENVIRONMENT, "name": "Prod", "deletedAt": null}])
+    );
     client.cancel().await.ok();
 }
 
@@ -35,15 +54,30 @@ async fn query_parameters_are_typed_and_omitted_when_absent() {
     let api = MockApi::json(200, json!({"workspaces": []})).await;
     let client = Launch::new(&api.base_url).start().await;
     call(&client, "layerops_list_projects", json!({})).await;
-    call(&client, "layerops_list_projects", json!({"includeEnvironments": true})).await;
+    call(
+        &client,
+        "layerops_list_projects",
+        json!({"includeEnvironments": true}),
+    )
+    .await;
     let targets: Vec<String> = api.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(targets, vec!["/v1/workspaces".to_owned(), "/v1/workspaces?includeEnvironmentAndProviders=true".to_owned()]);
+    assert_eq!(
+        targets,
+        vec![
+            "/v1/workspaces".to_owned(),
+            "/v1/workspaces?includeEnvironmentAndProviders=true".to_owned()
+        ]
+    );
     client.cancel().await.ok();
 }
 
 #[tokio::test]
 async fn create_service_posts_the_arguments_as_json_body() {
-    let api = MockApi::json(201, json!({"uuid": "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "name": "web"})).await;
+    let api = MockApi::json(
+        201,
+        json!({"uuid": "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "name": "web"}),
+    )
+    .await;
     let client = Launch::new(&api.base_url).start().await;
     let service = json!({
         "environmentId": ENVIRONMENT,
@@ -58,10 +92,16 @@ async fn create_service_posts_the_arguments_as_json_body() {
     assert!(!is_error(&result), "{}", text(&result));
     let sent = api.only_request();
     assert_eq!(sent.method, "POST");
-    assert_eq!(sent.target, format!("/v1/environments/{ENVIRONMENT}/services"));
+    assert_eq!(
+        sent.target,
+        format!("/v1/environments/{ENVIRONMENT}/services")
+    );
     assert_eq!(sent.header("content-type"), Some("application/json"));
     let mut expected = service;
-    expected.as_object_mut().expect("object").remove("environmentId");
+    expected
+        .as_object_mut()
+        .expect("object")
+        .remove("environmentId");
     assert_eq!(sent.json(), expected);
     assert!(text(&result).contains("\"uuid\""));
     client.cancel().await.ok();
@@ -74,11 +114,30 @@ async fn invalid_arguments_list_every_violation_and_send_nothing() {
     let result = call(&client, "layerops_create_service", json!({"environmentId": "not-a-uuid", "name": "Web Server", "countMin": -1, "color": "blue"})).await;
     assert!(is_error(&result));
     let message = text(&result);
-    for expected in ["/environmentId", "/name", "/countMin", "dockerConfiguration", "color", "Fix the arguments"] {
-        assert!(message.contains(expected), "`{expected}` missing from: {message}");
+    for expected in [
+        "/environmentId",
+        "/name",
+        "/countMin",
+        "dockerConfiguration",
+        "color",
+        "Fix the arguments",
+    ] {
+        assert!(
+            message.contains(expected),
+            "`{expected}` missing from: {message}"
+        );
     }
-    let wrong_type = call(&client, "layerops_list_projects", json!({"includeEnvironments": "yes"})).await;
-    assert!(is_error(&wrong_type) && text(&wrong_type).contains("/includeEnvironments"), "{}", text(&wrong_type));
+    let wrong_type = call(
+        &client,
+        "layerops_list_projects",
+        json!({"includeEnvironments": "yes"}),
+    )
+    .await;
+    assert!(
+        is_error(&wrong_type) && text(&wrong_type).contains("/includeEnvironments"),
+        "{}",
+        text(&wrong_type)
+    );
     assert!(api.requests().is_empty());
     client.cancel().await.ok();
 }
@@ -96,11 +155,24 @@ async fn path_values_cannot_escape_their_segment() {
         assert!(!is_error(&result), "{id}: {}", text(&result));
     }
     let targets: Vec<String> = api.requests().into_iter().map(|r| r.target).collect();
-    assert_eq!(targets, vec!["/v1/items/..%2Fadmin", "/v1/items/%252F", "/v1/items/%3Fx%3D1", "/v1/items/a%2Fb%23frag", "/v1/items/%C3%A9v%C3%A9%20nt"]);
+    assert_eq!(
+        targets,
+        vec![
+            "/v1/items/..%2Fadmin",
+            "/v1/items/%252F",
+            "/v1/items/%3Fx%3D1",
+            "/v1/items/a%2Fb%23frag",
+            "/v1/items/%C3%A9v%C3%A9%20nt"
+        ]
+    );
     for id in ["..", ".", ""] {
         let result = call(&client, "get_item", json!({"id": id})).await;
         assert!(is_error(&result), "{id}");
-        assert!(text(&result).contains("argument `id` cannot go in the URL path"), "{}", text(&result));
+        assert!(
+            text(&result).contains("argument `id` cannot go in the URL path"),
+            "{}",
+            text(&result)
+        );
     }
     assert_eq!(api.requests().len(), 5, "refused values sent nothing");
     client.cancel().await.ok();
@@ -115,7 +187,11 @@ async fn header_values_with_line_breaks_are_refused() {
     for evil in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "nul\u{0}"] {
         let result = call(&client, "get_item", json!({"id": "1", "trace": evil})).await;
         assert!(is_error(&result));
-        assert!(text(&result).contains("header `X-Trace` would contain a line break"), "{}", text(&result));
+        assert!(
+            text(&result).contains("header `X-Trace` would contain a line break"),
+            "{}",
+            text(&result)
+        );
     }
     assert!(api.requests().is_empty());
     let ok = call(&client, "get_item", json!({"id": "1", "trace": "abc"})).await;
@@ -134,16 +210,49 @@ async fn upstream_errors_become_tool_errors_with_status_and_message() {
     })
     .await;
     let root = TempRoot::standard();
-    root.write("registry/e.yaml", &std::fs::read_to_string(repo_root().join("registry/environments/list_environments.yaml")).expect("shipped tool").replace("format: uuid", "minLength: 1"));
+    root.write(
+        "registry/e.yaml",
+        &std::fs::read_to_string(repo_root().join("registry/environments/list_environments.yaml"))
+            .expect("shipped tool")
+            .replace("format: uuid", "minLength: 1"),
+    );
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
     let cases = [
-        ("404", vec!["HTTP 404 Not Found", "Workspace not found", "Check the ids"]),
-        ("400", vec!["HTTP 400 Bad Request", "name must be a string; name should not be empty"]),
-        ("500", vec!["HTTP 500 Internal Server Error", "<h1>Internal error</h1>", "try again later"]),
-        ("403", vec!["HTTP 403 Forbidden", "Forbidden resource", "lacks the right"]),
+        (
+            "404",
+            vec!["HTTP 404 Not Found", "Workspace not found", "Check the ids"],
+        ),
+        (
+            "400",
+            vec![
+                "HTTP 400 Bad Request",
+                "name must be a string; name should not be empty",
+            ],
+        ),
+        (
+            "500",
+            vec![
+                "HTTP 500 Internal Server Error",
+                "<h1>Internal error</h1>",
+                "try again later",
+            ],
+        ),
+        (
+            "403",
+            vec![
+                "HTTP 403 Forbidden",
+                "Forbidden resource",
+                "lacks the right",
+            ],
+        ),
     ];
     for (id, expected) in cases {
-        let result = call(&client, "layerops_list_environments", json!({"projectId": id})).await;
+        let result = call(
+            &client,
+            "layerops_list_environments",
+            json!({"projectId": id}),
+        )
+        .await;
         assert!(is_error(&result), "{id}");
         let message = text(&result);
         for e in expected {
@@ -156,14 +265,30 @@ async fn upstream_errors_become_tool_errors_with_status_and_message() {
 
 #[tokio::test]
 async fn non_json_answers_come_back_as_text_and_empty_ones_say_done() {
-    let api = MockApi::start(|r, _| if r.method == "GET" { Reply::text(200, "text/plain", "services:\n  - name: web\n") } else { Reply::text(204, "text/plain", "") }).await;
+    let api = MockApi::start(|r, _| {
+        if r.method == "GET" {
+            Reply::text(200, "text/plain", "services:\n  - name: web\n")
+        } else {
+            Reply::text(204, "text/plain", "")
+        }
+    })
+    .await;
     let client = Launch::new(&api.base_url).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     assert!(!is_error(&result));
     assert_eq!(text(&result), "services:\n  - name: web\n");
     let created = call(&client, "layerops_create_service", json!({"environmentId": ENVIRONMENT, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})).await;
     assert!(!is_error(&created));
-    assert!(text(&created).contains("answered HTTP 204 No Content with no content"), "{}", text(&created));
+    assert!(
+        text(&created).contains("answered HTTP 204 No Content with no content"),
+        "{}",
+        text(&created)
+    );
     client.cancel().await.ok();
 }
 
@@ -172,16 +297,34 @@ async fn oversized_answers_are_cut_with_a_note() {
     let big = format!("[{}]", vec!["\"0123456789\""; 20_000].join(","));
     let api = MockApi::start(move |_, _| Reply::text(200, "application/json", &big)).await;
     let client = Launch::new(&api.base_url).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     let message = text(&result);
     assert!(!is_error(&result));
-    assert!(message.contains("[Cut: the answer of GET /v1/workspaces/"), "{}", &message[message.len() - 300..]);
+    assert!(
+        message.contains("[Cut: the answer of GET /v1/workspaces/"),
+        "{}",
+        &message[message.len() - 300..]
+    );
     assert!(message.contains("limit of 102400 bytes"));
     assert!(message.len() < 102_400 + 1_000);
     client.cancel().await.ok();
 
-    let client = Launch::new(&api.base_url).arg("--max-response-bytes").arg("2048").start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let client = Launch::new(&api.base_url)
+        .arg("--max-response-bytes")
+        .arg("2048")
+        .start()
+        .await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     assert!(text(&result).contains("limit of 2048 bytes"));
     assert!(text(&result).len() < 2048 + 1_000);
     client.cancel().await.ok();
@@ -189,31 +332,78 @@ async fn oversized_answers_are_cut_with_a_note() {
 
 #[tokio::test]
 async fn timeouts_and_refused_connections_are_explained() {
-    let slow = MockApi::start(|_, _| Reply::Delay(Duration::from_secs(10), Box::new(Reply::json(200, json!({}))))).await;
+    let slow = MockApi::start(|_, _| {
+        Reply::Delay(
+            Duration::from_secs(10),
+            Box::new(Reply::json(200, json!({}))),
+        )
+    })
+    .await;
     let root = TempRoot::standard(); // timeout_seconds: 2
-    root.write("registry/e.yaml", &std::fs::read_to_string(repo_root().join("registry/environments/list_environments.yaml")).expect("shipped tool"));
+    root.write(
+        "registry/e.yaml",
+        &std::fs::read_to_string(repo_root().join("registry/environments/list_environments.yaml"))
+            .expect("shipped tool"),
+    );
     let client = Launch::new(&slow.base_url).root(root.path()).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     assert!(is_error(&result));
-    assert!(text(&result).contains("did not answer within 2s"), "{}", text(&result));
+    assert!(
+        text(&result).contains("did not answer within 2s"),
+        "{}",
+        text(&result)
+    );
     client.cancel().await.ok();
 
     // A port that was just free: nothing listens there.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
-    let client = Launch::new(&format!("http://127.0.0.1:{port}")).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let client = Launch::new(&format!("http://127.0.0.1:{port}"))
+        .start()
+        .await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     assert!(is_error(&result));
     let message = text(&result);
-    assert!(message.contains(&format!("cannot connect to the API at http://127.0.0.1:{port}/")), "{message}");
+    assert!(
+        message.contains(&format!(
+            "cannot connect to the API at http://127.0.0.1:{port}/"
+        )),
+        "{message}"
+    );
     assert!(message.to_lowercase().contains("refused"), "{message}");
     client.cancel().await.ok();
 }
 
 #[tokio::test]
 async fn only_idempotent_calls_are_retried_on_503_and_429() {
-    let api = MockApi::start(|_, index| if index % 3 < 2 { Reply::json(503, json!({"message": "busy"})).with_header("retry-after", "0") } else { Reply::json(200, json!({"ok": true})) }).await;
+    let api = MockApi::start(|_, index| {
+        if index % 3 < 2 {
+            Reply::json(503, json!({"message": "busy"})).with_header("retry-after", "0")
+        } else {
+            Reply::json(200, json!({"ok": true}))
+        }
+    })
+    .await;
     let client = Launch::new(&api.base_url).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(api.requests().len(), 3, "two retries, then success");
 
@@ -223,33 +413,76 @@ async fn only_idempotent_calls_are_retried_on_503_and_429() {
     assert_eq!(api.requests().len(), 4, "a POST is never retried");
     client.cancel().await.ok();
 
-    let limited = MockApi::start(|_, _| Reply::json(429, json!({"message": "slow down"})).with_header("retry-after", "0")).await;
+    let limited = MockApi::start(|_, _| {
+        Reply::json(429, json!({"message": "slow down"})).with_header("retry-after", "0")
+    })
+    .await;
     let client = Launch::new(&limited.base_url).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
-    assert!(is_error(&result) && text(&result).contains("HTTP 429"), "{}", text(&result));
-    assert_eq!(limited.requests().len(), 3, "bounded: the first try and two retries");
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
+    assert!(
+        is_error(&result) && text(&result).contains("HTTP 429"),
+        "{}",
+        text(&result)
+    );
+    assert_eq!(
+        limited.requests().len(),
+        3,
+        "bounded: the first try and two retries"
+    );
     client.cancel().await.ok();
 }
 
 #[tokio::test]
 async fn redirects_to_another_host_are_not_followed() {
     let elsewhere = MockApi::json(200, json!({"stolen": true})).await;
-    let target = format!("{}/collect", elsewhere.base_url.replace("127.0.0.1", "localhost"));
-    let api = MockApi::start(move |_, _| Reply::text(302, "text/plain", "").with_header("location", &target)).await;
+    let target = format!(
+        "{}/collect",
+        elsewhere.base_url.replace("127.0.0.1", "localhost")
+    );
+    let api = MockApi::start(move |_, _| {
+        Reply::text(302, "text/plain", "").with_header("location", &target)
+    })
+    .await;
     let client = Launch::new(&api.base_url).start().await;
-    let result = call(&client, "layerops_list_environments", json!({"projectId": PROJECT})).await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
     assert!(is_error(&result));
     assert!(text(&result).contains("HTTP 302"), "{}", text(&result));
-    assert!(elsewhere.requests().is_empty(), "the API key never left for another host");
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the API key never left for another host"
+    );
     client.cancel().await.ok();
 }
 
 #[tokio::test]
 async fn unknown_tools_are_protocol_errors_with_a_hint() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
-    let err = client.call_tool(CallToolRequestParams::new("layerops_list_environment")).await.unwrap_err().to_string();
-    assert!(err.contains("unknown tool `layerops_list_environment`; did you mean layerops_list_environments?"), "{err}");
-    let err = client.call_tool(CallToolRequestParams::new("zzz")).await.unwrap_err().to_string();
+    let err = client
+        .call_tool(CallToolRequestParams::new("layerops_list_environment"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "unknown tool `layerops_list_environment`; did you mean layerops_list_environments?"
+        ),
+        "{err}"
+    );
+    let err = client
+        .call_tool(CallToolRequestParams::new("zzz"))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("call tools/list"), "{err}");
     client.cancel().await.ok();
 }
@@ -257,13 +490,23 @@ async fn unknown_tools_are_protocol_errors_with_a_hint() {
 #[tokio::test]
 async fn without_credentials_the_server_lists_everything_and_calls_say_what_to_set() {
     let api = MockApi::json(200, json!({})).await;
-    let client = Launch::new(&api.base_url).without_env("LAYEROPS_API_KEY_ID").without_env("LAYEROPS_API_KEY_SECRET").start().await;
+    let client = Launch::new(&api.base_url)
+        .without_env("LAYEROPS_API_KEY_ID")
+        .without_env("LAYEROPS_API_KEY_SECRET")
+        .start()
+        .await;
     assert_eq!(client.list_all_tools().await.expect("tools/list").len(), 3);
     let result = call(&client, "layerops_list_projects", json!({})).await;
     assert!(is_error(&result));
     let message = text(&result);
-    assert!(message.contains("set LAYEROPS_API_KEY_ID and LAYEROPS_API_KEY_SECRET"), "{message}");
-    assert!(message.contains("https://doc.layerops.io/security/api-keys"), "{message}");
+    assert!(
+        message.contains("set LAYEROPS_API_KEY_ID and LAYEROPS_API_KEY_SECRET"),
+        "{message}"
+    );
+    assert!(
+        message.contains("https://doc.layerops.io/security/api-keys"),
+        "{message}"
+    );
     assert!(api.requests().is_empty());
     client.cancel().await.ok();
 }
@@ -272,8 +515,17 @@ async fn without_credentials_the_server_lists_everything_and_calls_say_what_to_s
 async fn dot_env_in_the_working_directory_provides_credentials() {
     let api = MockApi::json(200, json!({"workspaces": []})).await;
     let cwd = tempfile::tempdir().expect("dir");
-    std::fs::write(cwd.path().join(".env"), format!("LAYEROPS_API_KEY_ID={KEY_ID}\nLAYEROPS_API_KEY_SECRET={KEY_SECRET}\n")).expect("write .env");
-    let client = Launch::new(&api.base_url).without_env("LAYEROPS_API_KEY_ID").without_env("LAYEROPS_API_KEY_SECRET").cwd(cwd.path()).start().await;
+    std::fs::write(
+        cwd.path().join(".env"),
+        format!("LAYEROPS_API_KEY_ID={KEY_ID}\nLAYEROPS_API_KEY_SECRET={KEY_SECRET}\n"),
+    )
+    .expect("write .env");
+    let client = Launch::new(&api.base_url)
+        .without_env("LAYEROPS_API_KEY_ID")
+        .without_env("LAYEROPS_API_KEY_SECRET")
+        .cwd(cwd.path())
+        .start()
+        .await;
     let result = call(&client, "layerops_list_projects", json!({})).await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(api.only_request().header("x-api-key"), Some(EXPECTED_KEY));
@@ -289,16 +541,26 @@ async fn dry_run_shows_the_request_with_secrets_masked_and_sends_nothing() {
     let shown: serde_json::Value = serde_json::from_str(&text(&result)).expect("JSON");
     assert_eq!(shown["dryRun"], true);
     assert_eq!(shown["method"], "POST");
-    assert_eq!(shown["url"], format!("{}/v1/environments/{ENVIRONMENT}/services", api.base_url));
+    assert_eq!(
+        shown["url"],
+        format!("{}/v1/environments/{ENVIRONMENT}/services", api.base_url)
+    );
     assert_eq!(shown["headers"]["X-API-KEY"], "****:****");
     assert_eq!(shown["headers"]["Content-Type"], "application/json");
-    assert_eq!(shown["body"], json!({"name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}}));
+    assert_eq!(
+        shown["body"],
+        json!({"name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})
+    );
     assert!(!text(&result).contains(KEY_SECRET) && !text(&result).contains(KEY_ID));
     assert!(api.requests().is_empty());
     client.cancel().await.ok();
 
     // No credentials needed.
-    let client = Launch::new(&api.base_url).arg("--dry-run").without_env("LAYEROPS_API_KEY_SECRET").start().await;
+    let client = Launch::new(&api.base_url)
+        .arg("--dry-run")
+        .without_env("LAYEROPS_API_KEY_SECRET")
+        .start()
+        .await;
     let result = call(&client, "layerops_list_projects", json!({})).await;
     assert!(!is_error(&result), "{}", text(&result));
     client.cancel().await.ok();
@@ -306,21 +568,66 @@ async fn dry_run_shows_the_request_with_secrets_masked_and_sends_nothing() {
 
 #[tokio::test]
 async fn read_only_tools_and_toolsets_select_what_is_served() {
-    let client = Launch::new("http://127.0.0.1:9").arg("--read-only").start().await;
-    let names: Vec<String> = client.list_all_tools().await.expect("list").into_iter().map(|t| t.name.to_string()).collect();
-    assert_eq!(names, vec!["layerops_list_environments", "layerops_list_projects"]);
-    let err = client.call_tool(CallToolRequestParams::new("layerops_create_service")).await.unwrap_err().to_string();
-    assert!(err.contains("is not served: the server runs with --read-only"), "{err}");
+    let client = Launch::new("http://127.0.0.1:9")
+        .arg("--read-only")
+        .start()
+        .await;
+    let names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["layerops_list_environments", "layerops_list_projects"]
+    );
+    let err = client
+        .call_tool(CallToolRequestParams::new("layerops_create_service"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("is not served: the server runs with --read-only"),
+        "{err}"
+    );
     client.cancel().await.ok();
 
-    let client = Launch::new("http://127.0.0.1:9").arg("--tools").arg("layerops_list_*,nothing").start().await;
-    let names: Vec<String> = client.list_all_tools().await.expect("list").into_iter().map(|t| t.name.to_string()).collect();
-    assert_eq!(names, vec!["layerops_list_environments", "layerops_list_projects"]);
+    let client = Launch::new("http://127.0.0.1:9")
+        .arg("--tools")
+        .arg("layerops_list_*,nothing")
+        .start()
+        .await;
+    let names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["layerops_list_environments", "layerops_list_projects"]
+    );
     client.cancel().await.ok();
 
-    let client = Launch::new("http://127.0.0.1:9").arg("--toolsets").arg("services,projects").start().await;
-    let names: Vec<String> = client.list_all_tools().await.expect("list").into_iter().map(|t| t.name.to_string()).collect();
-    assert_eq!(names, vec!["layerops_create_service", "layerops_list_projects"]);
+    let client = Launch::new("http://127.0.0.1:9")
+        .arg("--toolsets")
+        .arg("services,projects")
+        .start()
+        .await;
+    let names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["layerops_create_service", "layerops_list_projects"]
+    );
     client.cancel().await.ok();
 }
 
@@ -328,23 +635,49 @@ async fn read_only_tools_and_toolsets_select_what_is_served() {
 async fn toolsets_off_by_default_are_served_only_when_named() {
     let root = TempRoot::standard();
     root.write("registry/items/get_item.yaml", ITEM_TOOL);
-    root.write("registry/extra/_toolset.yaml", "description: Experimental tools.\ndefault: false\nheaders:\n  X-Toolset: extra\n");
+    root.write(
+        "registry/extra/_toolset.yaml",
+        "description: Experimental tools.\ndefault: false\nheaders:\n  X-Toolset: extra\n",
+    );
     root.write("registry/extra/ping.yaml", "name: ping\ndescription: Ping.\ninput: { type: object }\nrequest: { method: GET, path: /ping }\n");
     let api = MockApi::json(200, json!({"pong": true})).await;
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
-    let names: Vec<String> = client.list_all_tools().await.expect("list").into_iter().map(|t| t.name.to_string()).collect();
+    let names: Vec<String> = client
+        .list_all_tools()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect();
     assert_eq!(names, vec!["get_item"]);
-    let err = client.call_tool(CallToolRequestParams::new("ping")).await.unwrap_err().to_string();
-    assert!(err.contains("off by default; start the server with --toolsets extra"), "{err}");
+    let err = client
+        .call_tool(CallToolRequestParams::new("ping"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("off by default; start the server with --toolsets extra"),
+        "{err}"
+    );
     client.cancel().await.ok();
 
     for selection in ["extra", "all"] {
-        let client = Launch::new(&api.base_url).root(root.path()).arg("--toolsets").arg(selection).start().await;
+        let client = Launch::new(&api.base_url)
+            .root(root.path())
+            .arg("--toolsets")
+            .arg(selection)
+            .start()
+            .await;
         let result = call(&client, "ping", json!({})).await;
         assert!(!is_error(&result));
         client.cancel().await.ok();
     }
-    assert!(api.requests().iter().all(|r| r.header("x-toolset") == Some("extra")), "toolset headers are inherited");
+    assert!(
+        api.requests()
+            .iter()
+            .all(|r| r.header("x-toolset") == Some("extra")),
+        "toolset headers are inherited"
+    );
 }
 
 #[tokio::test]
@@ -356,17 +689,32 @@ async fn select_and_output_schema_shape_the_result() {
     );
     root.write("registry/names.yaml", "name: names\ndescription: Names.\ninput: { type: object }\nrequest: { method: GET, path: /v1/workspaces }\nresponse: { select: /workspaces/0/name }\n");
     root.write("registry/missing.yaml", "name: missing\ndescription: Missing.\ninput: { type: object }\nrequest: { method: GET, path: /v1/workspaces }\nresponse: { select: /nothing }\n");
-    let api = MockApi::json(200, json!({"counters": {"total": 4}, "workspaces": [{"name": "Client A"}]})).await;
+    let api = MockApi::json(
+        200,
+        json!({"counters": {"total": 4}, "workspaces": [{"name": "Client A"}]}),
+    )
+    .await;
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
     let tools = client.list_all_tools().await.expect("list");
-    assert!(tools.iter().find(|t| t.name == "pool_counts").expect("tool").output_schema.is_some());
+    assert!(
+        tools
+            .iter()
+            .find(|t| t.name == "pool_counts")
+            .expect("tool")
+            .output_schema
+            .is_some()
+    );
     let result = call(&client, "pool_counts", json!({})).await;
     assert_eq!(result.structured_content, Some(json!({"total": 4})));
     let names = call(&client, "names", json!({})).await;
     assert_eq!(text(&names), "\"Client A\"");
     assert!(names.structured_content.is_none());
     let missing = call(&client, "missing", json!({})).await;
-    assert!(is_error(&missing) && text(&missing).contains("has nothing at /nothing"), "{}", text(&missing));
+    assert!(
+        is_error(&missing) && text(&missing).contains("has nothing at /nothing"),
+        "{}",
+        text(&missing)
+    );
     client.cancel().await.ok();
 }
 
@@ -374,11 +722,63 @@ async fn select_and_output_schema_shape_the_result() {
 async fn cancelling_a_call_stops_the_http_request() {
     let api = MockApi::start(|_, _| Reply::Hang).await;
     let client = Launch::new(&api.base_url).start().await;
-    let call = client.call_tool(CallToolRequestParams::new("layerops_list_projects").with_arguments(args(json!({}))));
+    let call = client.call_tool(
+        CallToolRequestParams::new("layerops_list_projects").with_arguments(args(json!({}))),
+    );
     // Dropping the future makes rmcp's client send notifications/cancelled.
-    assert!(tokio::time::timeout(Duration::from_millis(500), call).await.is_err(), "the call hangs upstream");
-    tokio::time::timeout(Duration::from_secs(10), api.hang_closed.notified()).await.expect("the server closed the upstream connection after the cancellation");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), call)
+            .await
+            .is_err(),
+        "the call hangs upstream"
+    );
+    tokio::time::timeout(Duration::from_secs(10), api.hang_closed.notified())
+        .await
+        .expect("the server closed the upstream connection after the cancellation");
     // The server keeps serving.
     assert_eq!(client.list_all_tools().await.expect("list").len(), 3);
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn calls_in_flight_are_bounded() {
+    let root = TempRoot::new(
+        "name: t\nupstream:\n  base_url: \"{{ env('LAYEROPS_API_BASE_URL') }}\"\n  max_in_flight: 1\n",
+    );
+    root.write("registry/slow.yaml", "name: slow\ndescription: Hangs.\ninput: { type: object }\nrequest: { method: GET, path: /slow }\n");
+    root.write("registry/fast.yaml", "name: fast\ndescription: Answers.\ninput: { type: object }\nrequest: { method: GET, path: /fast }\n");
+    let api = MockApi::start(|r, _| {
+        if r.target == "/slow" {
+            Reply::Hang
+        } else {
+            Reply::json(200, json!({"fast": true}))
+        }
+    })
+    .await;
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+    let slow = client.call_tool(CallToolRequestParams::new("slow").with_arguments(args(json!({}))));
+    let mut fast = Box::pin(
+        client.call_tool(CallToolRequestParams::new("fast").with_arguments(args(json!({})))),
+    );
+    // While the slow call holds the only slot, the fast one waits and nothing else is sent.
+    tokio::select! {
+        _ = slow => panic!("the slow call hangs upstream"),
+        _ = &mut fast => panic!("the fast call must wait for a free slot"),
+        _ = tokio::time::sleep(Duration::from_millis(700)) => {}
+    }
+    assert_eq!(
+        api.requests()
+            .iter()
+            .map(|r| r.target.as_str())
+            .collect::<Vec<_>>(),
+        vec!["/slow"]
+    );
+    // The slow call was dropped (cancelled): its slot frees and the fast call goes through.
+    let result = tokio::time::timeout(Duration::from_secs(10), &mut fast)
+        .await
+        .expect("the fast call ran once the slot was free")
+        .expect("answered");
+    assert!(!is_error(&result), "{}", text(&result));
+    drop(fast);
     client.cancel().await.ok();
 }

@@ -38,27 +38,55 @@ impl Caller {
     }
 
     /// Runs one call. Cancellation is the caller's: drop the future to stop the HTTP call.
-    pub async fn call(&self, catalog: &Catalog, name: &str, arguments: Option<JsonObject>) -> Result<CallToolResult, CallError> {
+    pub async fn call(
+        &self,
+        catalog: &Catalog,
+        name: &str,
+        arguments: Option<JsonObject>,
+    ) -> Result<CallToolResult, CallError> {
         let entry = match catalog.tools.get(name) {
             Some(entry) => entry,
             None => return Err(refusal(catalog, name)),
         };
-        Ok(self.call_entry(catalog, entry, arguments.unwrap_or_default()).await)
+        Ok(self
+            .call_entry(catalog, entry, arguments.unwrap_or_default())
+            .await)
     }
 
-    async fn call_entry(&self, catalog: &Catalog, entry: &ToolEntry, args: Map<String, Value>) -> CallToolResult {
+    async fn call_entry(
+        &self,
+        catalog: &Catalog,
+        entry: &ToolEntry,
+        args: Map<String, Value>,
+    ) -> CallToolResult {
         let args_value = Value::Object(args);
         let problems = validation_errors(&entry.validator, &args_value);
         if !problems.is_empty() {
-            return error_text(format!("Invalid arguments for {}:\n{}\nFix the arguments and call again.", entry.tool.name, problems.join("\n")));
+            return error_text(format!(
+                "Invalid arguments for {}:\n{}\nFix the arguments and call again.",
+                entry.tool.name,
+                problems.join("\n")
+            ));
         }
-        let Value::Object(args) = args_value else { unreachable!("built from an object above") };
+        let Value::Object(args) = args_value else {
+            unreachable!("built from an object above")
+        };
         let Some(upstream) = catalog.upstream.as_ref() else {
             return error_text("The server has no upstream API: registry/_server.yaml is missing or invalid. Run `layerops-mcp check` to see why.".to_owned());
         };
-        let request = match render(&catalog.templates, &entry.request, &upstream.base_url, &args) {
+        let request = match render(
+            &catalog.templates,
+            &entry.request,
+            &upstream.base_url,
+            &args,
+        ) {
             Ok(r) => r,
-            Err(e) => return error_text(format!("Cannot build the request for {}: {e}.", entry.tool.name)),
+            Err(e) => {
+                return error_text(format!(
+                    "Cannot build the request for {}: {e}.",
+                    entry.tool.name
+                ));
+            }
         };
         if self.dry_run {
             return result::dry_run(upstream, &request);
@@ -67,25 +95,50 @@ impl Caller {
             return error_text(message);
         }
         let timeout = entry.request.timeout.unwrap_or(upstream.timeout);
-        match self.http.send(upstream, &request, timeout, entry.idempotent).await {
+        match self
+            .http
+            .send(upstream, &request, timeout, entry.idempotent)
+            .await
+        {
             Ok(response) => result::shape(entry, upstream, &request, response),
-            Err(e) => error_text(upstream.scrub(&format!("{} {} failed: {e}.", request.method.as_str(), request.url.path()))),
+            Err(e) => error_text(upstream.scrub(&format!(
+                "{} {} failed: {e}.",
+                request.method.as_str(),
+                request.url.path()
+            ))),
         }
     }
 }
 
 fn refusal(catalog: &Catalog, name: &str) -> CallError {
     if let Some((_, reason)) = catalog.unserved.get(name) {
-        return CallError::NotServed { name: name.to_owned(), reason: reason.clone() };
+        return CallError::NotServed {
+            name: name.to_owned(),
+            reason: reason.clone(),
+        };
     }
-    let close: Vec<&str> = catalog.tools.keys().filter(|k| similar(k, name)).map(String::as_str).take(3).collect();
-    let hint = if close.is_empty() { "; call tools/list to see the tools".to_owned() } else { format!("; did you mean {}?", close.join(", ")) };
-    CallError::UnknownTool { name: name.to_owned(), hint }
+    let close: Vec<&str> = catalog
+        .tools
+        .keys()
+        .filter(|k| similar(k, name))
+        .map(String::as_str)
+        .take(3)
+        .collect();
+    let hint = if close.is_empty() {
+        "; call tools/list to see the tools".to_owned()
+    } else {
+        format!("; did you mean {}?", close.join(", "))
+    };
+    CallError::UnknownTool {
+        name: name.to_owned(),
+        hint,
+    }
 }
 
 fn similar(candidate: &str, name: &str) -> bool {
     let (a, b) = (candidate.to_ascii_lowercase(), name.to_ascii_lowercase());
-    !b.is_empty() && (a.contains(&b) || b.contains(&a) || a.replace('-', "_") == b.replace('-', "_"))
+    !b.is_empty()
+        && (a.contains(&b) || b.contains(&a) || a.replace('-', "_") == b.replace('-', "_"))
 }
 
 pub(crate) fn error_text(text: String) -> CallToolResult {
@@ -93,7 +146,15 @@ pub(crate) fn error_text(text: String) -> CallToolResult {
 }
 
 /// The JSON shown for a dry run and by the `call` command.
-pub fn dry_run_json(method: &str, url: &str, headers: Vec<(String, String)>, body: Option<&Value>) -> Value {
-    let headers: Map<String, Value> = headers.into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+pub fn dry_run_json(
+    method: &str,
+    url: &str,
+    headers: Vec<(String, String)>,
+    body: Option<&Value>,
+) -> Value {
+    let headers: Map<String, Value> = headers
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
     json!({ "dryRun": true, "method": method, "url": url, "headers": headers, "body": body })
 }

@@ -13,7 +13,11 @@ use crate::upstream::UpstreamResponse;
 const MAX_ERROR_MESSAGE: usize = 2_000;
 
 pub fn dry_run(upstream: &Upstream, request: &RenderedRequest) -> CallToolResult {
-    let mut headers: Vec<(String, String)> = upstream.headers.iter().map(|h| (h.name.clone(), h.shown.clone())).collect();
+    let mut headers: Vec<(String, String)> = upstream
+        .headers
+        .iter()
+        .map(|h| (h.name.clone(), h.shown.clone()))
+        .collect();
     for (name, value) in &request.headers {
         headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
         headers.push((name.clone(), value.clone()));
@@ -21,12 +25,22 @@ pub fn dry_run(upstream: &Upstream, request: &RenderedRequest) -> CallToolResult
     if request.body.is_some() {
         headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
     }
-    let json = dry_run_json(request.method.as_str(), request.url.as_str(), headers, request.body.as_ref());
+    let json = dry_run_json(
+        request.method.as_str(),
+        request.url.as_str(),
+        headers,
+        request.body.as_ref(),
+    );
     let text = serde_json::to_string_pretty(&json).unwrap_or_default();
     CallToolResult::success(vec![ContentBlock::text(upstream.scrub(&text))])
 }
 
-pub fn shape(entry: &ToolEntry, upstream: &Upstream, request: &RenderedRequest, response: UpstreamResponse) -> CallToolResult {
+pub fn shape(
+    entry: &ToolEntry,
+    upstream: &Upstream,
+    request: &RenderedRequest,
+    response: UpstreamResponse,
+) -> CallToolResult {
     let status = response.status;
     let what = format!("{} {}", request.method.as_str(), request.url.path());
     if !status.is_success() {
@@ -40,12 +54,27 @@ pub fn shape(entry: &ToolEntry, upstream: &Upstream, request: &RenderedRequest, 
         )))]);
     }
     if response.body.iter().all(u8::is_ascii_whitespace) {
-        return CallToolResult::success(vec![ContentBlock::text(format!("Done: {what} answered HTTP {status} with no content."))]);
+        return CallToolResult::success(vec![ContentBlock::text(format!(
+            "Done: {what} answered HTTP {status} with no content."
+        ))]);
     }
-    let looks_json = response.content_type.as_deref().is_none_or(|t| t.contains("json")) || matches!(response.body.iter().find(|b| !b.is_ascii_whitespace()), Some(b'{' | b'['));
-    let parsed = if looks_json { serde_json::from_slice::<Value>(&response.body).ok() } else { None };
+    let looks_json = response
+        .content_type
+        .as_deref()
+        .is_none_or(|t| t.contains("json"))
+        || matches!(
+            response.body.iter().find(|b| !b.is_ascii_whitespace()),
+            Some(b'{' | b'[')
+        );
+    let parsed = if looks_json {
+        serde_json::from_slice::<Value>(&response.body).ok()
+    } else {
+        None
+    };
     let Some(mut value) = parsed else {
-        return CallToolResult::success(vec![ContentBlock::text(upstream.scrub(&String::from_utf8_lossy(&response.body)))]);
+        return CallToolResult::success(vec![ContentBlock::text(
+            upstream.scrub(&String::from_utf8_lossy(&response.body)),
+        )]);
     };
     if let Some(pointer) = &entry.select {
         match value.pointer_mut(pointer) {
@@ -73,14 +102,19 @@ fn api_error(what: &str, response: &UpstreamResponse) -> String {
     if let Some(body) = &body {
         match body.get("message") {
             Some(Value::String(s)) => messages.push(s.clone()),
-            Some(Value::Array(items)) => messages.extend(items.iter().map(|m| m.as_str().map(str::to_owned).unwrap_or_else(|| m.to_string()))),
+            Some(Value::Array(items)) => messages.extend(items.iter().map(|m| {
+                m.as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| m.to_string())
+            })),
             Some(other) if !other.is_null() => messages.push(other.to_string()),
             _ => {}
         }
-        if let Some(Value::String(e)) = body.get("error") {
-            if !messages.iter().any(|m| m == e) && messages.is_empty() {
-                messages.push(e.clone());
-            }
+        if let Some(Value::String(e)) = body.get("error")
+            && !messages.iter().any(|m| m == e)
+            && messages.is_empty()
+        {
+            messages.push(e.clone());
         }
         if messages.is_empty() {
             messages.push(body.to_string());
@@ -96,13 +130,23 @@ fn api_error(what: &str, response: &UpstreamResponse) -> String {
     text.push('.');
     let hint = match status.as_u16() {
         400 | 422 => " Fix the arguments the message names and call again.",
-        401 => " The credentials were refused: check that the API key id and secret are right and still valid.",
-        403 => " The API key lacks the right for this call: give its group the needed role, or use another key.",
+        401 => {
+            " The credentials were refused: check that the API key id and secret are right and still valid."
+        }
+        403 => {
+            " The API key lacks the right for this call: give its group the needed role, or use another key."
+        }
         404 => " Check the ids: list the parent resource to find the right one.",
-        409 => " The resource is in a state that conflicts with this change; read it again before retrying.",
+        409 => {
+            " The resource is in a state that conflicts with this change; read it again before retrying."
+        }
         429 => " The API is limiting the rate of calls: wait a little before calling again.",
-        300..=399 => " The API redirected the call to another place, which is not followed for safety.",
-        500..=599 => " The API failed on its side; try again later, and check that the change did not already happen.",
+        300..=399 => {
+            " The API redirected the call to another place, which is not followed for safety."
+        }
+        500..=599 => {
+            " The API failed on its side; try again later, and check that the change did not already happen."
+        }
         _ => "",
     };
     text.push_str(hint);

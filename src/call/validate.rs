@@ -18,7 +18,11 @@ pub fn validation_errors(validator: &jsonschema::Validator, args: &Value) -> Vec
         count += 1;
         if lines.len() < MAX_LISTED {
             let path = error.instance_path().to_string();
-            let path = if path.is_empty() { "(arguments)".to_owned() } else { path };
+            let path = if path.is_empty() {
+                "(arguments)".to_owned()
+            } else {
+                path
+            };
             lines.push(format!("- {path}: {}", truncate(&error.to_string(), 300)));
         }
     }
@@ -36,12 +40,26 @@ mod tests {
     #[test]
     fn lists_every_violation_with_its_path() {
         let schema = json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}, "n": {"type": "integer", "minimum": 1}}, "required": ["id"], "additionalProperties": false});
-        let v = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+        let v = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
         let errors = validation_errors(&v, &json!({"id": "nope", "n": 0, "x": 1}));
         assert_eq!(errors.len(), 3, "{errors:?}");
-        assert!(errors.iter().any(|e| e.starts_with("- /id: ") && e.contains("uuid")));
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("- /id: ") && e.contains("uuid"))
+        );
         assert!(errors.iter().any(|e| e.starts_with("- /n: ")));
-        assert!(errors.iter().any(|e| e.starts_with("- (arguments): ") && e.contains("x")));
-        assert!(validation_errors(&v, &json!({"id": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"})).is_empty());
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.starts_with("- (arguments): ") && e.contains("x"))
+        );
+        assert!(
+            validation_errors(&v, &json!({"id": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}))
+                .is_empty()
+        );
     }
 }

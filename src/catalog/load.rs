@@ -11,12 +11,12 @@ use super::tool::{FileReporter, ToolEntry, compile_tool};
 use super::upstream::resolve;
 use super::{Catalog, LoadOptions, ResourceEntry, ToolsetInfo};
 use crate::definition::front_matter;
+use crate::definition::parse_yaml;
 use crate::definition::prompt::PromptFrontMatter;
 use crate::definition::resource::ResourceFrontMatter;
 use crate::definition::server::ServerFile;
 use crate::definition::tool::ToolFile;
 use crate::definition::toolset::ToolsetFile;
-use crate::definition::parse_yaml;
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
 use crate::source::{ContentKind, ContentSource, SourceFile, content_kind};
@@ -32,9 +32,17 @@ pub fn toolset_of(path: &str) -> &str {
     }
 }
 
-pub fn build(source: ContentSource, files: &[SourceFile], read_errors: &[(String, String)], options: &LoadOptions) -> Catalog {
+pub fn build(
+    source: ContentSource,
+    files: &[SourceFile],
+    read_errors: &[(String, String)],
+    options: &LoadOptions,
+) -> Catalog {
     let matcher = &options.matcher;
-    let mut diagnostics: Vec<Diagnostic> = read_errors.iter().map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone())).collect();
+    let mut diagnostics: Vec<Diagnostic> = read_errors
+        .iter()
+        .map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone()))
+        .collect();
 
     // _server.yaml
     let mut name = env!("CARGO_PKG_NAME").to_owned();
@@ -63,7 +71,10 @@ pub fn build(source: ContentSource, files: &[SourceFile], read_errors: &[(String
 
     // Toolsets first: their defaults apply to their tools.
     let mut toolset_defs: HashMap<String, ToolsetFile> = HashMap::new();
-    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Toolset)) {
+    for file in files
+        .iter()
+        .filter(|f| content_kind(&f.path) == Some(ContentKind::Toolset))
+    {
         let rest = file.path.strip_prefix("registry/").unwrap_or(&file.path);
         if rest.matches('/').count() != 1 {
             diagnostics.push(Diagnostic::whole_file(&file.path, "a _toolset.yaml belongs directly in a toolset folder (registry/<toolset>/_toolset.yaml)"));
@@ -81,7 +92,10 @@ pub fn build(source: ContentSource, files: &[SourceFile], read_errors: &[(String
     let mut templates = Templates::new();
     let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
     let default_toolset = ToolsetFile::default();
-    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Tool)) {
+    for file in files
+        .iter()
+        .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
+    {
         let def = match parse_yaml::<ToolFile>(&file.path, &file.text, 0) {
             Ok(def) => def,
             Err(d) => {
@@ -91,12 +105,24 @@ pub fn build(source: ContentSource, files: &[SourceFile], read_errors: &[(String
         };
         let toolset = toolset_of(&file.path);
         let mut reporter = FileReporter::new(&file.path, &file.text, 1);
-        let entry = compile_tool(&def, toolset, toolset_defs.get(toolset).unwrap_or(&default_toolset), &mut templates, &mut reporter);
+        let entry = compile_tool(
+            &def,
+            toolset,
+            toolset_defs.get(toolset).unwrap_or(&default_toolset),
+            &mut templates,
+            &mut reporter,
+        );
         diagnostics.extend(reporter.diagnostics);
         let Some(entry) = entry else { continue };
         if let Some(existing) = all_tools.get(&def.name) {
             let mut reporter = FileReporter::new(&file.path, &file.text, 1);
-            reporter.at(&["name"], format!("tool name `{}` is already used by {}; tool names must be unique", def.name, existing.file));
+            reporter.at(
+                &["name"],
+                format!(
+                    "tool name `{}` is already used by {}; tool names must be unique",
+                    def.name, existing.file
+                ),
+            );
             diagnostics.extend(reporter.diagnostics);
             continue;
         }
@@ -109,12 +135,19 @@ pub fn build(source: ContentSource, files: &[SourceFile], read_errors: &[(String
     let mut tool_list = Vec::new();
     let mut unserved = BTreeMap::new();
     for (tool_name, entry) in &all_tools {
-        let default = toolset_defs.get(&entry.toolset).map(|t| t.default).unwrap_or(true);
-        let info = toolsets.entry(entry.toolset.clone()).or_insert_with(|| ToolsetInfo {
-            description: toolset_defs.get(&entry.toolset).and_then(|t| t.description.clone()),
-            default,
-            tools: 0,
-        });
+        let default = toolset_defs
+            .get(&entry.toolset)
+            .map(|t| t.default)
+            .unwrap_or(true);
+        let info = toolsets
+            .entry(entry.toolset.clone())
+            .or_insert_with(|| ToolsetInfo {
+                description: toolset_defs
+                    .get(&entry.toolset)
+                    .and_then(|t| t.description.clone()),
+                default,
+                tools: 0,
+            });
         info.tools += 1;
         match matcher.refuse(tool_name, &entry.toolset, default, entry.read_only) {
             None => {
@@ -130,98 +163,187 @@ pub fn build(source: ContentSource, files: &[SourceFile], read_errors: &[(String
         .named_toolsets()
         .iter()
         .filter(|n| *n != "all" && !toolsets.contains_key(*n))
-        .map(|n| format!("--toolsets names `{n}`, which is not a toolset; the toolsets are: {}", toolsets.keys().cloned().collect::<Vec<_>>().join(", ")))
+        .map(|n| {
+            format!(
+                "--toolsets names `{n}`, which is not a toolset; the toolsets are: {}",
+                toolsets.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
         .collect();
 
     // Resources.
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
-    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Resource)) {
+    for file in files
+        .iter()
+        .filter(|f| content_kind(&f.path) == Some(ContentKind::Resource))
+    {
         let Some(split) = front_matter::split(&file.text) else {
             diagnostics.push(Diagnostic::whole_file(&file.path, "a resource starts with a front matter between `---` lines declaring at least `uri` and `name`"));
             continue;
         };
-        let front: ResourceFrontMatter = match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
-            Ok(f) => f,
-            Err(d) => {
-                diagnostics.push(d);
-                continue;
-            }
-        };
+        let front: ResourceFrontMatter =
+            match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
+                Ok(f) => f,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            };
         let mut reporter = FileReporter::new(&file.path, &file.text, 2);
         if url::Url::parse(&front.uri).is_err() {
-            reporter.at(&["uri"], format!("uri `{}` is not an absolute URI (e.g. layerops://docs/services)", front.uri));
+            reporter.at(
+                &["uri"],
+                format!(
+                    "uri `{}` is not an absolute URI (e.g. layerops://docs/services)",
+                    front.uri
+                ),
+            );
         } else if let Some(existing) = resources.get(&front.uri) {
-            reporter.at(&["uri"], format!("uri `{}` is already used by {}; resource URIs must be unique", front.uri, existing.file));
+            reporter.at(
+                &["uri"],
+                format!(
+                    "uri `{}` is already used by {}; resource URIs must be unique",
+                    front.uri, existing.file
+                ),
+            );
         }
         if !reporter.diagnostics.is_empty() {
             diagnostics.extend(reporter.diagnostics);
             continue;
         }
         let text: Arc<str> = Arc::from(split.body);
-        let mut resource = Resource::new(front.uri.clone(), front.name).with_mime_type(front.mime_type).with_size(text.len() as u64);
+        let mut resource = Resource::new(front.uri.clone(), front.name)
+            .with_mime_type(front.mime_type)
+            .with_size(text.len() as u64);
         if let Some(t) = front.title {
             resource = resource.with_title(t);
         }
         if let Some(d) = front.description {
             resource = resource.with_description(d);
         }
-        resources.insert(front.uri, ResourceEntry { resource, text, file: file.path.clone() });
+        resources.insert(
+            front.uri,
+            ResourceEntry {
+                resource,
+                text,
+                file: file.path.clone(),
+            },
+        );
     }
 
     // Prompts.
     let mut prompt_templates = PromptTemplates::default();
     let mut prompts: BTreeMap<String, PromptEntry> = BTreeMap::new();
-    for file in files.iter().filter(|f| content_kind(&f.path) == Some(ContentKind::Prompt)) {
+    for file in files
+        .iter()
+        .filter(|f| content_kind(&f.path) == Some(ContentKind::Prompt))
+    {
         let Some(split) = front_matter::split(&file.text) else {
-            diagnostics.push(Diagnostic::whole_file(&file.path, "a prompt starts with a front matter between `---` lines declaring at least `name`"));
+            diagnostics.push(Diagnostic::whole_file(
+                &file.path,
+                "a prompt starts with a front matter between `---` lines declaring at least `name`",
+            ));
             continue;
         };
-        let front: PromptFrontMatter = match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
-            Ok(f) => f,
-            Err(d) => {
-                diagnostics.push(d);
-                continue;
-            }
-        };
+        let front: PromptFrontMatter =
+            match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
+                Ok(f) => f,
+                Err(d) => {
+                    diagnostics.push(d);
+                    continue;
+                }
+            };
         let mut reporter = FileReporter::new(&file.path, &file.text, 2);
         if front.name.trim().is_empty() {
             reporter.at(&["name"], "name must not be empty");
         } else if let Some(existing) = prompts.get(&front.name) {
-            reporter.at(&["name"], format!("prompt name `{}` is already used by {}; prompt names must be unique", front.name, existing.file));
+            reporter.at(
+                &["name"],
+                format!(
+                    "prompt name `{}` is already used by {}; prompt names must be unique",
+                    front.name, existing.file
+                ),
+            );
         }
         let mut seen = std::collections::BTreeSet::new();
         for arg in &front.arguments {
             if !seen.insert(arg.name.as_str()) {
-                reporter.at(&["arguments"], format!("argument `{}` is declared twice", arg.name));
+                reporter.at(
+                    &["arguments"],
+                    format!("argument `{}` is declared twice", arg.name),
+                );
             }
-            if let (Some(allowed), Some(default)) = (&arg.allowed, &arg.default) {
-                if !allowed.contains(default) {
-                    reporter.at(&["arguments"], format!("the default `{default}` of argument `{}` is not one of its enum values", arg.name));
-                }
+            if let (Some(allowed), Some(default)) = (&arg.allowed, &arg.default)
+                && !allowed.contains(default)
+            {
+                reporter.at(
+                    &["arguments"],
+                    format!(
+                        "the default `{default}` of argument `{}` is not one of its enum values",
+                        arg.name
+                    ),
+                );
             }
         }
         let engine = engine_for(&file.path);
-        let template = if reporter.diagnostics.is_empty() { prompt_templates.compile(&front, engine, split.body, split.body_first_line, &mut reporter) } else { None };
+        let template = if reporter.diagnostics.is_empty() {
+            prompt_templates.compile(
+                &front,
+                engine,
+                split.body,
+                split.body_first_line,
+                &mut reporter,
+            )
+        } else {
+            None
+        };
         diagnostics.extend(reporter.diagnostics);
         let Some(template) = template else { continue };
         prompts.insert(
             front.name.clone(),
-            PromptEntry { prompt: to_rmcp(&front), file: file.path.clone(), arguments: front.arguments, engine, template, body_first_line: split.body_first_line },
+            PromptEntry {
+                prompt: to_rmcp(&front),
+                file: file.path.clone(),
+                arguments: front.arguments,
+                engine,
+                template,
+                body_first_line: split.body_first_line,
+            },
         );
     }
 
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    Catalog { source, name, title, instructions, upstream, templates, tools, tool_list, unserved, toolsets, resources, prompts, prompt_templates, diagnostics, warnings }
+    Catalog {
+        source,
+        name,
+        title,
+        instructions,
+        upstream,
+        templates,
+        tools,
+        tool_list,
+        unserved,
+        toolsets,
+        resources,
+        prompts,
+        prompt_templates,
+        diagnostics,
+        warnings,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const SERVER: &str = "name: test-api\ninstructions: Use it.\nupstream:\n  base_url: http://127.0.0.1:9\n";
+    const SERVER: &str =
+        "name: test-api\ninstructions: Use it.\nupstream:\n  base_url: http://127.0.0.1:9\n";
 
     fn file(path: &str, text: &str) -> SourceFile {
-        SourceFile { path: path.to_owned(), text: text.to_owned() }
+        SourceFile {
+            path: path.to_owned(),
+            text: text.to_owned(),
+        }
     }
 
     fn load(files: &[SourceFile]) -> Catalog {
@@ -236,12 +358,23 @@ mod tests {
 
     #[test]
     fn loads_a_valid_tool_with_method_annotations() {
-        let c = load(&[file("registry/_server.yaml", SERVER), file("registry/items/get.yaml", TOOL)]);
+        let c = load(&[
+            file("registry/_server.yaml", SERVER),
+            file("registry/items/get.yaml", TOOL),
+        ]);
         assert!(c.diagnostics.is_empty(), "{:?}", messages(&c));
         let tool = &c.tools["get_item"];
         assert_eq!(tool.toolset, "items");
         let a = tool.tool.annotations.as_ref().unwrap();
-        assert_eq!((a.read_only_hint, a.destructive_hint, a.idempotent_hint, a.open_world_hint), (Some(true), Some(false), Some(true), Some(true)));
+        assert_eq!(
+            (
+                a.read_only_hint,
+                a.destructive_hint,
+                a.idempotent_hint,
+                a.open_world_hint
+            ),
+            (Some(true), Some(false), Some(true), Some(true))
+        );
         assert_eq!(c.name, "test-api");
     }
 
@@ -249,8 +382,12 @@ mod tests {
     fn reports_located_problems() {
         let bad_yaml = "name: x\ndescription: \"unclosed\n";
         let unknown_field = "name: x\ndescription: d\ninput: {type: object}\nrequest: {method: GET, path: /x}\nsurprise: 1\n";
-        let undeclared = TOOL.replace("/v1/items/{{ id }}", "/v1/items/{{ ident }}").replace("name: get_item", "name: other");
-        let bad_schema = TOOL.replace("id: { type: string }", "id: { type: strin }").replace("name: get_item", "name: third");
+        let undeclared = TOOL
+            .replace("/v1/items/{{ id }}", "/v1/items/{{ ident }}")
+            .replace("name: get_item", "name: other");
+        let bad_schema = TOOL
+            .replace("id: { type: string }", "id: { type: strin }")
+            .replace("name: get_item", "name: third");
         let bad_name = TOOL.replace("name: get_item", "name: has space");
         let dup = TOOL.to_owned();
         let c = load(&[
@@ -264,12 +401,37 @@ mod tests {
             file("registry/g.yaml", &dup),
         ]);
         let m = messages(&c);
-        assert!(m.iter().any(|d| d.starts_with("registry/a.yaml:3:1: found unexpected end of stream")), "{m:?}");
-        assert!(m.iter().any(|d| d.starts_with("registry/b.yaml:5:1: unknown field `surprise`")), "{m:?}");
-        assert!(m.iter().any(|d| d.starts_with("registry/c.yaml:11:3: request.path uses `ident`")), "{m:?}");
-        assert!(m.iter().any(|d| d.starts_with("registry/d.yaml:6:11: invalid JSON Schema at /properties/id/type")), "{m:?}");
-        assert!(m.iter().any(|d| d.starts_with("registry/e.yaml:1:1: tool name `has space`")), "{m:?}");
-        assert!(m.iter().any(|d| d.starts_with("registry/g.yaml:1:1: tool name `get_item` is already used by registry/f.yaml")), "{m:?}");
+        assert!(
+            m.iter()
+                .any(|d| d.starts_with("registry/a.yaml:3:1: found unexpected end of stream")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|d| d.starts_with("registry/b.yaml:5:1: unknown field `surprise`")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|d| d.starts_with("registry/c.yaml:11:3: request.path uses `ident`")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter().any(|d| d
+                .starts_with("registry/d.yaml:6:11: invalid JSON Schema at /properties/id/type")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|d| d.starts_with("registry/e.yaml:1:1: tool name `has space`")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter().any(|d| d.starts_with(
+                "registry/g.yaml:1:1: tool name `get_item` is already used by registry/f.yaml"
+            )),
+            "{m:?}"
+        );
         assert_eq!(c.tools.len(), 1);
     }
 
@@ -277,20 +439,43 @@ mod tests {
     fn prompt_variables_must_be_declared() {
         let ok = "---\nname: p\narguments:\n  - { name: env, required: true }\n---\nDeploy to {{ env }}.\n";
         let bad = "---\nname: q\narguments: []\n---\nline one\nDeploy to {{ target }}.\n";
-        let hbs_bad = "---\nname: h\narguments:\n  - { name: a }\n---\n{{a}} and {{#if b}}x{{/if}}\n";
-        let c = load(&[file("registry/_server.yaml", SERVER), file("prompts/ok.j2", ok), file("prompts/bad.j2", bad), file("prompts/h.hbs", hbs_bad)]);
+        let hbs_bad =
+            "---\nname: h\narguments:\n  - { name: a }\n---\n{{a}} and {{#if b}}x{{/if}}\n";
+        let c = load(&[
+            file("registry/_server.yaml", SERVER),
+            file("prompts/ok.j2", ok),
+            file("prompts/bad.j2", bad),
+            file("prompts/h.hbs", hbs_bad),
+        ]);
         let m = messages(&c);
-        assert!(m.iter().any(|d| d.starts_with("prompts/bad.j2:6:1: the template reads `target`")), "{m:?}");
-        assert!(m.iter().any(|d| d.starts_with("prompts/h.hbs:6:") && d.contains("`b`")), "{m:?}");
+        assert!(
+            m.iter()
+                .any(|d| d.starts_with("prompts/bad.j2:6:1: the template reads `target`")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter()
+                .any(|d| d.starts_with("prompts/h.hbs:6:") && d.contains("`b`")),
+            "{m:?}"
+        );
         assert!(c.prompts.contains_key("p"));
     }
 
     #[test]
     fn duplicate_resource_uris_are_refused() {
         let r = "---\nuri: test://a\nname: a\n---\n# A\n";
-        let c = load(&[file("registry/_server.yaml", SERVER), file("resources/a.md", r), file("resources/b.md", r)]);
+        let c = load(&[
+            file("registry/_server.yaml", SERVER),
+            file("resources/a.md", r),
+            file("resources/b.md", r),
+        ]);
         let m = messages(&c);
-        assert!(m.iter().any(|d| d.starts_with("resources/b.md:2:1: uri `test://a` is already used by resources/a.md")), "{m:?}");
+        assert!(
+            m.iter().any(|d| d.starts_with(
+                "resources/b.md:2:1: uri `test://a` is already used by resources/a.md"
+            )),
+            "{m:?}"
+        );
         assert_eq!(c.resources["test://a"].text.as_ref(), "# A\n");
     }
 }

@@ -32,7 +32,12 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { matcher: Selection::default().matcher().expect("the default selection has no pattern"), max_response_bytes: None }
+        Self {
+            matcher: Selection::default()
+                .matcher()
+                .expect("the default selection has no pattern"),
+            max_response_bytes: None,
+        }
     }
 }
 

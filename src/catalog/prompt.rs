@@ -58,7 +58,11 @@ pub enum PromptError {
     #[error("missing required argument `{0}`")]
     Missing(String),
     #[error("argument `{name}` must be one of {allowed}, not `{value}`")]
-    NotAllowed { name: String, allowed: String, value: String },
+    NotAllowed {
+        name: String,
+        allowed: String,
+        value: String,
+    },
     #[error("unknown argument `{0}`; this prompt takes: {1}")]
     Unknown(String, String),
     #[error("the prompt template failed: {0}")]
@@ -66,26 +70,52 @@ pub enum PromptError {
 }
 
 pub fn engine_for(path: &str) -> Engine {
-    if path.ends_with(".hbs") { Engine::Handlebars } else { Engine::Jinja }
+    if path.ends_with(".hbs") {
+        Engine::Handlebars
+    } else {
+        Engine::Jinja
+    }
 }
 
 impl PromptTemplates {
     /// Compiles a prompt body and checks that it reads only declared arguments.
-    pub fn compile(&mut self, front: &PromptFrontMatter, engine: Engine, body: &str, body_first_line: usize, reporter: &mut FileReporter<'_>) -> Option<String> {
+    pub fn compile(
+        &mut self,
+        front: &PromptFrontMatter,
+        engine: Engine,
+        body: &str,
+        body_first_line: usize,
+        reporter: &mut FileReporter<'_>,
+    ) -> Option<String> {
         let declared: BTreeSet<&str> = front.arguments.iter().map(|a| a.name.as_str()).collect();
         let name = reporter.file.to_owned();
         let body_line = |line: usize| body_first_line + line.saturating_sub(1);
         match engine {
             Engine::Jinja => {
                 if let Err(e) = self.jinja.add_template_owned(name.clone(), body.to_owned()) {
-                    reporter.diagnostics.push(crate::diagnostic::Diagnostic::new(reporter.file, (body_line(e.line().unwrap_or(1)), 1), format!("template error: {}", crate::request::template::describe_jinja_error(&e))));
+                    reporter
+                        .diagnostics
+                        .push(crate::diagnostic::Diagnostic::new(
+                            reporter.file,
+                            (body_line(e.line().unwrap_or(1)), 1),
+                            format!(
+                                "template error: {}",
+                                crate::request::template::describe_jinja_error(&e)
+                            ),
+                        ));
                     return None;
                 }
-                let used = self.jinja.get_template(&name).map(|t| t.undeclared_variables(false)).unwrap_or_default();
+                let used = self
+                    .jinja
+                    .get_template(&name)
+                    .map(|t| t.undeclared_variables(false))
+                    .unwrap_or_default();
                 let mut ok = true;
                 for variable in used.iter().filter(|v| !declared.contains(v.as_str())) {
                     ok = false;
-                    let line = first_line_naming(body, variable).map(body_line).unwrap_or(body_first_line);
+                    let line = first_line_naming(body, variable)
+                        .map(body_line)
+                        .unwrap_or(body_first_line);
                     reporter.diagnostics.push(crate::diagnostic::Diagnostic::new(reporter.file, (line, 1), format!("the template reads `{variable}`, which is not a declared argument; add it under `arguments` or fix the name")));
                 }
                 if !ok {
@@ -98,14 +128,22 @@ impl PromptTemplates {
                     Ok(t) => t,
                     Err(e) => {
                         let (line, column) = e.pos().unwrap_or((1, 1));
-                        reporter.diagnostics.push(crate::diagnostic::Diagnostic::new(reporter.file, (body_line(line), column), format!("template error: {}", e.reason())));
+                        reporter
+                            .diagnostics
+                            .push(crate::diagnostic::Diagnostic::new(
+                                reporter.file,
+                                (body_line(line), column),
+                                format!("template error: {}", e.reason()),
+                            ));
                         return None;
                     }
                 };
                 let mut used = Vec::new();
                 handlebars_variables(&template, &mut used);
                 let mut ok = true;
-                for (variable, position) in used.iter().filter(|(v, _)| !declared.contains(v.as_str())) {
+                for (variable, position) in
+                    used.iter().filter(|(v, _)| !declared.contains(v.as_str()))
+                {
                     ok = false;
                     let (line, column) = position.unwrap_or((1, 1));
                     reporter.diagnostics.push(crate::diagnostic::Diagnostic::new(reporter.file, (body_line(line), column), format!("the template reads `{variable}`, which is not a declared argument; add it under `arguments` or fix the name")));
@@ -114,7 +152,13 @@ impl PromptTemplates {
                     return None;
                 }
                 if let Err(e) = self.hbs.register_template_string(&name, body) {
-                    reporter.diagnostics.push(crate::diagnostic::Diagnostic::new(reporter.file, (body_first_line, 1), format!("template error: {}", e.reason())));
+                    reporter
+                        .diagnostics
+                        .push(crate::diagnostic::Diagnostic::new(
+                            reporter.file,
+                            (body_first_line, 1),
+                            format!("template error: {}", e.reason()),
+                        ));
                     return None;
                 }
             }
@@ -123,22 +167,46 @@ impl PromptTemplates {
     }
 
     /// Checks the arguments of prompts/get, applies defaults and renders the text.
-    pub fn render(&self, entry: &PromptEntry, given: &BTreeMap<String, String>) -> Result<String, PromptError> {
+    pub fn render(
+        &self,
+        entry: &PromptEntry,
+        given: &BTreeMap<String, String>,
+    ) -> Result<String, PromptError> {
         let mut values: BTreeMap<&str, &str> = BTreeMap::new();
         for name in given.keys() {
             if !entry.arguments.iter().any(|a| &a.name == name) {
-                let known = entry.arguments.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ");
-                return Err(PromptError::Unknown(name.clone(), if known.is_empty() { "no arguments".into() } else { known }));
+                let known = entry
+                    .arguments
+                    .iter()
+                    .map(|a| a.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(PromptError::Unknown(
+                    name.clone(),
+                    if known.is_empty() {
+                        "no arguments".into()
+                    } else {
+                        known
+                    },
+                ));
             }
         }
         for arg in &entry.arguments {
-            let value = given.get(&arg.name).map(String::as_str).filter(|v| !v.is_empty()).or(arg.default.as_deref());
+            let value = given
+                .get(&arg.name)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+                .or(arg.default.as_deref());
             match value {
                 Some(v) => {
-                    if let Some(allowed) = &arg.allowed {
-                        if !allowed.iter().any(|a| a == v) {
-                            return Err(PromptError::NotAllowed { name: arg.name.clone(), allowed: allowed.join(", "), value: v.to_owned() });
-                        }
+                    if let Some(allowed) = &arg.allowed
+                        && !allowed.iter().any(|a| a == v)
+                    {
+                        return Err(PromptError::NotAllowed {
+                            name: arg.name.clone(),
+                            allowed: allowed.join(", "),
+                            value: v.to_owned(),
+                        });
                     }
                     values.insert(&arg.name, v);
                 }
@@ -148,14 +216,29 @@ impl PromptTemplates {
         }
         match entry.engine {
             Engine::Jinja => {
-                let template = self.jinja.get_template(&entry.template).map_err(|e| PromptError::Render(e.to_string()))?;
-                template.render(minijinja::value::Value::from(minijinja::value::Serde(&values))).map_err(|e| PromptError::Render(crate::request::template::describe_jinja_error(&e)))
+                let template = self
+                    .jinja
+                    .get_template(&entry.template)
+                    .map_err(|e| PromptError::Render(e.to_string()))?;
+                template
+                    .render(minijinja::value::Value::from(minijinja::value::Serde(
+                        &values,
+                    )))
+                    .map_err(|e| {
+                        PromptError::Render(crate::request::template::describe_jinja_error(&e))
+                    })
             }
             Engine::Handlebars => {
                 // Strict mode refuses a missing optional argument; give them empty values.
-                let mut all: BTreeMap<&str, &str> = entry.arguments.iter().map(|a| (a.name.as_str(), "")).collect();
+                let mut all: BTreeMap<&str, &str> = entry
+                    .arguments
+                    .iter()
+                    .map(|a| (a.name.as_str(), ""))
+                    .collect();
                 all.extend(values);
-                self.hbs.render(&entry.template, &all).map_err(|e| PromptError::Render(e.reason().to_string()))
+                self.hbs
+                    .render(&entry.template, &all)
+                    .map_err(|e| PromptError::Render(e.reason().to_string()))
             }
         }
     }
@@ -186,7 +269,11 @@ pub fn to_rmcp(front: &PromptFrontMatter) -> Prompt {
             arg
         })
         .collect();
-    let mut prompt = Prompt::new(front.name.clone(), front.description.clone(), Some(arguments));
+    let mut prompt = Prompt::new(
+        front.name.clone(),
+        front.description.clone(),
+        Some(arguments),
+    );
     if let Some(title) = &front.title {
         prompt = prompt.with_title(title.clone());
     }
@@ -194,7 +281,9 @@ pub fn to_rmcp(front: &PromptFrontMatter) -> Prompt {
 }
 
 fn first_line_naming(body: &str, variable: &str) -> Option<usize> {
-    body.lines().position(|l| l.contains(variable)).map(|i| i + 1)
+    body.lines()
+        .position(|l| l.contains(variable))
+        .map(|i| i + 1)
 }
 
 /// Top-level variables a handlebars template reads, outside blocks that change the context
@@ -207,11 +296,15 @@ fn handlebars_variables(template: &HbsTemplate, out: &mut Vec<(String, Option<(u
                 if h.params.is_empty() && h.hash.is_empty() {
                     collect_param(&h.name, position, out);
                 } else {
-                    h.params.iter().for_each(|p| collect_param(p, position, out));
+                    h.params
+                        .iter()
+                        .for_each(|p| collect_param(p, position, out));
                 }
             }
             TemplateElement::HelperBlock(h) => {
-                h.params.iter().for_each(|p| collect_param(p, position, out));
+                h.params
+                    .iter()
+                    .for_each(|p| collect_param(p, position, out));
                 let helper = match &h.name {
                     Parameter::Name(n) => n.as_str(),
                     _ => "",
@@ -230,14 +323,23 @@ fn handlebars_variables(template: &HbsTemplate, out: &mut Vec<(String, Option<(u
     }
 }
 
-fn collect_param(param: &Parameter, position: Option<(usize, usize)>, out: &mut Vec<(String, Option<(usize, usize)>)>) {
+fn collect_param(
+    param: &Parameter,
+    position: Option<(usize, usize)>,
+    out: &mut Vec<(String, Option<(usize, usize)>)>,
+) {
     let raw = match param {
         Parameter::Name(n) => n.as_str(),
         Parameter::Path(handlebars::Path::Relative((_, raw))) => raw.as_str(),
         _ => return,
     };
     let first = raw.split(['.', '/']).next().unwrap_or(raw);
-    if first.is_empty() || first.starts_with('@') || first == "this" || first == ".." || raw.starts_with("../") {
+    if first.is_empty()
+        || first.starts_with('@')
+        || first == "this"
+        || first == ".."
+        || raw.starts_with("../")
+    {
         return;
     }
     out.push((first.to_owned(), position));

@@ -34,34 +34,62 @@ impl Selection {
             Some(patterns) => {
                 let mut builder = GlobSetBuilder::new();
                 for p in patterns {
-                    builder.add(Glob::new(p).map_err(|e| SelectionError { pattern: p.clone(), reason: e.kind().to_string() })?);
+                    builder.add(Glob::new(p).map_err(|e| SelectionError {
+                        pattern: p.clone(),
+                        reason: e.kind().to_string(),
+                    })?);
                 }
-                Some(builder.build().map_err(|e| SelectionError { pattern: patterns.join(","), reason: e.to_string() })?)
+                Some(builder.build().map_err(|e| SelectionError {
+                    pattern: patterns.join(","),
+                    reason: e.to_string(),
+                })?)
             }
         };
-        let all_toolsets = self.toolsets.as_ref().is_some_and(|t| t.iter().any(|n| n == "all"));
-        Ok(Matcher { read_only: self.read_only, tools, toolsets: self.toolsets.clone(), all_toolsets })
+        let all_toolsets = self
+            .toolsets
+            .as_ref()
+            .is_some_and(|t| t.iter().any(|n| n == "all"));
+        Ok(Matcher {
+            read_only: self.read_only,
+            tools,
+            toolsets: self.toolsets.clone(),
+            all_toolsets,
+        })
     }
 }
 
 impl Matcher {
     /// Why a tool is not served, or `None` when it is.
-    pub fn refuse(&self, name: &str, toolset: &str, toolset_default: bool, read_only: bool) -> Option<String> {
+    pub fn refuse(
+        &self,
+        name: &str,
+        toolset: &str,
+        toolset_default: bool,
+        read_only: bool,
+    ) -> Option<String> {
         if self.read_only && !read_only {
-            return Some("the server runs with --read-only and this tool changes things".to_owned());
+            return Some(
+                "the server runs with --read-only and this tool changes things".to_owned(),
+            );
         }
-        if let Some(tools) = &self.tools {
-            if !tools.is_match(name) {
-                return Some("it does not match the --tools patterns the server was started with".to_owned());
-            }
+        if let Some(tools) = &self.tools
+            && !tools.is_match(name)
+        {
+            return Some(
+                "it does not match the --tools patterns the server was started with".to_owned(),
+            );
         }
         match &self.toolsets {
             Some(_) if self.all_toolsets => None,
-            Some(names) if !names.iter().any(|n| n == toolset) => Some(format!("its toolset `{toolset}` is not among the --toolsets the server was started with")),
+            Some(names) if !names.iter().any(|n| n == toolset) => Some(format!(
+                "its toolset `{toolset}` is not among the --toolsets the server was started with"
+            )),
             Some(_) => None,
             // Naming tools picks them from any toolset.
             None if self.tools.is_some() => None,
-            None if !toolset_default => Some(format!("its toolset `{toolset}` is off by default; start the server with --toolsets {toolset} (or --toolsets all)")),
+            None if !toolset_default => Some(format!(
+                "its toolset `{toolset}` is off by default; start the server with --toolsets {toolset} (or --toolsets all)"
+            )),
             None => None,
         }
     }
@@ -80,16 +108,36 @@ mod tests {
         let m = Selection::default().matcher().unwrap();
         assert!(m.refuse("a", "core", true, false).is_none());
         assert!(m.refuse("a", "extra", false, true).is_some());
-        let m = Selection { read_only: true, ..Default::default() }.matcher().unwrap();
+        let m = Selection {
+            read_only: true,
+            ..Default::default()
+        }
+        .matcher()
+        .unwrap();
         assert!(m.refuse("a", "core", true, false).is_some());
         assert!(m.refuse("a", "core", true, true).is_none());
-        let m = Selection { tools: Some(vec!["x_*".into()]), ..Default::default() }.matcher().unwrap();
+        let m = Selection {
+            tools: Some(vec!["x_*".into()]),
+            ..Default::default()
+        }
+        .matcher()
+        .unwrap();
         assert!(m.refuse("x_list", "extra", false, true).is_none());
         assert!(m.refuse("y_list", "core", true, true).is_some());
-        let m = Selection { toolsets: Some(vec!["extra".into()]), ..Default::default() }.matcher().unwrap();
+        let m = Selection {
+            toolsets: Some(vec!["extra".into()]),
+            ..Default::default()
+        }
+        .matcher()
+        .unwrap();
         assert!(m.refuse("a", "extra", false, true).is_none());
         assert!(m.refuse("a", "core", true, true).is_some());
-        let m = Selection { toolsets: Some(vec!["all".into()]), ..Default::default() }.matcher().unwrap();
+        let m = Selection {
+            toolsets: Some(vec!["all".into()]),
+            ..Default::default()
+        }
+        .matcher()
+        .unwrap();
         assert!(m.refuse("a", "extra", false, true).is_none());
     }
 }

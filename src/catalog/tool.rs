@@ -43,22 +43,36 @@ pub struct FileReporter<'a> {
 
 impl<'a> FileReporter<'a> {
     pub fn new(file: &'a str, text: &'a str, first_line: usize) -> Self {
-        Self { file, text, first_line, diagnostics: Vec::new() }
+        Self {
+            file,
+            text,
+            first_line,
+            diagnostics: Vec::new(),
+        }
     }
 
     pub fn at(&mut self, keys: &[&str], message: impl Into<String>) {
         let position = locate(self.text, keys, self.first_line);
-        self.diagnostics.push(Diagnostic::new(self.file, position, message));
+        self.diagnostics
+            .push(Diagnostic::new(self.file, position, message));
     }
 }
 
 /// MCP tool names: 1 to 64 of `[A-Za-z0-9_-]`.
 pub fn check_tool_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {
-        return Err(format!("tool name `{name}` must have 1 to 64 characters (it has {})", name.chars().count()));
+        return Err(format!(
+            "tool name `{name}` must have 1 to 64 characters (it has {})",
+            name.chars().count()
+        ));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-')) {
-        return Err(format!("tool name `{name}` may only hold letters, digits, `_` and `-`, not `{c}`"));
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+    {
+        return Err(format!(
+            "tool name `{name}` may only hold letters, digits, `_` and `-`, not `{c}`"
+        ));
     }
     Ok(())
 }
@@ -72,11 +86,22 @@ const KNOWN_DRAFTS: [&str; 5] = [
 ];
 
 /// Meta-validates a schema and compiles its validator; errors point into the file at `keys`.
-pub fn compile_schema(schema: &Value, keys: &[&str], reporter: &mut FileReporter<'_>) -> Option<jsonschema::Validator> {
+pub fn compile_schema(
+    schema: &Value,
+    keys: &[&str],
+    reporter: &mut FileReporter<'_>,
+) -> Option<jsonschema::Validator> {
     if let Some(declared) = schema.get("$schema") {
-        let known = declared.as_str().is_some_and(|s| KNOWN_DRAFTS.contains(&s.trim_end_matches('#')));
+        let known = declared
+            .as_str()
+            .is_some_and(|s| KNOWN_DRAFTS.contains(&s.trim_end_matches('#')));
         if !known {
-            reporter.at(&[keys, &["$schema"]].concat(), format!("unsupported `$schema` {declared}; omit it (JSON Schema 2020-12 is the default)"));
+            reporter.at(
+                &[keys, &["$schema"]].concat(),
+                format!(
+                    "unsupported `$schema` {declared}; omit it (JSON Schema 2020-12 is the default)"
+                ),
+            );
             return None;
         }
     }
@@ -84,7 +109,13 @@ pub fn compile_schema(schema: &Value, keys: &[&str], reporter: &mut FileReporter
         let pointer = e.instance_path().to_string();
         let segments: Vec<&str> = pointer.split('/').filter(|s| !s.is_empty()).collect();
         let at = pointer_or_root(&pointer);
-        reporter.at(&[keys, &segments].concat(), format!("invalid JSON Schema at {at}: {}", truncate(&e.to_string(), 200)));
+        reporter.at(
+            &[keys, &segments].concat(),
+            format!(
+                "invalid JSON Schema at {at}: {}",
+                truncate(&e.to_string(), 200)
+            ),
+        );
         return None;
     }
     match jsonschema::options()
@@ -94,14 +125,24 @@ pub fn compile_schema(schema: &Value, keys: &[&str], reporter: &mut FileReporter
     {
         Ok(v) => Some(v),
         Err(e) => {
-            reporter.at(keys, format!("the JSON Schema cannot be compiled: {}", truncate(&e.to_string(), 200)));
+            reporter.at(
+                keys,
+                format!(
+                    "the JSON Schema cannot be compiled: {}",
+                    truncate(&e.to_string(), 200)
+                ),
+            );
             None
         }
     }
 }
 
 fn pointer_or_root(pointer: &str) -> &str {
-    if pointer.is_empty() { "its root" } else { pointer }
+    if pointer.is_empty() {
+        "its root"
+    } else {
+        pointer
+    }
 }
 
 pub fn truncate(s: &str, max: usize) -> String {
@@ -115,35 +156,71 @@ pub fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-fn positive_duration(seconds: Option<f64>, keys: &[&str], reporter: &mut FileReporter<'_>) -> Option<Duration> {
+fn positive_duration(
+    seconds: Option<f64>,
+    keys: &[&str],
+    reporter: &mut FileReporter<'_>,
+) -> Option<Duration> {
     let s = seconds?;
     if s.is_finite() && s > 0.0 && s <= 86_400.0 {
         Some(Duration::from_secs_f64(s))
     } else {
-        reporter.at(keys, format!("timeout_seconds must be a number of seconds above 0 and at most 86400, not {s}"));
+        reporter.at(
+            keys,
+            format!(
+                "timeout_seconds must be a number of seconds above 0 and at most 86400, not {s}"
+            ),
+        );
         None
     }
 }
 
 /// Compiles one tool; problems go to `reporter`, and `None` means the tool cannot be served.
-pub fn compile_tool(def: &ToolFile, toolset: &str, toolset_def: &ToolsetFile, templates: &mut Templates, reporter: &mut FileReporter<'_>) -> Option<ToolEntry> {
+pub fn compile_tool(
+    def: &ToolFile,
+    toolset: &str,
+    toolset_def: &ToolsetFile,
+    templates: &mut Templates,
+    reporter: &mut FileReporter<'_>,
+) -> Option<ToolEntry> {
     let before = reporter.diagnostics.len();
     if let Err(e) = check_tool_name(&def.name) {
         reporter.at(&["name"], e);
     }
 
     let input = match &def.input {
-        Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("object") => Some(map.clone()),
+        Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("object") => {
+            Some(map.clone())
+        }
         _ => {
             reporter.at(&["input"], "input must be a JSON Schema with `type: object` (MCP tool arguments are an object)");
             None
         }
     };
-    let validator = input.as_ref().and_then(|_| compile_schema(&def.input, &["input"], reporter));
-    let declared: BTreeSet<String> = def.input.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default();
-    let required: BTreeSet<String> = def.input.get("required").and_then(Value::as_array).map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    let validator = input
+        .as_ref()
+        .and_then(|_| compile_schema(&def.input, &["input"], reporter));
+    let declared: BTreeSet<String> = def
+        .input
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let required: BTreeSet<String> = def
+        .input
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| {
+            r.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
 
-    let undeclared = |vars: &BTreeSet<String>, keys: &[&str], what: &str, reporter: &mut FileReporter<'_>| {
+    let undeclared = |vars: &BTreeSet<String>,
+                      keys: &[&str],
+                      what: &str,
+                      reporter: &mut FileReporter<'_>| {
         for v in vars.difference(&declared) {
             reporter.at(keys, format!("{what} uses `{v}`, which `input.properties` does not declare; declare it there or fix the name"));
         }
@@ -153,34 +230,61 @@ pub fn compile_tool(def: &ToolFile, toolset: &str, toolset_def: &ToolsetFile, te
     let request = &def.request;
     let literal_prefix = request.path.split("{{").next().unwrap_or("");
     if !literal_prefix.starts_with('/') {
-        reporter.at(&["request", "path"], "request.path must start with `/`; the host always comes from the upstream base_url");
+        reporter.at(
+            &["request", "path"],
+            "request.path must start with `/`; the host always comes from the upstream base_url",
+        );
     }
     if request.path.split("{{").enumerate().any(|(i, part)| {
-        let literal = if i == 0 { part } else { part.split_once("}}").map(|(_, rest)| rest).unwrap_or("") };
+        let literal = if i == 0 {
+            part
+        } else {
+            part.split_once("}}").map(|(_, rest)| rest).unwrap_or("")
+        };
         literal.contains('?') || literal.contains('#')
     }) {
-        reporter.at(&["request", "path"], "request.path must not hold `?` or `#`; put query parameters under request.query");
+        reporter.at(
+            &["request", "path"],
+            "request.path must not hold `?` or `#`; put query parameters under request.query",
+        );
     }
     let (path, path_variables) = match templates.compile_path(&request.path) {
-        Ok(None) => (Some(PathTemplate::Literal(request.path.clone())), BTreeSet::new()),
+        Ok(None) => (
+            Some(PathTemplate::Literal(request.path.clone())),
+            BTreeSet::new(),
+        ),
         Ok(Some(name)) => {
             let vars = templates.path_variables(&name);
             (Some(PathTemplate::Template(name)), vars)
         }
         Err(e) => {
-            reporter.at(&["request", "path"], format!("template error in request.path: {}", e.message));
+            reporter.at(
+                &["request", "path"],
+                format!("template error in request.path: {}", e.message),
+            );
             (None, BTreeSet::new())
         }
     };
-    undeclared(&path_variables, &["request", "path"], "request.path", reporter);
+    undeclared(
+        &path_variables,
+        &["request", "path"],
+        "request.path",
+        reporter,
+    );
     for v in path_variables.intersection(&declared) {
         if !required.contains(v) {
-            reporter.at(&["input", "required"], format!("`{v}` goes in the URL path, so it must be listed in input.required"));
+            reporter.at(
+                &["input", "required"],
+                format!("`{v}` goes in the URL path, so it must be listed in input.required"),
+            );
         }
     }
 
     // Query and headers.
-    let mut compile_map = |section: &str, entries: Vec<(String, Value)>, reporter: &mut FileReporter<'_>| -> (Vec<(String, Template)>, BTreeSet<String>) {
+    let mut compile_map = |section: &str,
+                           entries: Vec<(String, Value)>,
+                           reporter: &mut FileReporter<'_>|
+     -> (Vec<(String, Template)>, BTreeSet<String>) {
         let mut out = Vec::new();
         let mut vars = BTreeSet::new();
         for (key, value) in entries {
@@ -188,24 +292,53 @@ pub fn compile_tool(def: &ToolFile, toolset: &str, toolset_def: &ToolsetFile, te
                 Ok(t) => {
                     let mut own = BTreeSet::new();
                     templates.variables(&t, &mut own);
-                    undeclared(&own, &["request", section, &key], &format!("request.{section}.{key}"), reporter);
+                    undeclared(
+                        &own,
+                        &["request", section, &key],
+                        &format!("request.{section}.{key}"),
+                        reporter,
+                    );
                     vars.extend(own);
                     out.push((key, t));
                 }
-                Err(e) => reporter.at(&["request", section, &key], format!("template error in request.{section}.{key}: {}", e.message)),
+                Err(e) => reporter.at(
+                    &["request", section, &key],
+                    format!("template error in request.{section}.{key}: {}", e.message),
+                ),
             }
         }
         (out, vars)
     };
-    let (query, query_variables) = compile_map("query", request.query.iter().map(|(k, v)| (k.clone(), v.clone())).collect(), reporter);
-    let mut header_entries: Vec<(String, Value)> = toolset_def.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let (query, query_variables) = compile_map(
+        "query",
+        request
+            .query
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        reporter,
+    );
+    let mut header_entries: Vec<(String, Value)> = toolset_def
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     header_entries.extend(request.headers.iter().map(|(k, v)| (k.clone(), v.clone())));
     for (name, value) in &header_entries {
         if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            reporter.at(&["request", "headers", name], format!("`{name}` is not a valid HTTP header name"));
+            reporter.at(
+                &["request", "headers", name],
+                format!("`{name}` is not a valid HTTP header name"),
+            );
         }
-        if value.as_str().is_some_and(|s| s.contains('\r') || s.contains('\n')) {
-            reporter.at(&["request", "headers", name], format!("header `{name}` must not contain a line break"));
+        if value
+            .as_str()
+            .is_some_and(|s| s.contains('\r') || s.contains('\n'))
+        {
+            reporter.at(
+                &["request", "headers", name],
+                format!("header `{name}` must not contain a line break"),
+            );
         }
     }
     let (headers, _) = compile_map("headers", header_entries, reporter);
@@ -222,16 +355,28 @@ pub fn compile_tool(def: &ToolFile, toolset: &str, toolset_def: &ToolsetFile, te
                 BodyTemplate::Value(t)
             }
             Err(e) => {
-                reporter.at(&["request", "body"], format!("template error in request.body: {}", e.message));
+                reporter.at(
+                    &["request", "body"],
+                    format!("template error in request.body: {}", e.message),
+                );
                 BodyTemplate::None
             }
         },
     };
-    if def.request.method == crate::definition::tool::Method::Get && !matches!(body, BodyTemplate::None) {
-        reporter.at(&["request", "body"], "a GET request carries no body; remove request.body or change the method");
+    if def.request.method == crate::definition::tool::Method::Get
+        && !matches!(body, BodyTemplate::None)
+    {
+        reporter.at(
+            &["request", "body"],
+            "a GET request carries no body; remove request.body or change the method",
+        );
     }
-    let timeout = positive_duration(request.timeout_seconds, &["request", "timeout_seconds"], reporter)
-        .or_else(|| toolset_def.timeout_seconds.map(Duration::from_secs_f64));
+    let timeout = positive_duration(
+        request.timeout_seconds,
+        &["request", "timeout_seconds"],
+        reporter,
+    )
+    .or_else(|| toolset_def.timeout_seconds.map(Duration::from_secs_f64));
 
     // Response shaping.
     let mut select = None;
@@ -258,9 +403,17 @@ pub fn compile_tool(def: &ToolFile, toolset: &str, toolset_def: &ToolsetFile, te
     }
     let (input, validator, path) = (input?, validator?, path?);
 
-    let annotations = def.annotations.or(&toolset_def.annotations).or(&def.request.method.default_annotations());
+    let annotations = def
+        .annotations
+        .or(&toolset_def.annotations)
+        .or(&def.request.method.default_annotations());
     let title = def.title.clone().or_else(|| annotations.title.clone());
-    let mut tool = Tool::new(def.name.clone(), def.description.trim_end().to_owned(), Arc::new(input as JsonObject)).with_annotations(to_rmcp(&annotations, title.clone()));
+    let mut tool = Tool::new(
+        def.name.clone(),
+        def.description.trim_end().to_owned(),
+        Arc::new(input as JsonObject),
+    )
+    .with_annotations(to_rmcp(&annotations, title.clone()));
     if let Some(title) = title {
         tool = tool.with_title(title);
     }
@@ -272,9 +425,22 @@ pub fn compile_tool(def: &ToolFile, toolset: &str, toolset_def: &ToolsetFile, te
         file: reporter.file.to_owned(),
         toolset: toolset.to_owned(),
         validator,
-        request: CompiledRequest { method: def.request.method, path, path_source: def.request.path.clone(), path_variables, query, query_variables, headers, body, timeout },
+        request: CompiledRequest {
+            method: def.request.method,
+            path,
+            path_source: def.request.path.clone(),
+            path_variables,
+            query,
+            query_variables,
+            headers,
+            body,
+            timeout,
+        },
         select,
-        structured: def.response.as_ref().is_some_and(|r| r.output_schema.is_some()),
+        structured: def
+            .response
+            .as_ref()
+            .is_some_and(|r| r.output_schema.is_some()),
         read_only: annotations.read_only_hint.unwrap_or(false),
         idempotent: annotations.idempotent_hint.unwrap_or(false),
         destructive: annotations.destructive_hint.unwrap_or(true),

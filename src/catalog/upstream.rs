@@ -56,7 +56,9 @@ impl Upstream {
 
     /// The same, said once at startup.
     pub fn missing_credentials_warning(&self) -> Option<String> {
-        self.credentials_message("No credentials: tools are listed, but calls fail until they are set")
+        self.credentials_message(
+            "No credentials: tools are listed, but calls fail until they are set",
+        )
     }
 
     fn credentials_message(&self, opening: &str) -> Option<String> {
@@ -81,7 +83,11 @@ enum SecretMode {
     Mask,
 }
 
-fn environment(mode: SecretMode, missing: Arc<Mutex<Vec<String>>>, secrets: Arc<Mutex<Vec<String>>>) -> Environment<'static> {
+fn environment(
+    mode: SecretMode,
+    missing: Arc<Mutex<Vec<String>>>,
+    secrets: Arc<Mutex<Vec<String>>>,
+) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
@@ -103,10 +109,10 @@ fn environment(mode: SecretMode, missing: Arc<Mutex<Vec<String>>>, secrets: Arc<
                 v
             }
             _ => {
-                if let Ok(mut m) = missing.lock() {
-                    if !m.contains(&name) {
-                        m.push(name);
-                    }
+                if let Ok(mut m) = missing.lock()
+                    && !m.contains(&name)
+                {
+                    m.push(name);
                 }
                 String::new()
             }
@@ -125,23 +131,46 @@ pub fn resolve(def: &UpstreamDef, reporter: &mut FileReporter<'_>) -> Option<Ups
 
     let base = match reveal.render_str(&def.base_url, ()) {
         Ok(text) => match Url::parse(text.trim()) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(url)
+            }
             _ => {
-                reporter.at(&["upstream", "base_url"], format!("base_url must be an absolute http(s) URL, not `{}`", mask.render_str(&def.base_url, ()).unwrap_or_default()));
+                reporter.at(
+                    &["upstream", "base_url"],
+                    format!(
+                        "base_url must be an absolute http(s) URL, not `{}`",
+                        mask.render_str(&def.base_url, ()).unwrap_or_default()
+                    ),
+                );
                 None
             }
         },
         Err(e) => {
-            reporter.at(&["upstream", "base_url"], format!("template error in base_url: {}", crate::request::template::describe_jinja_error(&e)));
+            reporter.at(
+                &["upstream", "base_url"],
+                format!(
+                    "template error in base_url: {}",
+                    crate::request::template::describe_jinja_error(&e)
+                ),
+            );
             None
         }
     };
 
     let mut headers = Vec::new();
     for (name, value) in &def.headers {
-        let Some(source) = value.as_str().map(str::to_owned).or_else(|| (!value.is_null()).then(|| value.to_string())) else { continue };
+        let Some(source) = value
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| (!value.is_null()).then(|| value.to_string()))
+        else {
+            continue;
+        };
         if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-            reporter.at(&["upstream", "headers", name], format!("`{name}` is not a valid HTTP header name"));
+            reporter.at(
+                &["upstream", "headers", name],
+                format!("`{name}` is not a valid HTTP header name"),
+            );
             continue;
         }
         match (reveal.render_str(&source, ()), mask.render_str(&source, ())) {
@@ -150,9 +179,19 @@ pub fn resolve(def: &UpstreamDef, reporter: &mut FileReporter<'_>) -> Option<Ups
                     reporter.at(&["upstream", "headers", name], format!("header `{name}` would contain a line break or a control character; check the variables it reads"));
                     continue;
                 }
-                headers.push(UpstreamHeader { name: name.clone(), value, shown });
+                headers.push(UpstreamHeader {
+                    name: name.clone(),
+                    value,
+                    shown,
+                });
             }
-            (Err(e), _) | (_, Err(e)) => reporter.at(&["upstream", "headers", name], format!("template error in header `{name}`: {}", crate::request::template::describe_jinja_error(&e))),
+            (Err(e), _) | (_, Err(e)) => reporter.at(
+                &["upstream", "headers", name],
+                format!(
+                    "template error in header `{name}`: {}",
+                    crate::request::template::describe_jinja_error(&e)
+                ),
+            ),
         }
     }
 
@@ -160,17 +199,30 @@ pub fn resolve(def: &UpstreamDef, reporter: &mut FileReporter<'_>) -> Option<Ups
         if value.is_finite() && value > 0.0 && value <= 86_400.0 {
             Duration::from_secs_f64(value)
         } else {
-            reporter.at(&["upstream", key], format!("{key} must be a number of seconds above 0 and at most 86400, not {value}"));
+            reporter.at(
+                &["upstream", key],
+                format!("{key} must be a number of seconds above 0 and at most 86400, not {value}"),
+            );
             Duration::from_secs(1)
         }
     };
     let timeout = seconds(def.timeout_seconds, "timeout_seconds", reporter);
-    let connect_timeout = seconds(def.connect_timeout_seconds, "connect_timeout_seconds", reporter);
+    let connect_timeout = seconds(
+        def.connect_timeout_seconds,
+        "connect_timeout_seconds",
+        reporter,
+    );
     if def.max_in_flight == 0 {
-        reporter.at(&["upstream", "max_in_flight"], "max_in_flight must be at least 1");
+        reporter.at(
+            &["upstream", "max_in_flight"],
+            "max_in_flight must be at least 1",
+        );
     }
     if def.max_response_bytes < 1024 {
-        reporter.at(&["upstream", "max_response_bytes"], "max_response_bytes must be at least 1024");
+        reporter.at(
+            &["upstream", "max_response_bytes"],
+            "max_response_bytes must be at least 1024",
+        );
     }
     if def.retries > 10 {
         reporter.at(&["upstream", "retries"], "retries must be at most 10");

@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::CallArgs;
 
 pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
-    let arguments: Value = serde_json::from_str(&args.args).context("--args must be a JSON object, e.g. --args '{\"projectId\": \"...\"}'")?;
+    let arguments: Value = serde_json::from_str(&args.args)
+        .context("--args must be a JSON object, e.g. --args '{\"projectId\": \"...\"}'")?;
     let Value::Object(arguments) = arguments else {
         anyhow::bail!("--args must be a JSON object, e.g. --args '{{\"projectId\": \"...\"}}'");
     };
@@ -27,5 +28,9 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
             writeln!(out, "{}", text.text)?;
         }
     }
-    Ok(if result.is_error == Some(true) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if result.is_error == Some(true) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -6,19 +6,37 @@ use std::process::ExitCode;
 use crate::{ModeArgs, RootArg};
 
 pub fn run(args: RootArg) -> anyhow::Result<ExitCode> {
-    let mode = ModeArgs { root: args.clone(), ..Default::default() };
+    let mode = ModeArgs {
+        root: args.clone(),
+        ..Default::default()
+    };
     let catalog = super::load(&mode, true)?;
-    let prefix = args.root.as_ref().map(|r| r.display().to_string().trim_end_matches('/').to_owned() + "/").unwrap_or_default();
+    let prefix = args
+        .root
+        .as_ref()
+        .map(|r| r.display().to_string().trim_end_matches('/').to_owned() + "/")
+        .unwrap_or_default();
     let mut out = std::io::stdout().lock();
     for d in &catalog.diagnostics {
         writeln!(out, "{prefix}{d}")?;
     }
     let served = catalog.tools.len() + catalog.unserved.len();
     if catalog.diagnostics.is_empty() {
-        eprintln!("ok: {served} tools, {} resources, {} prompts in {}", catalog.resources.len(), catalog.prompts.len(), catalog.source.describe());
+        eprintln!(
+            "ok: {served} tools, {} resources, {} prompts in {}",
+            catalog.resources.len(),
+            catalog.prompts.len(),
+            catalog.source.describe()
+        );
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("{} problem(s) in {}; {served} tools, {} resources, {} prompts load", catalog.diagnostics.len(), catalog.source.describe(), catalog.resources.len(), catalog.prompts.len());
+        eprintln!(
+            "{} problem(s) in {}; {served} tools, {} resources, {} prompts load",
+            catalog.diagnostics.len(),
+            catalog.source.describe(),
+            catalog.resources.len(),
+            catalog.prompts.len()
+        );
         Ok(ExitCode::from(1))
     }
 }

@@ -13,33 +13,55 @@ use crate::ModeArgs;
 
 /// Logs go to stderr: stdout belongs to the MCP protocol.
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "layerops_mcp=info,rmcp=warn".into());
-    tracing_subscriber::fmt().with_writer(std::io::stderr).with_ansi(false).with_env_filter(filter).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "layerops_mcp=info,rmcp=warn".into());
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .init();
 }
 
 pub fn load_options(mode: &ModeArgs, all_toolsets_by_default: bool) -> anyhow::Result<LoadOptions> {
-    let toolsets = mode.toolsets.clone().or_else(|| (all_toolsets_by_default && mode.tools.is_none()).then(|| vec!["all".to_owned()]));
-    let selection = Selection { read_only: mode.read_only, tools: mode.tools.clone(), toolsets };
+    let toolsets = mode.toolsets.clone().or_else(|| {
+        (all_toolsets_by_default && mode.tools.is_none()).then(|| vec!["all".to_owned()])
+    });
+    let selection = Selection {
+        read_only: mode.read_only,
+        tools: mode.tools.clone(),
+        toolsets,
+    };
     let matcher = selection.matcher()?;
-    Ok(LoadOptions { matcher, max_response_bytes: mode.max_response_bytes })
+    Ok(LoadOptions {
+        matcher,
+        max_response_bytes: mode.max_response_bytes,
+    })
 }
 
 pub fn load(mode: &ModeArgs, all_toolsets_by_default: bool) -> anyhow::Result<Catalog> {
     let options = load_options(mode, all_toolsets_by_default)?;
     let source = ContentSource::resolve(mode.root.root.as_deref());
-    if let ContentSource::Directory(dir) = &source {
-        if !dir.is_dir() {
-            anyhow::bail!("--root {}: no such directory", dir.display());
-        }
+    if let ContentSource::Directory(dir) = &source
+        && !dir.is_dir()
+    {
+        anyhow::bail!("--root {}: no such directory", dir.display());
     }
     Ok(Catalog::load(source, &options))
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 pub fn http_client(catalog: &Catalog) -> anyhow::Result<layerops_mcp::upstream::HttpClient> {
-    let (connect, in_flight) = catalog.upstream.as_ref().map(|u| (u.connect_timeout, u.max_in_flight)).unwrap_or((std::time::Duration::from_secs(10), 32));
-    layerops_mcp::upstream::HttpClient::new(connect, in_flight).context("cannot build the HTTP client")
+    let (connect, in_flight) = catalog
+        .upstream
+        .as_ref()
+        .map(|u| (u.connect_timeout, u.max_in_flight))
+        .unwrap_or((std::time::Duration::from_secs(10), 32));
+    layerops_mcp::upstream::HttpClient::new(connect, in_flight)
+        .context("cannot build the HTTP client")
 }

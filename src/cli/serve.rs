@@ -26,17 +26,27 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "serving {} from {}{}",
         catalog.name,
         catalog.source.describe(),
-        if args.mode.dry_run { " (dry run: no request is sent)" } else { "" }
-    );
-    if let Some(message) = catalog.upstream.as_ref().and_then(|u| u.missing_credentials_warning()) {
-        if !args.mode.dry_run {
-            tracing::warn!("{message}");
+        if args.mode.dry_run {
+            " (dry run: no request is sent)"
+        } else {
+            ""
         }
+    );
+    if let Some(message) = catalog
+        .upstream
+        .as_ref()
+        .and_then(|u| u.missing_credentials_warning())
+        && !args.mode.dry_run
+    {
+        tracing::warn!("{message}");
     }
     let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
     let server = McpServer::new(Arc::new(ArcSwap::from_pointee(catalog)), caller);
     super::runtime()?.block_on(async move {
-        let running = server.serve(rmcp::transport::stdio()).await.context("the MCP session did not start")?;
+        let running = server
+            .serve(rmcp::transport::stdio())
+            .await
+            .context("the MCP session did not start")?;
         running.waiting().await.context("the MCP session failed")?;
         Ok(ExitCode::SUCCESS)
     })

@@ -19,8 +19,7 @@ pub fn split(text: &str) -> Option<Split<'_>> {
     }
     let yaml_start = first_end + 1;
     let mut offset = yaml_start;
-    let mut line = 2;
-    for raw in text[yaml_start..].split_inclusive('\n') {
+    for (line, raw) in (2..).zip(text[yaml_start..].split_inclusive('\n')) {
         if raw.trim_end() == "---" {
             return Some(Split {
                 yaml: &text[yaml_start..offset],
@@ -30,7 +29,6 @@ pub fn split(text: &str) -> Option<Split<'_>> {
             });
         }
         offset += raw.len();
-        line += 1;
     }
     None
 }

@@ -14,9 +14,16 @@ use crate::diagnostic::Diagnostic;
 
 /// Parses YAML into `T`, turning a parser error into a located diagnostic. `line_offset` is
 /// the number of lines before the YAML in its file (front matter starts after `---`).
-pub fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, yaml: &str, line_offset: usize) -> Result<T, Diagnostic> {
+pub fn parse_yaml<T: for<'de> Deserialize<'de>>(
+    file: &str,
+    yaml: &str,
+    line_offset: usize,
+) -> Result<T, Diagnostic> {
     serde_yaml::from_str(yaml).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line() + line_offset, l.column())).unwrap_or((1 + line_offset, 1));
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line() + line_offset, l.column()))
+            .unwrap_or((1 + line_offset, 1));
         Diagnostic::new(file, (line, column), clean_yaml_message(&e.to_string()))
     })
 }
@@ -77,6 +84,11 @@ impl AnnotationsDef {
 mod tests {
     #[test]
     fn yaml_messages_lose_positions_but_keep_context() {
-        assert_eq!(super::clean_yaml_message("found unexpected end of stream at line 3 column 1, while scanning a quoted scalar at line 2 column 14"), "found unexpected end of stream, while scanning a quoted scalar");
+        assert_eq!(
+            super::clean_yaml_message(
+                "found unexpected end of stream at line 3 column 1, while scanning a quoted scalar at line 2 column 14"
+            ),
+            "found unexpected end of stream, while scanning a quoted scalar"
+        );
     }
 }

@@ -23,7 +23,13 @@ pub struct ToolsetFile {
 
 impl Default for ToolsetFile {
     fn default() -> Self {
-        Self { description: None, default: true, annotations: AnnotationsDef::default(), headers: Map::new(), timeout_seconds: None }
+        Self {
+            description: None,
+            default: true,
+            annotations: AnnotationsDef::default(),
+            headers: Map::new(),
+            timeout_seconds: None,
+        }
     }
 }
 

@@ -7,8 +7,10 @@ use std::sync::{Arc, Mutex};
 
 use arc_swap::ArcSwap;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo, ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
-    ListPromptsResult, ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams, PromptMessage, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
+    ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
+    ListPromptsResult, ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams,
+    PromptMessage, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
     ResourceContents, Role, ServerCapabilities, ServerConfig, SetLevelRequestParams,
 };
 use rmcp::service::RequestContext;
@@ -34,7 +36,13 @@ struct Inner {
 
 impl McpServer {
     pub fn new(catalog: Arc<ArcSwap<Catalog>>, caller: Caller) -> Self {
-        Self { inner: Arc::new(Inner { catalog, caller, log_level: Mutex::new(LoggingLevel::Info) }) }
+        Self {
+            inner: Arc::new(Inner {
+                catalog,
+                caller,
+                log_level: Mutex::new(LoggingLevel::Info),
+            }),
+        }
     }
 
     pub fn catalog(&self) -> Arc<Catalog> {
@@ -42,7 +50,11 @@ impl McpServer {
     }
 
     pub fn log_level(&self) -> LoggingLevel {
-        self.inner.log_level.lock().map(|l| *l).unwrap_or(LoggingLevel::Info)
+        self.inner
+            .log_level
+            .lock()
+            .map(|l| *l)
+            .unwrap_or(LoggingLevel::Info)
     }
 }
 
@@ -60,7 +72,8 @@ impl ServerHandler for McpServer {
             .enable_completions()
             .enable_logging()
             .build();
-        let mut implementation = Implementation::new(catalog.name.clone(), env!("CARGO_PKG_VERSION"));
+        let mut implementation =
+            Implementation::new(catalog.name.clone(), env!("CARGO_PKG_VERSION"));
         implementation.title = catalog.title.clone();
         let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
         if let Some(instructions) = &catalog.instructions {
@@ -69,14 +82,27 @@ impl ServerHandler for McpServer {
         config
     }
 
-    async fn list_tools(&self, _: Option<PaginatedRequestParams>, _: RequestContext<RoleServer>) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(self.inner.catalog.load().tool_list.clone()))
+    async fn list_tools(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(
+            self.inner.catalog.load().tool_list.clone(),
+        ))
     }
 
-    async fn call_tool(&self, request: CallToolRequestParams, ctx: RequestContext<RoleServer>) -> Result<CallToolResponse, McpError> {
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
         // The snapshot is held for the whole call: a reload meanwhile does not change it.
         let catalog = self.inner.catalog.load_full();
-        let call = self.inner.caller.call(&catalog, &request.name, request.arguments);
+        let call = self
+            .inner
+            .caller
+            .call(&catalog, &request.name, request.arguments);
         tokio::select! {
             result = call => match result {
                 Ok(result) => Ok(result.into()),
@@ -89,65 +115,138 @@ impl ServerHandler for McpServer {
         }
     }
 
-    async fn list_resources(&self, _: Option<PaginatedRequestParams>, _: RequestContext<RoleServer>) -> Result<ListResourcesResult, McpError> {
+    async fn list_resources(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
         let catalog = self.inner.catalog.load();
-        Ok(ListResourcesResult::with_all_items(catalog.resources.values().map(|r| r.resource.clone()).collect()))
+        Ok(ListResourcesResult::with_all_items(
+            catalog
+                .resources
+                .values()
+                .map(|r| r.resource.clone())
+                .collect(),
+        ))
     }
 
-    async fn read_resource(&self, request: ReadResourceRequestParams, _: RequestContext<RoleServer>) -> Result<ReadResourceResponse, McpError> {
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
         let catalog = self.inner.catalog.load();
         match catalog.resources.get(&request.uri) {
             Some(entry) => {
-                let mime = entry.resource.mime_type.clone().unwrap_or_else(|| "text/markdown".to_owned());
-                Ok(ReadResourceResult::new(vec![ResourceContents::text(entry.text.to_string(), request.uri.clone()).with_mime_type(mime)]).into())
+                let mime = entry
+                    .resource
+                    .mime_type
+                    .clone()
+                    .unwrap_or_else(|| "text/markdown".to_owned());
+                Ok(ReadResourceResult::new(vec![
+                    ResourceContents::text(entry.text.to_string(), request.uri.clone())
+                        .with_mime_type(mime),
+                ])
+                .into())
             }
-            None => Err(McpError::resource_not_found(format!("no resource has the URI `{}`; call resources/list to see them", request.uri), Some(serde_json::json!({ "uri": request.uri })))),
+            None => Err(McpError::resource_not_found(
+                format!(
+                    "no resource has the URI `{}`; call resources/list to see them",
+                    request.uri
+                ),
+                Some(serde_json::json!({ "uri": request.uri })),
+            )),
         }
     }
 
-    async fn list_prompts(&self, _: Option<PaginatedRequestParams>, _: RequestContext<RoleServer>) -> Result<ListPromptsResult, McpError> {
+    async fn list_prompts(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
         let catalog = self.inner.catalog.load();
-        Ok(ListPromptsResult::with_all_items(catalog.prompts.values().map(|p| p.prompt.clone()).collect()))
+        Ok(ListPromptsResult::with_all_items(
+            catalog.prompts.values().map(|p| p.prompt.clone()).collect(),
+        ))
     }
 
-    async fn get_prompt(&self, request: GetPromptRequestParams, _: RequestContext<RoleServer>) -> Result<GetPromptResponse, McpError> {
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
         let catalog = self.inner.catalog.load();
         let Some(entry) = catalog.prompts.get(&request.name) else {
-            return Err(McpError::invalid_params(format!("unknown prompt `{}`; call prompts/list to see them", request.name), None));
+            return Err(McpError::invalid_params(
+                format!(
+                    "unknown prompt `{}`; call prompts/list to see them",
+                    request.name
+                ),
+                None,
+            ));
         };
         let given: BTreeMap<String, String> = request
             .arguments
             .unwrap_or_default()
             .into_iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k, match v {
-                Value::String(s) => s,
-                other => other.to_string(),
-            }))
+            .map(|(k, v)| {
+                (
+                    k,
+                    match v {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    },
+                )
+            })
             .collect();
-        let text = catalog.prompt_templates.render(entry, &given).map_err(|e| McpError::invalid_params(format!("prompt `{}`: {e}", request.name), None))?;
-        let mut result = GetPromptResult::new(vec![PromptMessage::new(Role::User, ContentBlock::text(text))]);
+        let text = catalog
+            .prompt_templates
+            .render(entry, &given)
+            .map_err(|e| {
+                McpError::invalid_params(format!("prompt `{}`: {e}", request.name), None)
+            })?;
+        let mut result = GetPromptResult::new(vec![PromptMessage::new(
+            Role::User,
+            ContentBlock::text(text),
+        )]);
         if let Some(d) = &entry.prompt.description {
             result = result.with_description(d.clone());
         }
         Ok(result.into())
     }
 
-    async fn complete(&self, request: CompleteRequestParams, _: RequestContext<RoleServer>) -> Result<CompleteResult, McpError> {
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, McpError> {
         let catalog = self.inner.catalog.load();
         let (values, total) = match &request.r#ref {
             Reference::Prompt(p) => match catalog.prompts.get(&p.name) {
-                Some(prompt) => completion::complete(prompt, &request.argument.name, &request.argument.value),
-                None => return Err(McpError::invalid_params(format!("unknown prompt `{}`", p.name), None)),
+                Some(prompt) => {
+                    completion::complete(prompt, &request.argument.name, &request.argument.value)
+                }
+                None => {
+                    return Err(McpError::invalid_params(
+                        format!("unknown prompt `{}`", p.name),
+                        None,
+                    ));
+                }
             },
             _ => (Vec::new(), 0),
         };
         let has_more = total > values.len();
-        let info = CompletionInfo::with_pagination(values, Some(total as u32), has_more).map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        let info = CompletionInfo::with_pagination(values, Some(total as u32), has_more)
+            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
         Ok(CompleteResult::new(info))
     }
 
-    async fn set_level(&self, request: SetLevelRequestParams, _: RequestContext<RoleServer>) -> Result<(), McpError> {
+    async fn set_level(
+        &self,
+        request: SetLevelRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
         if let Ok(mut level) = self.inner.log_level.lock() {
             *level = request.level;
         }

@@ -55,7 +55,9 @@ pub enum RenderError {
     MissingPathValue(String),
     #[error("argument `{name}` cannot go in the URL path: {reason}")]
     BadPathValue { name: String, reason: String },
-    #[error("header `{0}` would contain a line break or a control character; remove it from the value")]
+    #[error(
+        "header `{0}` would contain a line break or a control character; remove it from the value"
+    )]
     BadHeader(String),
     #[error("the request template failed: {0}")]
     Template(String),
@@ -70,7 +72,12 @@ impl From<EvalError> for RenderError {
 }
 
 /// Renders `request` for `args` (already validated against the tool's input schema).
-pub fn render(templates: &Templates, request: &CompiledRequest, base: &Url, args: &Map<String, Value>) -> Result<RenderedRequest, RenderError> {
+pub fn render(
+    templates: &Templates,
+    request: &CompiledRequest,
+    base: &Url,
+    args: &Map<String, Value>,
+) -> Result<RenderedRequest, RenderError> {
     let jinja = std::cell::OnceCell::new();
     let ctx = || jinja.get_or_init(|| to_jinja(args)).clone();
 
@@ -122,7 +129,11 @@ pub fn render(templates: &Templates, request: &CompiledRequest, base: &Url, args
         BodyTemplate::Args => {
             let rest: Map<String, Value> = args
                 .iter()
-                .filter(|(k, v)| !request.path_variables.contains(*k) && !request.query_variables.contains(*k) && !v.is_null())
+                .filter(|(k, v)| {
+                    !request.path_variables.contains(*k)
+                        && !request.query_variables.contains(*k)
+                        && !v.is_null()
+                })
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             Some(Value::Object(rest))
@@ -130,14 +141,24 @@ pub fn render(templates: &Templates, request: &CompiledRequest, base: &Url, args
         BodyTemplate::Value(template) => templates.render(template, args, &ctx)?,
     };
 
-    Ok(RenderedRequest { method: request.method, url, headers, body })
+    Ok(RenderedRequest {
+        method: request.method,
+        url,
+        headers,
+        body,
+    })
 }
 
 fn check_path_argument(name: &str, value: Option<&Value>) -> Result<(), RenderError> {
-    let bad = |reason: &str| RenderError::BadPathValue { name: name.to_owned(), reason: reason.to_owned() };
+    let bad = |reason: &str| RenderError::BadPathValue {
+        name: name.to_owned(),
+        reason: reason.to_owned(),
+    };
     match value {
         None | Some(Value::Null) => Err(RenderError::MissingPathValue(name.to_owned())),
-        Some(Value::Object(_)) | Some(Value::Array(_)) => Err(bad("it must be a string or a number")),
+        Some(Value::Object(_)) | Some(Value::Array(_)) => {
+            Err(bad("it must be a string or a number"))
+        }
         Some(Value::String(s)) => check_segment(s).map_err(|e| bad(&e.0)),
         Some(_) => Ok(()),
     }
@@ -147,7 +168,10 @@ fn check_path_argument(name: &str, value: Option<&Value>) -> Result<(), RenderEr
 fn query_strings(value: &Value, push: &mut dyn FnMut(String)) {
     match value {
         Value::Null => {}
-        Value::Array(items) => items.iter().filter(|v| !v.is_null()).for_each(|v| push(scalar_string(v))),
+        Value::Array(items) => items
+            .iter()
+            .filter(|v| !v.is_null())
+            .for_each(|v| push(scalar_string(v))),
         other => push(scalar_string(other)),
     }
 }
@@ -165,20 +189,43 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn compile(t: &mut Templates, path: &str, query: Value, headers: Value, body: BodyTemplate) -> CompiledRequest {
+    fn compile(
+        t: &mut Templates,
+        path: &str,
+        query: Value,
+        headers: Value,
+        body: BodyTemplate,
+    ) -> CompiledRequest {
         let path_name = t.compile_path(path).unwrap();
-        let path_variables = path_name.as_ref().map(|n| t.path_variables(n)).unwrap_or_default();
-        let query: Vec<(String, Template)> = query.as_object().unwrap().iter().map(|(k, v)| (k.clone(), t.compile_value(v).unwrap())).collect();
+        let path_variables = path_name
+            .as_ref()
+            .map(|n| t.path_variables(n))
+            .unwrap_or_default();
+        let query: Vec<(String, Template)> = query
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), t.compile_value(v).unwrap()))
+            .collect();
         let mut query_variables = BTreeSet::new();
-        query.iter().for_each(|(_, q)| t.variables(q, &mut query_variables));
+        query
+            .iter()
+            .for_each(|(_, q)| t.variables(q, &mut query_variables));
         CompiledRequest {
             method: Method::Post,
-            path: path_name.map(PathTemplate::Template).unwrap_or(PathTemplate::Literal(path.to_owned())),
+            path: path_name
+                .map(PathTemplate::Template)
+                .unwrap_or(PathTemplate::Literal(path.to_owned())),
             path_source: path.to_owned(),
             path_variables,
             query,
             query_variables,
-            headers: headers.as_object().unwrap().iter().map(|(k, v)| (k.clone(), t.compile_value(v).unwrap())).collect(),
+            headers: headers
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), t.compile_value(v).unwrap()))
+                .collect(),
             body,
             timeout: None,
         }
@@ -191,35 +238,95 @@ mod tests {
     #[test]
     fn renders_path_query_headers_and_args_body() {
         let mut t = Templates::new();
-        let req = compile(&mut t, "/v1/envs/{{ env }}/services", json!({"deleted": "{{ deleted }}", "tag": "{{ tags }}", "none": "{{ nothing }}"}), json!({"X-Trace": "id-{{ trace }}"}), BodyTemplate::Args);
+        let req = compile(
+            &mut t,
+            "/v1/envs/{{ env }}/services",
+            json!({"deleted": "{{ deleted }}", "tag": "{{ tags }}", "none": "{{ nothing }}"}),
+            json!({"X-Trace": "id-{{ trace }}"}),
+            BodyTemplate::Args,
+        );
         let base = Url::parse("http://127.0.0.1:9/api/").unwrap();
         let out = render(&t, &req, &base, &args(json!({"env": "e 1", "deleted": true, "tags": ["a", "b"], "trace": 7, "name": "web", "count": 2}))).unwrap();
-        assert_eq!(out.url.as_str(), "http://127.0.0.1:9/api/v1/envs/e%201/services?deleted=true&tag=a&tag=b");
+        assert_eq!(
+            out.url.as_str(),
+            "http://127.0.0.1:9/api/v1/envs/e%201/services?deleted=true&tag=a&tag=b"
+        );
         assert_eq!(out.headers, vec![("X-Trace".to_owned(), "id-7".to_owned())]);
-        assert_eq!(out.body, Some(json!({"name": "web", "count": 2, "trace": 7})));
+        assert_eq!(
+            out.body,
+            Some(json!({"name": "web", "count": 2, "trace": 7}))
+        );
     }
 
     #[test]
     fn refuses_injection_in_path_and_headers() {
         let mut t = Templates::new();
-        let req = compile(&mut t, "/v1/items/{{ id }}", json!({}), json!({"X-Name": "{{ name }}"}), BodyTemplate::None);
+        let req = compile(
+            &mut t,
+            "/v1/items/{{ id }}",
+            json!({}),
+            json!({"X-Name": "{{ name }}"}),
+            BodyTemplate::None,
+        );
         let base = Url::parse("https://api.example.com").unwrap();
-        let ok = render(&t, &req, &base, &args(json!({"id": "../admin?x=1", "name": "n"}))).unwrap();
-        assert_eq!(ok.url.as_str(), "https://api.example.com/v1/items/..%2Fadmin%3Fx%3D1");
+        let ok = render(
+            &t,
+            &req,
+            &base,
+            &args(json!({"id": "../admin?x=1", "name": "n"})),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.url.as_str(),
+            "https://api.example.com/v1/items/..%2Fadmin%3Fx%3D1"
+        );
         assert_eq!(ok.url.host_str(), Some("api.example.com"));
         let pre = render(&t, &req, &base, &args(json!({"id": "%2F"}))).unwrap();
         assert_eq!(pre.url.path(), "/v1/items/%252F");
-        assert_eq!(render(&t, &req, &base, &args(json!({"id": ".."}))).unwrap_err(), RenderError::BadPathValue { name: "id".into(), reason: "`..` cannot be a path segment".into() });
-        assert_eq!(render(&t, &req, &base, &args(json!({}))).unwrap_err(), RenderError::MissingPathValue("id".into()));
-        assert_eq!(render(&t, &req, &base, &args(json!({"id": "a", "name": "x\r\nEvil: 1"}))).unwrap_err(), RenderError::BadHeader("X-Name".into()));
+        assert_eq!(
+            render(&t, &req, &base, &args(json!({"id": ".."}))).unwrap_err(),
+            RenderError::BadPathValue {
+                name: "id".into(),
+                reason: "`..` cannot be a path segment".into()
+            }
+        );
+        assert_eq!(
+            render(&t, &req, &base, &args(json!({}))).unwrap_err(),
+            RenderError::MissingPathValue("id".into())
+        );
+        assert_eq!(
+            render(
+                &t,
+                &req,
+                &base,
+                &args(json!({"id": "a", "name": "x\r\nEvil: 1"}))
+            )
+            .unwrap_err(),
+            RenderError::BadHeader("X-Name".into())
+        );
     }
 
     #[test]
     fn templated_body_keeps_types_and_drops_nulls() {
         let mut t = Templates::new();
         let body = t.compile_value(&json!({"name": "{{ name }}", "countMin": "{{ min }}", "fixed": {"type": "classic"}})).unwrap();
-        let req = compile(&mut t, "/v1/x", json!({}), json!({}), BodyTemplate::Value(body));
-        let out = render(&t, &req, &Url::parse("http://h").unwrap(), &args(json!({"name": "a", "min": null}))).unwrap();
-        assert_eq!(out.body, Some(json!({"name": "a", "fixed": {"type": "classic"}})));
+        let req = compile(
+            &mut t,
+            "/v1/x",
+            json!({}),
+            json!({}),
+            BodyTemplate::Value(body),
+        );
+        let out = render(
+            &t,
+            &req,
+            &Url::parse("http://h").unwrap(),
+            &args(json!({"name": "a", "min": null})),
+        )
+        .unwrap();
+        assert_eq!(
+            out.body,
+            Some(json!({"name": "a", "fixed": {"type": "classic"}}))
+        );
     }
 }

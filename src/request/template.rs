@@ -8,7 +8,11 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
 /// RFC 3986 unreserved characters stay; everything else, `/ ? # %` included, is encoded.
-pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Bounds the work one template may do, so that no file can make a call spin.
 const TEMPLATE_FUEL: u64 = 50_000;
@@ -56,7 +60,9 @@ impl Default for Templates {
 
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Templates").field("count", &self.next_id).finish()
+        f.debug_struct("Templates")
+            .field("count", &self.next_id)
+            .finish()
     }
 }
 
@@ -73,17 +79,32 @@ impl Templates {
     pub fn new() -> Self {
         let mut paths = base_environment();
         paths.set_formatter(|out, _state, value| {
-            let segment = path_segment(value).map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.0))?;
-            write!(out, "{}", utf8_percent_encode(&segment, PATH_SEGMENT)).map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed"))
+            let segment = path_segment(value)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.0))?;
+            write!(out, "{}", utf8_percent_encode(&segment, PATH_SEGMENT)).map_err(|_| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+            })
         });
-        Self { values: base_environment(), paths, next_id: 0 }
+        Self {
+            values: base_environment(),
+            paths,
+            next_id: 0,
+        }
     }
 
     fn add(&mut self, path_env: bool, source: String) -> Result<String, CompileError> {
         self.next_id += 1;
         let name = format!("t{}", self.next_id);
-        let env = if path_env { &mut self.paths } else { &mut self.values };
-        env.add_template_owned(name.clone(), source).map_err(|e| CompileError { message: describe_jinja_error(&e), line: e.line() })?;
+        let env = if path_env {
+            &mut self.paths
+        } else {
+            &mut self.values
+        };
+        env.add_template_owned(name.clone(), source)
+            .map_err(|e| CompileError {
+                message: describe_jinja_error(&e),
+                line: e.line(),
+            })?;
         Ok(name)
     }
 
@@ -91,8 +112,17 @@ impl Templates {
     pub fn compile_value(&mut self, value: &Value) -> Result<Template, CompileError> {
         Ok(match value {
             Value::String(s) => self.compile_string(s)?,
-            Value::Object(map) => Template::Object(map.iter().map(|(k, v)| Ok((k.clone(), self.compile_value(v)?))).collect::<Result<_, CompileError>>()?),
-            Value::Array(items) => Template::Array(items.iter().map(|v| self.compile_value(v)).collect::<Result<_, _>>()?),
+            Value::Object(map) => Template::Object(
+                map.iter()
+                    .map(|(k, v)| Ok((k.clone(), self.compile_value(v)?)))
+                    .collect::<Result<_, CompileError>>()?,
+            ),
+            Value::Array(items) => Template::Array(
+                items
+                    .iter()
+                    .map(|v| self.compile_value(v))
+                    .collect::<Result<_, _>>()?,
+            ),
             other => Template::Literal(other.clone()),
         })
     }
@@ -105,7 +135,9 @@ impl Templates {
             if let Some(path) = lookup_path(expr) {
                 return Ok(Template::Lookup(path));
             }
-            return Ok(Template::Expression(self.add(false, format!("{{{{ ({expr}) | tojson }}}}"))?));
+            return Ok(Template::Expression(
+                self.add(false, format!("{{{{ ({expr}) | tojson }}}}"))?,
+            ));
         }
         Ok(Template::Text(self.add(false, s.to_owned())?))
     }
@@ -136,22 +168,37 @@ impl Templates {
     }
 
     pub fn path_variables(&self, name: &str) -> BTreeSet<String> {
-        self.paths.get_template(name).map(|t| t.undeclared_variables(false).into_iter().collect()).unwrap_or_default()
+        self.paths
+            .get_template(name)
+            .map(|t| t.undeclared_variables(false).into_iter().collect())
+            .unwrap_or_default()
     }
 
     pub fn render_path(&self, name: &str, ctx: &JinjaValue) -> Result<String, EvalError> {
-        let template = self.paths.get_template(name).map_err(|e| EvalError(describe_jinja_error(&e)))?;
-        template.render(ctx).map_err(|e| EvalError(describe_jinja_error(&e)))
+        let template = self
+            .paths
+            .get_template(name)
+            .map_err(|e| EvalError(describe_jinja_error(&e)))?;
+        template
+            .render(ctx)
+            .map_err(|e| EvalError(describe_jinja_error(&e)))
     }
 
     /// Renders a compiled value; `Ok(None)` means "omit": the value is missing or null.
-    pub fn render(&self, template: &Template, args: &Map<String, Value>, ctx: &dyn Fn() -> JinjaValue) -> Result<Option<Value>, EvalError> {
+    pub fn render(
+        &self,
+        template: &Template,
+        args: &Map<String, Value>,
+        ctx: &dyn Fn() -> JinjaValue,
+    ) -> Result<Option<Value>, EvalError> {
         Ok(match template {
             Template::Literal(v) => Some(v.clone()),
             Template::Lookup(path) => lookup(args, path).filter(|v| !v.is_null()).cloned(),
             Template::Expression(name) => {
                 let json = self.render_text(name, &ctx())?;
-                let value: Value = serde_json::from_str(&json).map_err(|e| EvalError(format!("the expression did not give a JSON value: {e}")))?;
+                let value: Value = serde_json::from_str(&json).map_err(|e| {
+                    EvalError(format!("the expression did not give a JSON value: {e}"))
+                })?;
                 Some(value).filter(|v| !v.is_null())
             }
             Template::Text(name) => Some(Value::String(self.render_text(name, &ctx())?)),
@@ -177,8 +224,13 @@ impl Templates {
     }
 
     fn render_text(&self, name: &str, ctx: &JinjaValue) -> Result<String, EvalError> {
-        let template = self.values.get_template(name).map_err(|e| EvalError(describe_jinja_error(&e)))?;
-        template.render(ctx).map_err(|e| EvalError(describe_jinja_error(&e)))
+        let template = self
+            .values
+            .get_template(name)
+            .map_err(|e| EvalError(describe_jinja_error(&e)))?;
+        template
+            .render(ctx)
+            .map_err(|e| EvalError(describe_jinja_error(&e)))
     }
 }
 
@@ -191,8 +243,16 @@ pub fn to_jinja<T: serde::Serialize>(value: &T) -> JinjaValue {
 pub fn path_segment(value: &JinjaValue) -> Result<String, EvalError> {
     use minijinja::value::ValueKind;
     match value.kind() {
-        ValueKind::Undefined | ValueKind::None => Err(EvalError("a value placed in the path is missing".into())),
-        ValueKind::Map | ValueKind::Seq | ValueKind::Iterable | ValueKind::Plain | ValueKind::Invalid => Err(EvalError("a value placed in the path must be a string or a number".into())),
+        ValueKind::Undefined | ValueKind::None => {
+            Err(EvalError("a value placed in the path is missing".into()))
+        }
+        ValueKind::Map
+        | ValueKind::Seq
+        | ValueKind::Iterable
+        | ValueKind::Plain
+        | ValueKind::Invalid => Err(EvalError(
+            "a value placed in the path must be a string or a number".into(),
+        )),
         _ => {
             let s = value.to_string();
             check_segment(&s)?;
@@ -226,7 +286,8 @@ pub fn single_expression(s: &str) -> Option<&str> {
     let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
     let inner = inner.strip_prefix('-').unwrap_or(inner);
     let inner = inner.strip_suffix('-').unwrap_or(inner);
-    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") || inner.contains("{#") {
+    if inner.contains("{{") || inner.contains("}}") || inner.contains("{%") || inner.contains("{#")
+    {
         return None;
     }
     Some(inner.trim())
@@ -237,9 +298,15 @@ fn lookup_path(expr: &str) -> Option<Vec<String>> {
     let parts: Vec<&str> = expr.split('.').collect();
     let ident = |p: &&str| {
         let mut chars = p.chars();
-        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
     };
-    if parts.iter().all(ident) && !matches!(parts[0], "true" | "false" | "none" | "None" | "True" | "False" | "loop" | "self") {
+    if parts.iter().all(ident)
+        && !matches!(
+            parts[0],
+            "true" | "false" | "none" | "None" | "True" | "False" | "loop" | "self"
+        )
+    {
         Some(parts.into_iter().map(str::to_owned).collect())
     } else {
         None
@@ -248,7 +315,10 @@ fn lookup_path(expr: &str) -> Option<Vec<String>> {
 
 /// A minijinja error as one sentence, without the template's internal name.
 pub fn describe_jinja_error(e: &minijinja::Error) -> String {
-    let detail = e.detail().map(str::to_owned).unwrap_or_else(|| e.kind().to_string());
+    let detail = e
+        .detail()
+        .map(str::to_owned)
+        .unwrap_or_else(|| e.kind().to_string());
     format!("{}: {}", e.kind(), detail)
 }
 
@@ -273,7 +343,10 @@ mod tests {
         assert!(matches!(a, Template::Lookup(_)));
         assert_eq!(render(&t, &a, &json!({"count": 3})), Some(json!(3)));
         let obj = t.compile_value(&json!("{{ spec }}")).unwrap();
-        assert_eq!(render(&t, &obj, &json!({"spec": {"a": [1, true]}})), Some(json!({"a": [1, true]})));
+        assert_eq!(
+            render(&t, &obj, &json!({"spec": {"a": [1, true]}})),
+            Some(json!({"a": [1, true]}))
+        );
         let expr = t.compile_value(&json!("{{ count + 1 }}")).unwrap();
         assert!(matches!(expr, Template::Expression(_)));
         assert_eq!(render(&t, &expr, &json!({"count": 3})), Some(json!(4)));
@@ -283,14 +356,20 @@ mod tests {
     fn missing_and_null_values_are_omitted() {
         let mut t = Templates::new();
         let body = t.compile_value(&json!({"a": "{{ a }}", "b": "{{ b }}", "c": "{{ c or none }}", "d": ["{{ a }}", "{{ b }}"], "e": "fixed"})).unwrap();
-        assert_eq!(render(&t, &body, &json!({"a": 1, "b": null})), Some(json!({"a": 1, "d": [1], "e": "fixed"})));
+        assert_eq!(
+            render(&t, &body, &json!({"a": 1, "b": null})),
+            Some(json!({"a": 1, "d": [1], "e": "fixed"}))
+        );
     }
 
     #[test]
     fn mixed_text_renders_as_string_and_arguments_are_data() {
         let mut t = Templates::new();
         let text = t.compile_value(&json!("id={{ id }}!")).unwrap();
-        assert_eq!(render(&t, &text, &json!({"id": "{{ 7*7 }}"})), Some(json!("id={{ 7*7 }}!")));
+        assert_eq!(
+            render(&t, &text, &json!({"id": "{{ 7*7 }}"})),
+            Some(json!("id={{ 7*7 }}!"))
+        );
         let mut vars = BTreeSet::new();
         t.variables(&text, &mut vars);
         assert_eq!(vars.into_iter().collect::<Vec<_>>(), vec!["id"]);
@@ -301,11 +380,22 @@ mod tests {
         let mut t = Templates::new();
         let name = t.compile_path("/v1/items/{{ id }}/x").unwrap().unwrap();
         let ctx = to_jinja(&json!({"id": "a/../b?x=1#f %"}));
-        assert_eq!(t.render_path(&name, &ctx).unwrap(), "/v1/items/a%2F..%2Fb%3Fx%3D1%23f%20%25/x");
-        for bad in [json!({"id": ".."}), json!({"id": ""}), json!({}), json!({"id": {"a": 1}})] {
+        assert_eq!(
+            t.render_path(&name, &ctx).unwrap(),
+            "/v1/items/a%2F..%2Fb%3Fx%3D1%23f%20%25/x"
+        );
+        for bad in [
+            json!({"id": ".."}),
+            json!({"id": ""}),
+            json!({}),
+            json!({"id": {"a": 1}}),
+        ] {
             assert!(t.render_path(&name, &to_jinja(&bad)).is_err());
         }
-        assert_eq!(t.path_variables(&name).into_iter().collect::<Vec<_>>(), vec!["id"]);
+        assert_eq!(
+            t.path_variables(&name).into_iter().collect::<Vec<_>>(),
+            vec!["id"]
+        );
     }
 
     #[test]

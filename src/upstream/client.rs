@@ -22,7 +22,9 @@ pub struct UpstreamResponse {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
-    #[error("the API did not answer within {0:?}; the request may or may not have been carried out, so check before repeating a change")]
+    #[error(
+        "the API did not answer within {0:?}; the request may or may not have been carried out, so check before repeating a change"
+    )]
     Timeout(Duration),
     #[error("cannot connect to the API at {url}: {reason}")]
     Connect { url: String, reason: String },
@@ -41,10 +43,17 @@ impl HttpClient {
     pub fn new(connect_timeout: Duration, max_in_flight: usize) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
-            .user_agent(concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            ))
             // Never carry the API key to another host: follow redirects only on the same origin.
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let same_origin = attempt.previous().first().is_some_and(|first| first.origin() == attempt.url().origin());
+                let same_origin = attempt
+                    .previous()
+                    .first()
+                    .is_some_and(|first| first.origin() == attempt.url().origin());
                 if attempt.previous().len() > MAX_REDIRECTS {
                     attempt.error("too many redirects")
                 } else if same_origin {
@@ -54,31 +63,55 @@ impl HttpClient {
                 }
             }))
             .build()?;
-        Ok(Self { client, in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))) })
+        Ok(Self {
+            client,
+            in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
+        })
     }
 
     /// Sends `request` with the upstream's headers. Retries (at most `upstream.retries`
     /// times) only when `idempotent`, and only on connection errors, 429 and 503.
-    pub async fn send(&self, upstream: &Upstream, request: &RenderedRequest, timeout: Duration, idempotent: bool) -> Result<UpstreamResponse, SendError> {
-        let _permit = self.in_flight.acquire().await.map_err(|_| SendError::Other("the server is shutting down".into()))?;
+    pub async fn send(
+        &self,
+        upstream: &Upstream,
+        request: &RenderedRequest,
+        timeout: Duration,
+        idempotent: bool,
+    ) -> Result<UpstreamResponse, SendError> {
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|_| SendError::Other("the server is shutting down".into()))?;
         let headers = build_headers(upstream, request)?;
         let body = match &request.body {
             Some(v) => Some(serde_json::to_vec(v).map_err(|e| SendError::Other(e.to_string()))?),
             None => None,
         };
-        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes()).map_err(|e| SendError::Other(e.to_string()))?;
+        let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
+            .map_err(|e| SendError::Other(e.to_string()))?;
         let mut attempt = 0;
         loop {
-            let mut builder = self.client.request(method.clone(), request.url.clone()).headers(headers.clone()).timeout(timeout);
+            let mut builder = self
+                .client
+                .request(method.clone(), request.url.clone())
+                .headers(headers.clone())
+                .timeout(timeout);
             if let Some(body) = &body {
-                builder = builder.header(CONTENT_TYPE, "application/json").body(body.clone());
+                builder = builder
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
             }
             let retryable = idempotent && attempt < upstream.retries;
             match builder.send().await {
                 Ok(response) => {
                     let status = response.status();
-                    if retryable && (status == reqwest::StatusCode::TOO_MANY_REQUESTS || status == reqwest::StatusCode::SERVICE_UNAVAILABLE) {
-                        let wait = retry_after(response.headers()).unwrap_or_else(|| backoff(attempt));
+                    if retryable
+                        && (status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                            || status == reqwest::StatusCode::SERVICE_UNAVAILABLE)
+                    {
+                        let wait =
+                            retry_after(response.headers()).unwrap_or_else(|| backoff(attempt));
                         if wait <= MAX_RETRY_AFTER {
                             tracing::debug!(%status, ?wait, attempt, "retrying");
                             tokio::time::sleep(wait).await;
@@ -101,10 +134,24 @@ impl HttpClient {
 
 fn build_headers(upstream: &Upstream, request: &RenderedRequest) -> Result<HeaderMap, SendError> {
     let mut headers = HeaderMap::new();
-    let pairs = upstream.headers.iter().map(|h| (h.name.as_str(), h.value.as_str(), true)).chain(request.headers.iter().map(|(n, v)| (n.as_str(), v.as_str(), false)));
+    let pairs = upstream
+        .headers
+        .iter()
+        .map(|h| (h.name.as_str(), h.value.as_str(), true))
+        .chain(
+            request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str(), false)),
+        );
     for (name, value, secret) in pairs {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| SendError::Other(format!("`{name}` is not a valid header name")))?;
-        let mut value = HeaderValue::from_str(value).map_err(|_| SendError::Other(format!("the value of header `{name}` holds characters HTTP does not allow")))?;
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| SendError::Other(format!("`{name}` is not a valid header name")))?;
+        let mut value = HeaderValue::from_str(value).map_err(|_| {
+            SendError::Other(format!(
+                "the value of header `{name}` holds characters HTTP does not allow"
+            ))
+        })?;
         value.set_sensitive(secret);
         headers.insert(name, value);
     }
@@ -117,13 +164,31 @@ fn backoff(attempt: u32) -> Duration {
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<f64>().ok().filter(|s| s.is_finite() && *s >= 0.0).map(Duration::from_secs_f64)
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
 }
 
-async fn read_body(mut response: reqwest::Response, limit: usize, timeout: Duration) -> Result<UpstreamResponse, SendError> {
+async fn read_body(
+    mut response: reqwest::Response,
+    limit: usize,
+    timeout: Duration,
+) -> Result<UpstreamResponse, SendError> {
     let status = response.status();
-    let content_type = response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let mut body = Vec::with_capacity(response.content_length().map(|l| (l as usize).min(limit)).unwrap_or(1024));
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut body = Vec::with_capacity(
+        response
+            .content_length()
+            .map(|l| (l as usize).min(limit))
+            .unwrap_or(1024),
+    );
     let mut truncated = false;
     loop {
         match response.chunk().await {
@@ -138,17 +203,31 @@ async fn read_body(mut response: reqwest::Response, limit: usize, timeout: Durat
             }
             Ok(None) => break,
             Err(e) if e.is_timeout() => return Err(SendError::Timeout(timeout)),
-            Err(e) => return Err(SendError::Other(format!("the answer broke off after {} bytes: {}", body.len(), error_chain(e)))),
+            Err(e) => {
+                return Err(SendError::Other(format!(
+                    "the answer broke off after {} bytes: {}",
+                    body.len(),
+                    error_chain(e)
+                )));
+            }
         }
     }
-    Ok(UpstreamResponse { status, content_type, body, truncated })
+    Ok(UpstreamResponse {
+        status,
+        content_type,
+        body,
+        truncated,
+    })
 }
 
 fn classify(e: reqwest::Error, timeout: Duration, upstream: &Upstream) -> SendError {
     if e.is_timeout() {
         SendError::Timeout(timeout)
     } else if e.is_connect() {
-        SendError::Connect { url: upstream.base_url.to_string(), reason: root_cause(&e) }
+        SendError::Connect {
+            url: upstream.base_url.to_string(),
+            reason: root_cause(&e),
+        }
     } else {
         SendError::Other(error_chain(e))
     }

@@ -19,7 +19,10 @@ pub struct Recorded {
 
 impl Recorded {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn json(&self) -> Value {
@@ -30,7 +33,12 @@ impl Recorded {
 #[derive(Clone)]
 pub enum Reply {
     Json(u16, Value),
-    Raw { status: u16, content_type: &'static str, body: Vec<u8>, extra_headers: Vec<(String, String)> },
+    Raw {
+        status: u16,
+        content_type: &'static str,
+        body: Vec<u8>,
+        extra_headers: Vec<(String, String)>,
+    },
     /// Answers after a delay.
     Delay(Duration, Box<Reply>),
     /// Never answers; notifies when the client closes the connection.
@@ -45,16 +53,36 @@ impl Reply {
     }
 
     pub fn text(status: u16, content_type: &'static str, body: &str) -> Self {
-        Reply::Raw { status, content_type, body: body.as_bytes().to_vec(), extra_headers: Vec::new() }
+        Reply::Raw {
+            status,
+            content_type,
+            body: body.as_bytes().to_vec(),
+            extra_headers: Vec::new(),
+        }
     }
 
     pub fn with_header(self, name: &str, value: &str) -> Self {
         match self {
-            Reply::Raw { status, content_type, body, mut extra_headers } => {
+            Reply::Raw {
+                status,
+                content_type,
+                body,
+                mut extra_headers,
+            } => {
                 extra_headers.push((name.into(), value.into()));
-                Reply::Raw { status, content_type, body, extra_headers }
+                Reply::Raw {
+                    status,
+                    content_type,
+                    body,
+                    extra_headers,
+                }
             }
-            Reply::Json(status, v) => Reply::Raw { status, content_type: "application/json", body: v.to_string().into_bytes(), extra_headers: vec![(name.into(), value.into())] },
+            Reply::Json(status, v) => Reply::Raw {
+                status,
+                content_type: "application/json",
+                body: v.to_string().into_bytes(),
+                extra_headers: vec![(name.into(), value.into())],
+            },
             other => other,
         }
     }
@@ -71,7 +99,9 @@ pub struct MockApi {
 
 impl MockApi {
     /// Answers every request with `handler(request, index)`; index counts from 0.
-    pub async fn start(handler: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static) -> Self {
+    pub async fn start(
+        handler: impl Fn(&Recorded, usize) -> Reply + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base_url = format!("http://{}", listener.local_addr().expect("addr"));
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -86,7 +116,11 @@ impl MockApi {
                 });
             }
         });
-        Self { base_url, requests, hang_closed }
+        Self {
+            base_url,
+            requests,
+            hang_closed,
+        }
     }
 
     /// Answers everything with one JSON value.
@@ -105,7 +139,12 @@ impl MockApi {
     }
 }
 
-async fn serve(mut stream: TcpStream, requests: Arc<Mutex<Vec<Recorded>>>, closed: Arc<Notify>, handler: Handler) -> std::io::Result<()> {
+async fn serve(
+    mut stream: TcpStream,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    closed: Arc<Notify>,
+    handler: Handler,
+) -> std::io::Result<()> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 8192];
     let head_end = loop {
@@ -123,8 +162,17 @@ async fn serve(mut stream: TcpStream, requests: Arc<Mutex<Vec<Recorded>>>, close
     let mut first = lines.next().unwrap_or("").split(' ');
     let method = first.next().unwrap_or("").to_owned();
     let target = first.next().unwrap_or("").to_owned();
-    let headers: Vec<(String, String)> = lines.filter_map(|l| l.split_once(':').map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))).collect();
-    let length: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length")).and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        })
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
     let mut body = buffer[head_end + 4..].to_vec();
     while body.len() < length {
         let n = stream.read(&mut chunk).await?;
@@ -133,7 +181,12 @@ async fn serve(mut stream: TcpStream, requests: Arc<Mutex<Vec<Recorded>>>, close
         }
         body.extend_from_slice(&chunk[..n]);
     }
-    let recorded = Recorded { method, target, headers, body };
+    let recorded = Recorded {
+        method,
+        target,
+        headers,
+        body,
+    };
     let index = {
         let mut all = requests.lock().expect("lock");
         all.push(recorded.clone());
@@ -148,23 +201,49 @@ async fn serve(mut stream: TcpStream, requests: Arc<Mutex<Vec<Recorded>>>, close
             }
             Reply::Hang => {
                 // Wait until the client gives up and closes the connection.
-                while stream.read(&mut chunk).await.map(|n| n > 0).unwrap_or(false) {}
+                while stream
+                    .read(&mut chunk)
+                    .await
+                    .map(|n| n > 0)
+                    .unwrap_or(false)
+                {}
                 closed.notify_one();
                 return Ok(());
             }
             Reply::Close => return Ok(()),
             Reply::Json(status, value) => {
-                return write(&mut stream, status, "application/json", value.to_string().as_bytes(), &[]).await;
+                return write(
+                    &mut stream,
+                    status,
+                    "application/json",
+                    value.to_string().as_bytes(),
+                    &[],
+                )
+                .await;
             }
-            Reply::Raw { status, content_type, body, extra_headers } => {
+            Reply::Raw {
+                status,
+                content_type,
+                body,
+                extra_headers,
+            } => {
                 return write(&mut stream, status, content_type, &body, &extra_headers).await;
             }
         }
     }
 }
 
-async fn write(stream: &mut TcpStream, status: u16, content_type: &str, body: &[u8], extra: &[(String, String)]) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n", body.len());
+async fn write(
+    stream: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+    extra: &[(String, String)],
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n",
+        body.len()
+    );
     for (k, v) in extra {
         head.push_str(&format!("{k}: {v}\r\n"));
     }

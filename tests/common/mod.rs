@@ -6,7 +6,9 @@ pub mod http;
 
 use std::path::{Path, PathBuf};
 
-use rmcp::model::{CallToolRequestParams, CallToolResult, ClientConfig, ContentBlock, ProtocolVersion};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResult, ClientConfig, ContentBlock, ProtocolVersion,
+};
 use rmcp::service::RunningService;
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
@@ -40,7 +42,11 @@ impl Launch {
     /// The shipped content, pointed at `base_url`, with test credentials.
     pub fn new(base_url: &str) -> Self {
         Self {
-            args: vec!["serve".into(), "--root".into(), repo_root().display().to_string()],
+            args: vec![
+                "serve".into(),
+                "--root".into(),
+                repo_root().display().to_string(),
+            ],
             env: vec![
                 ("LAYEROPS_API_BASE_URL".into(), base_url.into()),
                 ("LAYEROPS_API_KEY_ID".into(), KEY_ID.into()),
@@ -85,7 +91,12 @@ impl Launch {
     pub async fn start(self) -> Client {
         let cwd = self.cwd.clone().unwrap_or_else(std::env::temp_dir);
         let command = tokio::process::Command::new(bin()).configure(|c| {
-            c.args(&self.args).current_dir(&cwd).env_remove("LAYEROPS_API_BASE_URL").env_remove("LAYEROPS_API_KEY_ID").env_remove("LAYEROPS_API_KEY_SECRET").env("RUST_LOG", "layerops_mcp=warn");
+            c.args(&self.args)
+                .current_dir(&cwd)
+                .env_remove("LAYEROPS_API_BASE_URL")
+                .env_remove("LAYEROPS_API_KEY_ID")
+                .env_remove("LAYEROPS_API_KEY_SECRET")
+                .env("RUST_LOG", "layerops_mcp=warn");
             for (k, v) in &self.env {
                 c.env(k, v);
             }
@@ -95,7 +106,10 @@ impl Launch {
         if let Some(v) = self.protocol {
             config = config.with_protocol_version(v);
         }
-        config.serve(transport).await.expect("MCP handshake with the server")
+        config
+            .serve(transport)
+            .await
+            .expect("MCP handshake with the server")
     }
 }
 
@@ -104,7 +118,10 @@ pub fn args(value: Value) -> Map<String, Value> {
 }
 
 pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
-    client.call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(args(arguments))).await.expect("tools/call answered")
+    client
+        .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(args(arguments)))
+        .await
+        .expect("tools/call answered")
 }
 
 /// The text of a tool result's content blocks.
