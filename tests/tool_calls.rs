@@ -572,13 +572,7 @@ async fn read_only_tools_and_toolsets_select_what_is_served() {
         .arg("--read-only")
         .start()
         .await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert_eq!(
         names,
         vec!["layerops_list_environments", "layerops_list_projects"]
@@ -599,13 +593,7 @@ async fn read_only_tools_and_toolsets_select_what_is_served() {
         .arg("layerops_list_*,nothing")
         .start()
         .await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert_eq!(
         names,
         vec!["layerops_list_environments", "layerops_list_projects"]
@@ -617,13 +605,7 @@ async fn read_only_tools_and_toolsets_select_what_is_served() {
         .arg("services,projects")
         .start()
         .await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert_eq!(
         names,
         vec!["layerops_create_service", "layerops_list_projects"]
@@ -642,13 +624,7 @@ async fn toolsets_off_by_default_are_served_only_when_named() {
     root.write("registry/extra/ping.yaml", "name: ping\ndescription: Ping.\ninput: { type: object }\nrequest: { method: GET, path: /ping }\n");
     let api = MockApi::json(200, json!({"pong": true})).await;
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
-    let names: Vec<String> = client
-        .list_all_tools()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|t| t.name.to_string())
-        .collect();
+    let names = tool_names(&client).await;
     assert_eq!(names, vec!["get_item"]);
     let err = client
         .call_tool(CallToolRequestParams::new("ping"))
@@ -756,16 +732,24 @@ async fn calls_in_flight_are_bounded() {
     })
     .await;
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
-    let slow = client.call_tool(CallToolRequestParams::new("slow").with_arguments(args(json!({}))));
+    let mut slow = Box::pin(
+        client.call_tool(CallToolRequestParams::new("slow").with_arguments(args(json!({})))),
+    );
+    // Let the slow call take the only slot first.
+    tokio::select! {
+        _ = &mut slow => panic!("the slow call hangs upstream"),
+        _ = async { while api.requests().is_empty() { tokio::time::sleep(Duration::from_millis(10)).await } } => {}
+    }
     let mut fast = Box::pin(
         client.call_tool(CallToolRequestParams::new("fast").with_arguments(args(json!({})))),
     );
     // While the slow call holds the only slot, the fast one waits and nothing else is sent.
     tokio::select! {
-        _ = slow => panic!("the slow call hangs upstream"),
+        _ = &mut slow => panic!("the slow call hangs upstream"),
         _ = &mut fast => panic!("the fast call must wait for a free slot"),
         _ = tokio::time::sleep(Duration::from_millis(700)) => {}
     }
+    drop(slow);
     assert_eq!(
         api.requests()
             .iter()

@@ -401,37 +401,19 @@ mod tests {
             file("registry/g.yaml", &dup),
         ]);
         let m = messages(&c);
-        assert!(
-            m.iter()
-                .any(|d| d.starts_with("registry/a.yaml:3:1: found unexpected end of stream")),
-            "{m:?}"
-        );
-        assert!(
-            m.iter()
-                .any(|d| d.starts_with("registry/b.yaml:5:1: unknown field `surprise`")),
-            "{m:?}"
-        );
-        assert!(
-            m.iter()
-                .any(|d| d.starts_with("registry/c.yaml:11:3: request.path uses `ident`")),
-            "{m:?}"
-        );
-        assert!(
-            m.iter().any(|d| d
-                .starts_with("registry/d.yaml:6:11: invalid JSON Schema at /properties/id/type")),
-            "{m:?}"
-        );
-        assert!(
-            m.iter()
-                .any(|d| d.starts_with("registry/e.yaml:1:1: tool name `has space`")),
-            "{m:?}"
-        );
-        assert!(
-            m.iter().any(|d| d.starts_with(
-                "registry/g.yaml:1:1: tool name `get_item` is already used by registry/f.yaml"
-            )),
-            "{m:?}"
-        );
+        for expected in [
+            "registry/a.yaml:3:1: found unexpected end of stream",
+            "registry/b.yaml:5:1: unknown field `surprise`",
+            "registry/c.yaml:11:3: request.path uses `ident`",
+            "registry/d.yaml:6:11: invalid JSON Schema at /properties/id/type",
+            "registry/e.yaml:1:1: tool name `has space`",
+            "registry/g.yaml:1:1: tool name `get_item` is already used by registry/f.yaml",
+        ] {
+            assert!(
+                m.iter().any(|d| d.starts_with(expected)),
+                "`{expected}` missing: {m:?}"
+            );
+        }
         assert_eq!(c.tools.len(), 1);
     }
 

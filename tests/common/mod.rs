@@ -113,6 +113,17 @@ impl Launch {
     }
 }
 
+/// The names of the tools the server lists, in its order.
+pub async fn tool_names(client: &Client) -> Vec<String> {
+    client
+        .list_all_tools()
+        .await
+        .expect("tools/list")
+        .into_iter()
+        .map(|t| t.name.to_string())
+        .collect()
+}
+
 pub fn args(value: Value) -> Map<String, Value> {
     value.as_object().expect("arguments are an object").clone()
 }
