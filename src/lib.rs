@@ -8,6 +8,7 @@ pub mod definition;
 pub mod diagnostic;
 pub mod mcp;
 pub mod request;
+pub mod sandbox;
 pub mod source;
 pub mod upstream;
 pub mod yaml_locate;

@@ -31,6 +31,15 @@ enum Command {
     List(ModeArgs),
     /// Run one tool and print its result.
     Call(CallArgs),
+    /// Serve a LayerOps-compatible API with demo data on loopback (nothing real).
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct SandboxArgs {
+    /// Loopback address and port to listen on (port 0 picks a free one).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:4010")]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Args, Clone, Default)]
@@ -61,6 +70,9 @@ pub struct ModeArgs {
     /// Cut upstream answers longer than this many bytes (default: _server.yaml, else 102400).
     #[arg(long, value_name = "BYTES")]
     pub max_response_bytes: Option<usize>,
+    /// Start the built-in sandbox (demo data, nothing real) and send every call to it.
+    #[arg(long)]
+    pub sandbox: bool,
 }
 
 #[derive(Args, Clone, Default)]
@@ -91,6 +103,7 @@ fn main() -> ExitCode {
         Some(Command::Check(args)) => cli::check::run(args),
         Some(Command::List(args)) => cli::list::run(args),
         Some(Command::Call(args)) => cli::call::run(args),
+        Some(Command::Sandbox(args)) => cli::sandbox::run(args),
     };
     match result {
         Ok(code) => code,

@@ -55,7 +55,7 @@ pub fn build(
             Err(d) => diagnostics.push(d),
             Ok(server) => {
                 let mut reporter = FileReporter::new(&file.path, &file.text, 1);
-                upstream = resolve(&server.upstream, &mut reporter).map(|mut u| {
+                upstream = resolve(&server.upstream, &options.env_overrides, &mut reporter).map(|mut u| {
                     if let Some(limit) = options.max_response_bytes {
                         u.max_response_bytes = limit;
                     }

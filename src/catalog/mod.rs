@@ -28,6 +28,8 @@ pub struct LoadOptions {
     pub matcher: Matcher,
     /// Overrides `upstream.max_response_bytes` of `_server.yaml`.
     pub max_response_bytes: Option<usize>,
+    /// Variables `env()` and `secret()` see before the process environment.
+    pub env_overrides: upstream::EnvOverrides,
 }
 
 impl Default for LoadOptions {
@@ -37,6 +39,7 @@ impl Default for LoadOptions {
                 .matcher()
                 .expect("the default selection has no pattern"),
             max_response_bytes: None,
+            env_overrides: Default::default(),
         }
     }
 }

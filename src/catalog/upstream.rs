@@ -2,6 +2,7 @@
 //! Secret values are kept apart from what may be shown: every header has a masked twin,
 //! rendered with each `secret()` replaced by `****`.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -83,26 +84,41 @@ enum SecretMode {
     Mask,
 }
 
+/// Variables set by the program itself (the built-in sandbox) win over the process environment.
+pub type EnvOverrides = Arc<BTreeMap<String, String>>;
+
+fn lookup(overrides: &EnvOverrides, name: &str) -> Option<String> {
+    overrides
+        .get(name)
+        .cloned()
+        .or_else(|| std::env::var(name).ok())
+}
+
 fn environment(
     mode: SecretMode,
+    overrides: EnvOverrides,
     missing: Arc<Mutex<Vec<String>>>,
     secrets: Arc<Mutex<Vec<String>>>,
 ) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-    env.add_function("env", |name: String, default: Option<String>| -> String {
-        match std::env::var(&name) {
-            Ok(v) if !v.is_empty() => v,
-            _ => default.unwrap_or_default(),
-        }
-    });
+    let env_overrides = overrides.clone();
+    env.add_function(
+        "env",
+        move |name: String, default: Option<String>| -> String {
+            match lookup(&env_overrides, &name) {
+                Some(v) if !v.is_empty() => v,
+                _ => default.unwrap_or_default(),
+            }
+        },
+    );
     env.add_function("secret", move |name: String| -> String {
         if mode == SecretMode::Mask {
             return MASK.to_owned();
         }
-        match std::env::var(&name) {
-            Ok(v) if !v.trim().is_empty() => {
+        match lookup(&overrides, &name) {
+            Some(v) if !v.trim().is_empty() => {
                 if let Ok(mut s) = secrets.lock() {
                     s.push(v.clone());
                 }
@@ -122,11 +138,25 @@ fn environment(
 }
 
 /// Resolves `upstream`; problems go to `reporter` (for `_server.yaml`).
-pub fn resolve(def: &UpstreamDef, reporter: &mut FileReporter<'_>) -> Option<Upstream> {
+pub fn resolve(
+    def: &UpstreamDef,
+    overrides: &EnvOverrides,
+    reporter: &mut FileReporter<'_>,
+) -> Option<Upstream> {
     let missing = Arc::new(Mutex::new(Vec::new()));
     let secrets = Arc::new(Mutex::new(Vec::new()));
-    let reveal = environment(SecretMode::Reveal, missing.clone(), secrets.clone());
-    let mask = environment(SecretMode::Mask, missing.clone(), secrets.clone());
+    let reveal = environment(
+        SecretMode::Reveal,
+        overrides.clone(),
+        missing.clone(),
+        secrets.clone(),
+    );
+    let mask = environment(
+        SecretMode::Mask,
+        overrides.clone(),
+        missing.clone(),
+        secrets.clone(),
+    );
     let before = reporter.diagnostics.len();
 
     let base = match reveal.render_str(&def.base_url, ()) {

@@ -16,12 +16,15 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
     let Value::Object(arguments) = arguments else {
         anyhow::bail!("--args must be a JSON object, e.g. --args '{{\"projectId\": \"...\"}}'");
     };
-    let catalog = super::load(&args.mode, true)?;
-    for d in &catalog.diagnostics {
-        eprintln!("{d}");
-    }
-    let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
-    let result = super::runtime()?.block_on(caller.call(&catalog, &args.tool, Some(arguments)))?;
+    let result = super::runtime()?.block_on(async {
+        let overrides = super::start_sandbox(&args.mode).await?;
+        let catalog = super::load(&args.mode, true, overrides)?;
+        for d in &catalog.diagnostics {
+            eprintln!("{d}");
+        }
+        let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
+        Ok::<_, anyhow::Error>(caller.call(&catalog, &args.tool, Some(arguments)).await?)
+    })?;
     let mut out = std::io::stdout().lock();
     for block in &result.content {
         if let ContentBlock::Text(text) = block {

@@ -10,7 +10,7 @@ pub fn run(args: RootArg) -> anyhow::Result<ExitCode> {
         root: args.clone(),
         ..Default::default()
     };
-    let catalog = super::load(&mode, true)?;
+    let catalog = super::load(&mode, true, Default::default())?;
     let prefix = args
         .root
         .as_ref()

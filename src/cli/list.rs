@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::ModeArgs;
 
 pub fn run(mode: ModeArgs) -> anyhow::Result<ExitCode> {
-    let catalog = super::load(&mode, false)?;
+    let catalog = super::load(&mode, false, Default::default())?;
     let mut out = std::io::stdout().lock();
 
     let mut rows = vec![[

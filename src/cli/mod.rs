@@ -3,9 +3,11 @@
 pub mod call;
 pub mod check;
 pub mod list;
+pub mod sandbox;
 pub mod serve;
 
 use anyhow::Context;
+use layerops_mcp::catalog::upstream::EnvOverrides;
 use layerops_mcp::catalog::{Catalog, LoadOptions, Selection};
 use layerops_mcp::source::ContentSource;
 
@@ -22,7 +24,11 @@ pub fn init_tracing() {
         .init();
 }
 
-pub fn load_options(mode: &ModeArgs, all_toolsets_by_default: bool) -> anyhow::Result<LoadOptions> {
+pub fn load_options(
+    mode: &ModeArgs,
+    all_toolsets_by_default: bool,
+    env_overrides: EnvOverrides,
+) -> anyhow::Result<LoadOptions> {
     let toolsets = mode.toolsets.clone().or_else(|| {
         (all_toolsets_by_default && mode.tools.is_none()).then(|| vec!["all".to_owned()])
     });
@@ -35,11 +41,16 @@ pub fn load_options(mode: &ModeArgs, all_toolsets_by_default: bool) -> anyhow::R
     Ok(LoadOptions {
         matcher,
         max_response_bytes: mode.max_response_bytes,
+        env_overrides,
     })
 }
 
-pub fn load(mode: &ModeArgs, all_toolsets_by_default: bool) -> anyhow::Result<Catalog> {
-    let options = load_options(mode, all_toolsets_by_default)?;
+pub fn load(
+    mode: &ModeArgs,
+    all_toolsets_by_default: bool,
+    env_overrides: EnvOverrides,
+) -> anyhow::Result<Catalog> {
+    let options = load_options(mode, all_toolsets_by_default, env_overrides)?;
     let source = ContentSource::resolve(mode.root.root.as_deref());
     if let ContentSource::Directory(dir) = &source
         && !dir.is_dir()
@@ -64,4 +75,28 @@ pub fn http_client(catalog: &Catalog) -> anyhow::Result<layerops_mcp::upstream::
         .unwrap_or((std::time::Duration::from_secs(10), 32));
     layerops_mcp::upstream::HttpClient::new(connect, in_flight)
         .context("cannot build the HTTP client")
+}
+
+/// With `--sandbox`: starts the sandbox on a free loopback port (on the current runtime) and
+/// returns the variables that point the upstream at it; otherwise none.
+pub async fn start_sandbox(mode: &ModeArgs) -> anyhow::Result<EnvOverrides> {
+    if !mode.sandbox {
+        return Ok(Default::default());
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .context("cannot open a loopback port for the sandbox")?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(e) = layerops_mcp::sandbox::serve(listener, std::future::pending()).await {
+            tracing::error!("the sandbox stopped: {e}");
+        }
+    });
+    tracing::warn!(
+        "{} It listens on http://{addr}.",
+        layerops_mcp::sandbox::NOTICE
+    );
+    Ok(std::sync::Arc::new(layerops_mcp::sandbox::upstream_env(
+        addr,
+    )))
 }

@@ -12,7 +12,12 @@ use rmcp::ServiceExt;
 use crate::ServeArgs;
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let catalog = super::load(&args.mode, false)?;
+    super::runtime()?.block_on(serve(args))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let overrides = super::start_sandbox(&args.mode).await?;
+    let catalog = super::load(&args.mode, false, overrides)?;
     for d in &catalog.diagnostics {
         tracing::warn!("{d}");
     }
@@ -42,12 +47,10 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
     let server = McpServer::new(Arc::new(ArcSwap::from_pointee(catalog)), caller);
-    super::runtime()?.block_on(async move {
-        let running = server
-            .serve(rmcp::transport::stdio())
-            .await
-            .context("the MCP session did not start")?;
-        running.waiting().await.context("the MCP session failed")?;
-        Ok(ExitCode::SUCCESS)
-    })
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .context("the MCP session did not start")?;
+    running.waiting().await.context("the MCP session failed")?;
+    Ok(ExitCode::SUCCESS)
 }
