@@ -154,7 +154,7 @@ fn list_prints_tables_from_the_embedded_copy() {
     for expected in [
         "layerops_list_environments environments GET /v1/workspaces/{{ projectId }}/environments read-only,idempotent",
         "layerops://docs/api/introduction api-introduction The LayerOps API",
-        "layerops-deploy-service environmentId image [exposure] prompts/deploy-service.j2",
+        "layerops-deploy-service environmentId image [port] [exposure] [domain] prompts/deploy-service.j2",
     ] {
         assert!(
             rows.iter().any(|r| r == expected),

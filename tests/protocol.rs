@@ -262,6 +262,13 @@ fn stdout_carries_only_protocol_messages() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
+    // Drain stderr as it comes: trace logs would fill the pipe and block the server.
+    let mut stderr = child.stderr.take().expect("stderr");
+    let logs = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).ok();
+        text
+    });
     let mut stdin = child.stdin.take().expect("stdin");
     let messages = [
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}}),
@@ -297,7 +304,7 @@ fn stdout_carries_only_protocol_messages() {
                 .lines()
                 .all(|l| serde_json::from_str::<Value>(l).is_ok())
     );
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = logs.join().expect("stderr reader");
     assert!(
         stderr.contains("serving layerops-mcp"),
         "logs go to stderr: {stderr}"

@@ -100,7 +100,14 @@ impl Caller {
             .send(upstream, &request, timeout, entry.idempotent)
             .await
         {
-            Ok(response) => result::shape(entry, upstream, &request, response),
+            Ok(response) => result::shape(
+                entry,
+                upstream,
+                &request,
+                response,
+                &catalog.templates,
+                &args,
+            ),
             Err(e) => error_text(upstream.scrub(&format!(
                 "{} {} failed: {e}.",
                 request.method.as_str(),

@@ -1,12 +1,14 @@
 //! Turns an upstream answer into a tool result the model can use.
 
 use rmcp::model::{CallToolResult, ContentBlock};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{dry_run_json, error_text};
 use crate::catalog::tool::truncate;
 use crate::catalog::{ToolEntry, Upstream};
 use crate::request::RenderedRequest;
+use crate::request::Templates;
+use crate::request::template::{Template, to_jinja};
 use crate::upstream::UpstreamResponse;
 
 /// The longest API error message passed on to the model.
@@ -40,6 +42,8 @@ pub fn shape(
     upstream: &Upstream,
     request: &RenderedRequest,
     response: UpstreamResponse,
+    templates: &Templates,
+    args: &Map<String, Value>,
 ) -> CallToolResult {
     let status = response.status;
     let what = format!("{} {}", request.method.as_str(), request.url.path());
@@ -85,6 +89,14 @@ pub fn shape(
             }
         }
     }
+    if !entry.find.is_empty() {
+        match find(&entry.find, value, templates, args) {
+            Ok(found) => value = found,
+            Err(message) => {
+                return error_text(upstream.scrub(&format!("{message} in the answer of {what}.")));
+            }
+        }
+    }
     let text = upstream.scrub(&serde_json::to_string_pretty(&value).unwrap_or_default());
     if entry.structured && value.is_object() {
         let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
@@ -92,6 +104,38 @@ pub fn shape(
         return result;
     }
     CallToolResult::success(vec![ContentBlock::text(text)])
+}
+
+/// The first item of `list` whose fields equal the rendered `wanted` values.
+fn find(
+    wanted: &[(String, Template)],
+    list: Value,
+    templates: &Templates,
+    args: &Map<String, Value>,
+) -> Result<Value, String> {
+    let ctx = || to_jinja(args);
+    let mut expected = Vec::with_capacity(wanted.len());
+    for (key, template) in wanted {
+        let value = templates
+            .render(template, args, &ctx)
+            .map_err(|e| format!("response.find.{key} failed: {}", e.0))?;
+        expected.push((key.as_str(), value.unwrap_or(Value::Null)));
+    }
+    let description = expected
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let Value::Array(items) = list else {
+        return Err(format!("Expected a list to find {description}, found none"));
+    };
+    let count = items.len();
+    items
+        .into_iter()
+        .find(|item| expected.iter().all(|(k, v)| item.get(*k) == Some(v)))
+        .ok_or_else(|| {
+            format!("Not found: no item has {description} among the {count} listed; check the id")
+        })
 }
 
 /// "The API answered HTTP 404 Not Found to GET /v1/x: <its messages>" plus what to do.

@@ -171,6 +171,9 @@ pub fn build(
         })
         .collect();
 
+    // Documents and prompts may name tools: those names must exist.
+    let known: std::collections::BTreeSet<&str> = all_tools.keys().map(String::as_str).collect();
+
     // Resources.
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
     for file in files
@@ -210,6 +213,9 @@ pub fn build(
         if !reporter.diagnostics.is_empty() {
             diagnostics.extend(reporter.diagnostics);
             continue;
+        }
+        for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, &known) {
+            diagnostics.push(Diagnostic::new(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let text: Arc<str> = Arc::from(split.body);
         let mut resource = Resource::new(front.uri.clone(), front.name)
@@ -284,6 +290,9 @@ pub fn build(
                     ),
                 );
             }
+        }
+        for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, &known) {
+            reporter.diagnostics.push(Diagnostic::new(&file.path, (split.body_first_line + line - 1, column), format!("the prompt names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let engine = engine_for(&file.path);
         let template = if reporter.diagnostics.is_empty() {

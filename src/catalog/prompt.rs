@@ -10,6 +10,21 @@ use rmcp::model::{Prompt, PromptArgument};
 use super::tool::FileReporter;
 use crate::definition::prompt::{PromptArgumentDef, PromptFrontMatter};
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_names_of_tools_that_do_not_exist() {
+        let tools: BTreeSet<&str> = ["acme_list_items", "acme_get_item"].into_iter().collect();
+        let body = "Call `acme_list_items`, then acme_get_item.\nNever acme_get_items or xacme_nope, acme.\n";
+        assert_eq!(
+            unknown_tool_mentions(body, &tools),
+            vec![(2, 7, "acme_get_items".to_owned())]
+        );
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
     Jinja,
@@ -278,6 +293,38 @@ pub fn to_rmcp(front: &PromptFrontMatter) -> Prompt {
         prompt = prompt.with_title(title.clone());
     }
     prompt
+}
+
+/// Words of `body` that look like names of this catalog's tools (they start with the first
+/// segment of a tool name, such as `layerops_`) but name no tool: (line, column, word).
+pub fn unknown_tool_mentions(body: &str, tools: &BTreeSet<&str>) -> Vec<(usize, usize, String)> {
+    let prefixes: BTreeSet<&str> = tools
+        .iter()
+        .filter_map(|t| t.find('_').map(|i| &t[..=i]))
+        .collect();
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut found = Vec::new();
+    for (index, line) in body.lines().enumerate() {
+        let mut at = 0;
+        while at < line.len() {
+            let rest = &line[at..];
+            let boundary = line[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !is_name_char(c));
+            if boundary && prefixes.iter().any(|p| rest.starts_with(p)) {
+                let len = rest.find(|c: char| !is_name_char(c)).unwrap_or(rest.len());
+                let word = rest[..len].trim_end_matches(['-', '_']);
+                if !tools.contains(word) {
+                    found.push((index + 1, line[..at].chars().count() + 1, word.to_owned()));
+                }
+                at += len.max(1);
+            } else {
+                at += rest.chars().next().map(char::len_utf8).unwrap_or(1);
+            }
+        }
+    }
+    found
 }
 
 fn first_line_naming(body: &str, variable: &str) -> Option<usize> {

@@ -26,6 +26,8 @@ pub struct ToolEntry {
     pub request: CompiledRequest,
     /// JSON pointer applied to the upstream's JSON answer.
     pub select: Option<String>,
+    /// `response.find`: field values the picked list item must have.
+    pub find: Vec<(String, Template)>,
     /// The answer also goes out as structuredContent.
     pub structured: bool,
     pub read_only: bool,
@@ -380,8 +382,28 @@ pub fn compile_tool(
 
     // Response shaping.
     let mut select = None;
+    let mut find = Vec::new();
     let mut output_schema = None;
     if let Some(response) = &def.response {
+        for (key, value) in response.find.iter().flatten() {
+            match templates.compile_value(value) {
+                Ok(t) => {
+                    let mut vars = BTreeSet::new();
+                    templates.variables(&t, &mut vars);
+                    undeclared(
+                        &vars,
+                        &["response", "find", key],
+                        &format!("response.find.{key}"),
+                        reporter,
+                    );
+                    find.push((key.clone(), t));
+                }
+                Err(e) => reporter.at(
+                    &["response", "find", key],
+                    format!("template error in response.find.{key}: {}", e.message),
+                ),
+            }
+        }
         if let Some(pointer) = &response.select {
             if pointer.is_empty() || pointer.starts_with('/') {
                 select = Some(pointer.clone());
@@ -437,6 +459,7 @@ pub fn compile_tool(
             timeout,
         },
         select,
+        find,
         structured: def
             .response
             .as_ref()

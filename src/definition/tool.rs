@@ -42,6 +42,10 @@ pub struct ResponseDef {
     /// JSON pointer into the upstream JSON; may hold templates over the arguments.
     #[serde(default)]
     pub select: Option<String>,
+    /// Picks, in the selected list, the first item whose fields equal these values (which
+    /// may be templates over the arguments): a "get one" made from a "list".
+    #[serde(default)]
+    pub find: Option<Map<String, Value>>,
     #[serde(default)]
     pub output_schema: Option<Value>,
 }

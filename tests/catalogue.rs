@@ -1,0 +1,898 @@
+//! The shipped LayerOps catalogue: every tool of the default toolsets called through MCP,
+//! once in dry-run (the exact request) and once against the sandbox (the result); the
+//! unconfirmed toolset; every prompt rendered; every resource read; schema quality rules.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams, ResourceContents};
+use serde_json::{Value, json};
+
+/// The tool names the predecessor exposed; users switching keep them.
+const PREDECESSOR_TOOLS: [&str; 35] = [
+    "layerops_list_projects",
+    "layerops_get_project",
+    "layerops_create_project",
+    "layerops_delete_project",
+    "layerops_list_environments",
+    "layerops_get_environment",
+    "layerops_create_environment",
+    "layerops_delete_environment",
+    "layerops_list_instances",
+    "layerops_get_instance",
+    "layerops_create_instance",
+    "layerops_update_instance",
+    "layerops_delete_instance",
+    "layerops_start_instance",
+    "layerops_stop_instance",
+    "layerops_restart_instance",
+    "layerops_list_instance_pools",
+    "layerops_get_instance_pool",
+    "layerops_create_instance_pool",
+    "layerops_update_instance_pool",
+    "layerops_delete_instance_pool",
+    "layerops_list_services",
+    "layerops_get_service",
+    "layerops_create_service",
+    "layerops_update_service",
+    "layerops_delete_service",
+    "layerops_scale_service",
+    "layerops_list_events",
+    "layerops_get_event",
+    "layerops_get_instance_monitoring",
+    "layerops_get_service_monitoring",
+    "layerops_get_analytics",
+    "layerops_list_roles",
+    "layerops_get_role",
+    "layerops_assign_role",
+];
+
+const RESOURCES: [&str; 20] = [
+    "introduction",
+    "api/introduction",
+    "examples",
+    "projects",
+    "environments",
+    "instances",
+    "pools",
+    "services",
+    "marketplace",
+    "security/api-keys",
+    "security/platform-access",
+    "security/git-repositories",
+    "security/docker-registries",
+    "security/s3-buckets",
+    "monitoring",
+    "events",
+    "analytics",
+    "rbac",
+    "external-hosts",
+    "multi-providers",
+];
+
+async fn sandbox(extra: &[&str]) -> Client {
+    let mut launch = Launch::new("http://127.0.0.1:9")
+        .without_env("LAYEROPS_API_BASE_URL")
+        .without_env("LAYEROPS_API_KEY_ID")
+        .without_env("LAYEROPS_API_KEY_SECRET")
+        .arg("--sandbox");
+    for a in extra {
+        launch = launch.arg(a);
+    }
+    launch.start().await
+}
+
+/// Calls a tool that must succeed and returns its JSON (or text) result.
+async fn ok(client: &Client, tool: &str, arguments: Value, called: &mut BTreeSet<String>) -> Value {
+    called.insert(tool.to_owned());
+    let result = call(client, tool, arguments.clone()).await;
+    assert!(!is_error(&result), "{tool} {arguments}: {}", text(&result));
+    serde_json::from_str(&text(&result)).unwrap_or_else(|_| Value::String(text(&result)))
+}
+
+fn uuid_of(v: &Value) -> String {
+    v["uuid"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no uuid in {v}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn every_default_tool_works_against_the_sandbox() {
+    let client = sandbox(&[]).await;
+    let mut called = BTreeSet::new();
+
+    // Projects.
+    let projects = ok(
+        &client,
+        "layerops_list_projects",
+        json!({"includeEnvironments": true}),
+        &mut called,
+    )
+    .await;
+    let shop = projects["workspaces"]
+        .as_array()
+        .expect("workspaces")
+        .iter()
+        .find(|w| w["name"] == "Acme Shop")
+        .expect("demo project")
+        .clone();
+    let shop_id = uuid_of(&shop);
+    let project = ok(
+        &client,
+        "layerops_get_project",
+        json!({"projectId": shop_id}),
+        &mut called,
+    )
+    .await;
+    assert_eq!(project["name"], "Acme Shop");
+    assert_eq!(
+        project["environments"]
+            .as_array()
+            .expect("environments")
+            .len(),
+        2
+    );
+    let missing = call(
+        &client,
+        "layerops_get_project",
+        json!({"projectId": "00000000-0000-4000-8000-000000000000"}),
+    )
+    .await;
+    assert!(is_error(&missing) && text(&missing).contains("Not found: no item has uuid = \"00000000-0000-4000-8000-000000000000\" among the 2 listed"), "{}", text(&missing));
+    let created = ok(
+        &client,
+        "layerops_create_project",
+        json!({"name": "Catalogue Test"}),
+        &mut called,
+    )
+    .await;
+    let project_id = uuid_of(&created);
+
+    // Environments.
+    let envs = ok(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": shop_id}),
+        &mut called,
+    )
+    .await;
+    assert_eq!(envs.as_array().expect("environments").len(), 2);
+    let env = ok(
+        &client,
+        "layerops_create_environment",
+        json!({"projectId": project_id, "name": "qa"}),
+        &mut called,
+    )
+    .await;
+    let env_id = uuid_of(&env);
+    let env_detail = ok(
+        &client,
+        "layerops_get_environment",
+        json!({"environmentId": env_id}),
+        &mut called,
+    )
+    .await;
+    let provider_id = uuid_of(&env_detail["providers"][0]);
+
+    // Instance pools.
+    let types = ok(
+        &client,
+        "layerops_list_instance_types",
+        json!({"providerId": provider_id}),
+        &mut called,
+    )
+    .await;
+    let machine = uuid_of(&types[0]);
+    let pool = ok(&client, "layerops_create_instance_pool", json!({"providerId": provider_id, "name": "qa-pool", "instanceTypeUuid": machine, "countMin": 1, "countMax": 2, "autoscaling": true, "tags": ["qa"]}), &mut called).await;
+    let pool_id = uuid_of(&pool);
+    let pools = ok(
+        &client,
+        "layerops_list_instance_pools",
+        json!({"environmentId": env_id}),
+        &mut called,
+    )
+    .await;
+    assert_eq!(pools.as_array().expect("pools").len(), 1);
+    assert_eq!(
+        ok(
+            &client,
+            "layerops_get_instance_pool",
+            json!({"instancePoolId": pool_id}),
+            &mut called
+        )
+        .await["name"],
+        "qa-pool"
+    );
+    let grown = ok(
+        &client,
+        "layerops_update_instance_pool",
+        json!({"instancePoolId": pool_id, "countMin": 2, "countMax": 3}),
+        &mut called,
+    )
+    .await;
+    assert_eq!(grown["instances"].as_array().expect("instances").len(), 2);
+
+    // Services.
+    let service = ok(&client, "layerops_create_service", json!({"environmentId": env_id, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1.27"}, "ports": [{"listeningPort": 80}]}), &mut called).await;
+    let service_id = uuid_of(&service);
+    assert_eq!(
+        ok(
+            &client,
+            "layerops_list_services",
+            json!({"environmentId": env_id}),
+            &mut called
+        )
+        .await
+        .as_array()
+        .expect("services")
+        .len(),
+        1
+    );
+    assert_eq!(
+        ok(
+            &client,
+            "layerops_get_service",
+            json!({"serviceId": service_id}),
+            &mut called
+        )
+        .await["name"],
+        "web"
+    );
+    let updated = ok(
+        &client,
+        "layerops_update_service",
+        json!({"serviceId": service_id, "memoryLimitMiB": 256}),
+        &mut called,
+    )
+    .await;
+    assert_eq!(updated["memoryLimitMiB"], 256);
+    let scaled = ok(
+        &client,
+        "layerops_scale_service",
+        json!({"serviceId": service_id, "countMin": 2, "countMax": 3}),
+        &mut called,
+    )
+    .await;
+    assert_eq!(scaled["runningCount"], 2);
+    let example = ok(
+        &client,
+        "layerops_get_service_import_example",
+        json!({}),
+        &mut called,
+    )
+    .await;
+    assert!(
+        example
+            .as_str()
+            .expect("YAML text")
+            .starts_with("services:")
+    );
+
+    // Events and costs.
+    let events = ok(
+        &client,
+        "layerops_list_events",
+        json!({"resourceType": "services", "resourceId": service_id}),
+        &mut called,
+    )
+    .await;
+    let newest = events[0].clone();
+    assert_eq!(newest["type"], "service.scaled");
+    let event = ok(
+        &client,
+        "layerops_get_event",
+        json!({"resourceType": "services", "resourceId": service_id, "eventId": uuid_of(&newest)}),
+        &mut called,
+    )
+    .await;
+    assert_eq!(event, newest);
+    let env_events = ok(
+        &client,
+        "layerops_list_events",
+        json!({"resourceType": "environments", "resourceId": env_id}),
+        &mut called,
+    )
+    .await;
+    assert!(env_events.as_array().expect("events").len() >= 5);
+    let costs = ok(&client, "layerops_get_analytics", json!({"environmentId": env_id, "startTime": "2026-10-01T00:00:00Z", "endTime": "2026-10-02T00:00:00Z"}), &mut called).await;
+    assert!(costs["totalCost"].as_f64().expect("total") > 0.0, "{costs}");
+
+    // Deletions, innermost first.
+    ok(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": service_id}),
+        &mut called,
+    )
+    .await;
+    ok(
+        &client,
+        "layerops_delete_instance_pool",
+        json!({"instancePoolId": pool_id}),
+        &mut called,
+    )
+    .await;
+    ok(
+        &client,
+        "layerops_delete_environment",
+        json!({"environmentId": env_id}),
+        &mut called,
+    )
+    .await;
+    ok(
+        &client,
+        "layerops_delete_project",
+        json!({"projectId": project_id}),
+        &mut called,
+    )
+    .await;
+    let left = ok(&client, "layerops_list_projects", json!({}), &mut called).await;
+    assert_eq!(left["workspaces"].as_array().expect("workspaces").len(), 2);
+
+    // Nothing served by default is left untested.
+    let served: BTreeSet<String> = tool_names(&client).await.into_iter().collect();
+    assert_eq!(
+        served, called,
+        "every tool of the default toolsets is called here"
+    );
+    client.cancel().await.ok();
+}
+
+/// (tool, arguments, method, path and query after the base URL, body)
+fn expected_requests() -> Vec<(&'static str, Value, &'static str, String, Value)> {
+    let (p, e, s, i, v, pr, t) = (
+        PROJECT,
+        ENVIRONMENT,
+        "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "7d3e9f1a-2b4c-4d5e-8f6a-1b2c3d4e5f6a",
+        "1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "4a5b6c7d-8e9f-4a1b-9c2d-3e4f5a6b7c8d",
+        "6f5e4d3c-2b1a-4f9e-8d7c-6b5a4f3e2d1c",
+    );
+    vec![
+        (
+            "layerops_list_projects",
+            json!({}),
+            "GET",
+            "/v1/workspaces".into(),
+            Value::Null,
+        ),
+        (
+            "layerops_list_projects",
+            json!({"includeEnvironments": false}),
+            "GET",
+            "/v1/workspaces?includeEnvironmentAndProviders=false".into(),
+            Value::Null,
+        ),
+        (
+            "layerops_get_project",
+            json!({"projectId": p}),
+            "GET",
+            "/v1/workspaces?includeEnvironmentAndProviders=true".into(),
+            Value::Null,
+        ),
+        (
+            "layerops_create_project",
+            json!({"name": "Acme"}),
+            "POST",
+            "/v1/workspaces".into(),
+            json!({"name": "Acme"}),
+        ),
+        (
+            "layerops_delete_project",
+            json!({"projectId": p}),
+            "DELETE",
+            format!("/v1/workspaces/{p}"),
+            Value::Null,
+        ),
+        (
+            "layerops_list_environments",
+            json!({"projectId": p}),
+            "GET",
+            format!("/v1/workspaces/{p}/environments"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_environment",
+            json!({"environmentId": e}),
+            "GET",
+            format!("/v1/environments/{e}"),
+            Value::Null,
+        ),
+        (
+            "layerops_create_environment",
+            json!({"projectId": p, "name": "qa"}),
+            "POST",
+            format!("/v1/workspaces/{p}/environments"),
+            json!({"name": "qa"}),
+        ),
+        (
+            "layerops_delete_environment",
+            json!({"environmentId": e}),
+            "DELETE",
+            format!("/v1/environments/{e}"),
+            Value::Null,
+        ),
+        (
+            "layerops_list_instance_types",
+            json!({"providerId": pr}),
+            "GET",
+            format!("/v1/providers/{pr}/instancesTypes"),
+            Value::Null,
+        ),
+        (
+            "layerops_list_instance_pools",
+            json!({"environmentId": e}),
+            "GET",
+            format!("/v1/environments/{e}/instancePools"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_instance_pool",
+            json!({"instancePoolId": i}),
+            "GET",
+            format!("/v1/instancePools/{i}"),
+            Value::Null,
+        ),
+        (
+            "layerops_create_instance_pool",
+            json!({"providerId": pr, "name": "web", "instanceTypeUuid": t, "countMin": 1, "countMax": 3}),
+            "POST",
+            format!("/v1/providers/{pr}/instancePools"),
+            json!({"name": "web", "instanceTypeUuid": t, "countMin": 1, "countMax": 3}),
+        ),
+        (
+            "layerops_update_instance_pool",
+            json!({"instancePoolId": i, "countMax": 6}),
+            "PUT",
+            format!("/v1/instancePools/{i}"),
+            json!({"countMax": 6}),
+        ),
+        (
+            "layerops_delete_instance_pool",
+            json!({"instancePoolId": i}),
+            "DELETE",
+            format!("/v1/instancePools/{i}"),
+            Value::Null,
+        ),
+        (
+            "layerops_list_services",
+            json!({"environmentId": e}),
+            "GET",
+            format!("/v1/environments/{e}/services"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_service",
+            json!({"serviceId": s}),
+            "GET",
+            format!("/v1/services/{s}"),
+            Value::Null,
+        ),
+        (
+            "layerops_create_service",
+            json!({"environmentId": e, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1.27"}}),
+            "POST",
+            format!("/v1/environments/{e}/services"),
+            json!({"name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1.27"}}),
+        ),
+        (
+            "layerops_update_service",
+            json!({"serviceId": s, "countMax": 4, "cpuLimit": 50}),
+            "PUT",
+            format!("/v1/services/{s}"),
+            json!({"countMax": 4, "cpuLimit": 50}),
+        ),
+        (
+            "layerops_scale_service",
+            json!({"serviceId": s, "countMin": 2, "countMax": 5}),
+            "PUT",
+            format!("/v1/services/{s}"),
+            json!({"countMin": 2, "countMax": 5}),
+        ),
+        (
+            "layerops_delete_service",
+            json!({"serviceId": s}),
+            "DELETE",
+            format!("/v1/services/{s}"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_service_import_example",
+            json!({}),
+            "GET",
+            "/v1/services/exampleImportYml?format=text".into(),
+            Value::Null,
+        ),
+        (
+            "layerops_list_events",
+            json!({"resourceType": "instancePools", "resourceId": i}),
+            "GET",
+            format!("/v1/instancePools/{i}/events"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_event",
+            json!({"resourceType": "environments", "resourceId": e, "eventId": v}),
+            "GET",
+            format!("/v1/environments/{e}/events"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_analytics",
+            json!({"environmentId": e}),
+            "GET",
+            format!("/v1/environments/{e}/analyze"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_analytics",
+            json!({"environmentId": e, "startTime": "2026-10-01T00:00:00Z", "endTime": "2026-11-01T00:00:00Z"}),
+            "GET",
+            format!(
+                "/v1/environments/{e}/analyze?startTime=2026-10-01T00%3A00%3A00Z&endTime=2026-11-01T00%3A00%3A00Z"
+            ),
+            Value::Null,
+        ),
+        // Unconfirmed toolset.
+        (
+            "layerops_list_instances",
+            json!({"instancePoolId": i}),
+            "GET",
+            format!("/v1/instancePools/{i}"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_instance",
+            json!({"instancePoolId": i, "instanceId": v}),
+            "GET",
+            format!("/v1/instancePools/{i}"),
+            Value::Null,
+        ),
+        (
+            "layerops_create_instance",
+            json!({"instancePoolId": i, "name": "web-4"}),
+            "POST",
+            format!("/v1/instancePools/{i}/instances"),
+            json!({"name": "web-4"}),
+        ),
+        (
+            "layerops_update_instance",
+            json!({"instanceId": v, "name": "renamed"}),
+            "PUT",
+            format!("/v1/instances/{v}"),
+            json!({"name": "renamed"}),
+        ),
+        (
+            "layerops_delete_instance",
+            json!({"instanceId": v}),
+            "DELETE",
+            format!("/v1/instances/{v}"),
+            Value::Null,
+        ),
+        (
+            "layerops_start_instance",
+            json!({"instanceId": v}),
+            "POST",
+            format!("/v1/instances/{v}/start"),
+            Value::Null,
+        ),
+        (
+            "layerops_stop_instance",
+            json!({"instanceId": v}),
+            "POST",
+            format!("/v1/instances/{v}/stop"),
+            Value::Null,
+        ),
+        (
+            "layerops_restart_instance",
+            json!({"instanceId": v}),
+            "POST",
+            format!("/v1/instances/{v}/restart"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_instance_monitoring",
+            json!({"environmentId": e, "instanceId": v, "step": 300}),
+            "GET",
+            format!("/v1/environments/{e}/monitoring/instances/{v}?step=300"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_service_monitoring",
+            json!({"environmentId": e, "serviceId": s}),
+            "GET",
+            format!("/v1/environments/{e}/monitoring/services/{s}"),
+            Value::Null,
+        ),
+        (
+            "layerops_list_roles",
+            json!({"projectId": p}),
+            "GET",
+            format!("/v1/workspaces/{p}/roles"),
+            Value::Null,
+        ),
+        (
+            "layerops_get_role",
+            json!({"roleId": v}),
+            "GET",
+            format!("/v1/roles/{v}"),
+            Value::Null,
+        ),
+        (
+            "layerops_assign_role",
+            json!({"groupId": i, "roleUuid": v}),
+            "POST",
+            format!("/v1/groups/{i}/roles"),
+            json!({"roleUuid": v}),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn every_tool_sends_the_documented_request() {
+    let client = Launch::new("https://api.layerops.io")
+        .arg("--dry-run")
+        .arg("--toolsets")
+        .arg("all")
+        .start()
+        .await;
+    let mut covered = BTreeSet::new();
+    for (tool, arguments, method, path, body) in expected_requests() {
+        covered.insert(tool.to_owned());
+        let result = call(&client, tool, arguments.clone()).await;
+        assert!(!is_error(&result), "{tool}: {}", text(&result));
+        let shown: Value = serde_json::from_str(&text(&result)).expect("dry-run JSON");
+        assert_eq!(shown["method"], method, "{tool}");
+        assert_eq!(
+            shown["url"],
+            format!("https://api.layerops.io{path}"),
+            "{tool}"
+        );
+        assert_eq!(shown["body"], body, "{tool}");
+        assert_eq!(shown["headers"]["X-API-KEY"], "****:****", "{tool}");
+        assert_eq!(shown["headers"]["Accept"], "application/json", "{tool}");
+    }
+    let all: BTreeSet<String> = tool_names(&client).await.into_iter().collect();
+    assert_eq!(
+        all, covered,
+        "every tool of every toolset has its request asserted"
+    );
+    for name in PREDECESSOR_TOOLS {
+        assert!(all.contains(name), "the predecessor's {name} is kept");
+    }
+    let coverage =
+        std::fs::read_to_string(repo_root().join("docs/coverage.md")).expect("docs/coverage.md");
+    for name in &all {
+        assert!(
+            coverage.contains(&format!("`{name}`")),
+            "docs/coverage.md lists {name}"
+        );
+    }
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn unconfirmed_tools_are_off_by_default_and_say_so() {
+    let client = sandbox(&[]).await;
+    let default: BTreeSet<String> = tool_names(&client).await.into_iter().collect();
+    client.cancel().await.ok();
+    let client = sandbox(&["--toolsets", "all"]).await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let unconfirmed: Vec<_> = tools
+        .iter()
+        .filter(|t| !default.contains(t.name.as_ref()))
+        .collect();
+    assert_eq!(unconfirmed.len(), 13);
+    for tool in &unconfirmed {
+        assert!(
+            tool.description
+                .as_deref()
+                .unwrap_or("")
+                .contains("UNCONFIRMED"),
+            "{} says it is unconfirmed",
+            tool.name
+        );
+    }
+    // Those the sandbox can answer work; the others get the 404 a faithful sandbox gives.
+    let projects = ok(
+        &client,
+        "layerops_list_projects",
+        json!({"includeEnvironments": true}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    let env = uuid_of(&projects["workspaces"][0]["environments"][0]);
+    let pools = ok(
+        &client,
+        "layerops_list_instance_pools",
+        json!({"environmentId": env}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    let pool = uuid_of(&pools[0]);
+    let instances = ok(
+        &client,
+        "layerops_list_instances",
+        json!({"instancePoolId": pool}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    let instance = uuid_of(&instances[0]);
+    let one = ok(
+        &client,
+        "layerops_get_instance",
+        json!({"instancePoolId": pool, "instanceId": instance}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    assert_eq!(one, instances[0]);
+    let series = ok(
+        &client,
+        "layerops_get_instance_monitoring",
+        json!({"environmentId": env, "instanceId": instance}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    assert!(series["series"].as_array().is_some_and(|s| !s.is_empty()));
+    let start = call(
+        &client,
+        "layerops_start_instance",
+        json!({"instanceId": instance}),
+    )
+    .await;
+    assert!(
+        is_error(&start) && text(&start).contains("HTTP 404"),
+        "{}",
+        text(&start)
+    );
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn tool_schemas_and_annotations_help_a_model_call_right() {
+    let client = sandbox(&["--toolsets", "all"]).await;
+    for tool in client.list_all_tools().await.expect("tools/list") {
+        let name = tool.name.to_string();
+        let schema = Value::Object((*tool.input_schema).clone());
+        assert_eq!(schema["additionalProperties"], false, "{name}");
+        let description = tool.description.as_deref().unwrap_or("");
+        assert!(description.len() > 60, "{name} explains what it does");
+        assert!(tool.title.is_some(), "{name} has a title");
+        for (prop, spec) in schema["properties"].as_object().expect("properties") {
+            assert!(
+                spec.get("description").is_some(),
+                "{name}.{prop} is described"
+            );
+            if prop.ends_with("Id") || prop.ends_with("Uuid") {
+                assert_eq!(spec["format"], "uuid", "{name}.{prop} is a uuid");
+            }
+        }
+        let a = tool.annotations.expect("annotations");
+        let reads = name.contains("_list_") || name.contains("_get_");
+        assert_eq!(a.read_only_hint, Some(reads), "{name} read-only hint");
+        if name.contains("_delete_") {
+            assert_eq!(a.destructive_hint, Some(true), "{name} is destructive");
+        }
+        if reads {
+            assert_eq!(a.destructive_hint, Some(false), "{name} destroys nothing");
+        }
+    }
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn every_prompt_renders_with_its_arguments() {
+    let client = sandbox(&[]).await;
+    let prompts = client.list_all_prompts().await.expect("prompts/list");
+    let names: BTreeSet<&str> = prompts.iter().map(|p| p.name.as_str()).collect();
+    let expected = [
+        "layerops-create-infrastructure",
+        "layerops-deploy-service",
+        "layerops-scale-infrastructure",
+        "layerops-monitor-infrastructure",
+        "layerops-analyze-costs",
+        "layerops-troubleshoot",
+        "layerops-convert-docker-compose",
+        "layerops-convert-helm",
+        "layerops-convert-kubernetes",
+        "layerops-deploy-marketplace",
+        "layerops-deploy-from-definition",
+    ];
+    assert_eq!(names, expected.into_iter().collect());
+    let tools: BTreeSet<String> = tool_names(&client).await.into_iter().collect();
+    for prompt in &prompts {
+        let arguments = prompt.arguments.clone().unwrap_or_default();
+        // Once with every argument, once with only the required ones.
+        for all in [true, false] {
+            let mut args = serde_json::Map::new();
+            for a in arguments.iter().filter(|a| all || a.required == Some(true)) {
+                let value = match a.name.as_str() {
+                    "direction" => "up",
+                    "exposure" => "public",
+                    "application" => "postgresql",
+                    "mode" => "upsert",
+                    "port" | "budget" => "80",
+                    "compose" => {
+                        "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n"
+                    }
+                    n if n.ends_with("Id") => ENVIRONMENT,
+                    _ => "example-value",
+                };
+                args.insert(a.name.clone(), json!(value));
+            }
+            let result = client
+                .get_prompt(
+                    GetPromptRequestParams::new(prompt.name.clone()).with_arguments(args.clone()),
+                )
+                .await;
+            let result = result.unwrap_or_else(|e| panic!("{} {args:?}: {e}", prompt.name));
+            let rmcp::model::ContentBlock::Text(t) = &result.messages[0].content else {
+                panic!("text")
+            };
+            assert!(t.text.len() > 400, "{} is a real runbook", prompt.name);
+            assert!(
+                !t.text.contains("{{") && !t.text.contains("{%"),
+                "{} rendered fully",
+                prompt.name
+            );
+            for value in args
+                .values()
+                .filter_map(Value::as_str)
+                .filter(|v| v.len() > 3)
+            {
+                assert!(
+                    t.text.contains(value),
+                    "{} uses its argument {value}",
+                    prompt.name
+                );
+            }
+            assert!(
+                tools.iter().any(|tool| t.text.contains(tool.as_str())),
+                "{} names real tools",
+                prompt.name
+            );
+        }
+    }
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn every_documentation_resource_reads() {
+    let client = sandbox(&[]).await;
+    let listed: BTreeSet<String> = client
+        .list_all_resources()
+        .await
+        .expect("resources/list")
+        .into_iter()
+        .map(|r| r.uri.clone())
+        .collect();
+    let expected: BTreeSet<String> = RESOURCES
+        .iter()
+        .map(|r| format!("layerops://docs/{r}"))
+        .collect();
+    assert_eq!(listed, expected);
+    for uri in expected {
+        let read = client
+            .read_resource(ReadResourceRequestParams::new(uri.clone()))
+            .await
+            .expect("resources/read");
+        let ResourceContents::TextResourceContents {
+            text, mime_type, ..
+        } = &read.contents[0]
+        else {
+            panic!("text")
+        };
+        assert_eq!(mime_type.as_deref(), Some("text/markdown"));
+        assert!(text.starts_with("# "), "{uri} starts with a title");
+        assert!(
+            text.contains("https://doc.layerops.io"),
+            "{uri} links to the LayerOps documentation"
+        );
+        assert!(text.len() > 400, "{uri} says something");
+    }
+    client.cancel().await.ok();
+}
