@@ -896,3 +896,116 @@ async fn every_documentation_resource_reads() {
     }
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+async fn services_accept_the_full_service_definition() {
+    let client = sandbox(&[]).await;
+    let tools = client.list_all_tools().await.expect("tools/list");
+    let properties = |name: &str, id: &str| {
+        let tool = tools.iter().find(|t| t.name == name).expect("tool");
+        let mut props = tool.input_schema["properties"]
+            .as_object()
+            .expect("properties")
+            .clone();
+        props.remove(id);
+        props.values_mut().for_each(|p| {
+            if let Some(p) = p.as_object_mut() {
+                p.remove("default");
+            }
+        });
+        props
+    };
+    assert_eq!(
+        properties("layerops_create_service", "environmentId"),
+        properties("layerops_update_service", "serviceId"),
+        "create and update take the same definition"
+    );
+    let fields: BTreeSet<String> = properties("layerops_create_service", "environmentId")
+        .keys()
+        .cloned()
+        .collect();
+    for known in [
+        "dockerConfiguration",
+        "countMin",
+        "countMax",
+        "ports",
+        "environmentVariables",
+        "sharedEnvironmentVariables",
+        "volumes",
+        "links",
+        "constraints",
+        "cpuLimit",
+        "memoryLimitMiB",
+        "cpuLimitHigh",
+        "cpuLimitLow",
+        "memoryLimitHigh",
+        "memoryLimitLow",
+        "cooldownMinutes",
+        "cronExpression",
+        "cronAllowOverlap",
+        "isPaused",
+        "useNvidiaGpu",
+        "sideTasks",
+        "runningSchedule",
+        "scalingSchedule",
+        "files",
+        "databaseBackups",
+    ] {
+        assert!(fields.contains(known), "the service definition has {known}");
+    }
+
+    let projects = ok(
+        &client,
+        "layerops_list_projects",
+        json!({"includeEnvironments": true}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    let env = uuid_of(&projects["workspaces"][0]["environments"][0]);
+    let services = ok(
+        &client,
+        "layerops_list_services",
+        json!({"environmentId": env}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    let db = uuid_of(
+        services
+            .as_array()
+            .expect("services")
+            .iter()
+            .find(|s| s["name"] == "postgres")
+            .expect("postgres"),
+    );
+    let definition = json!({
+        "environmentId": env, "name": "worker", "type": "classic",
+        "dockerConfiguration": {"image": "ghcr.io/acme/worker", "imageVersion": "1.0.0", "command": ["worker"], "args": ["--queue", "default"], "hostname": "worker"},
+        "countMin": 1, "countMax": 4, "cpuLimit": 100, "memoryLimitMiB": 512,
+        "cpuLimitHigh": 80, "cpuLimitLow": 30, "cpuDurationMinutes": 15, "cpuWindowMinutes": 5,
+        "memoryLimitHigh": 80, "memoryLimitLow": 50, "memoryDurationMinutes": 15, "memoryWindowMinutes": 5, "cooldownMinutes": 5,
+        "links": [{"toServiceId": db, "toServiceProtocol": "tcp", "toServicePort": 5432, "localExposedPort": 5432, "variableHost": "DB_HOST", "variablePort": "DB_PORT", "variableAddress": "DB_ADDRESS"}],
+        "constraints": {"instancePoolUuids": [], "providerUuids": [], "tags": ["workers"]},
+        "sharedEnvironmentVariables": ["SENTRY_DSN"],
+        "environmentVariables": [{"key": "QUEUE_TOKEN", "value": "t0k3n", "isSensitive": true}],
+        "cronExpression": "*/5 * * * *", "cronAllowOverlap": false, "isPaused": false, "useNvidiaGpu": false
+    });
+    let created = ok(
+        &client,
+        "layerops_create_service",
+        definition,
+        &mut BTreeSet::new(),
+    )
+    .await;
+    assert_eq!(created["links"][0]["toServiceId"], db.as_str());
+    assert_eq!(created["cronExpression"], "*/5 * * * *");
+    assert_eq!(created["environmentVariables"][0]["value"], "********");
+    let paused = ok(
+        &client,
+        "layerops_update_service",
+        json!({"serviceId": uuid_of(&created), "isPaused": true}),
+        &mut BTreeSet::new(),
+    )
+    .await;
+    assert_eq!(paused["status"], "paused");
+    client.cancel().await.ok();
+}
