@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod definition;
 pub mod diagnostic;
 pub mod mcp;
+pub mod reload;
 pub mod request;
 pub mod sandbox;
 pub mod source;

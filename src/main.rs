@@ -79,6 +79,9 @@ pub struct ModeArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub mode: ModeArgs,
+    /// Do not watch the content folders for changes (no hot reload).
+    #[arg(long)]
+    pub no_watch: bool,
 }
 
 #[derive(Args, Clone)]

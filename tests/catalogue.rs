@@ -874,7 +874,9 @@ async fn every_documentation_resource_reads() {
         .iter()
         .map(|r| format!("layerops://docs/{r}"))
         .collect();
-    assert_eq!(listed, expected);
+    let mut with_status = expected.clone();
+    with_status.insert("layerops-mcp://status".to_owned());
+    assert_eq!(listed, with_status);
     for uri in expected {
         let read = client
             .read_resource(ReadResourceRequestParams::new(uri.clone()))

@@ -218,9 +218,10 @@ pub fn build(
             diagnostics.push(Diagnostic::new(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let text: Arc<str> = Arc::from(split.body);
-        let mut resource = Resource::new(front.uri.clone(), front.name)
-            .with_mime_type(front.mime_type)
-            .with_size(text.len() as u64);
+        // No size in the listing: editing a document updates it (resources/updated) without
+        // changing the list that clients cache.
+        let mut resource =
+            Resource::new(front.uri.clone(), front.name).with_mime_type(front.mime_type);
         if let Some(t) = front.title {
             resource = resource.with_title(t);
         }
@@ -338,6 +339,8 @@ pub fn build(
         prompt_templates,
         diagnostics,
         warnings,
+        kept_previous: Default::default(),
+        loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     }
 }
 

@@ -7,7 +7,7 @@ pub mod selection;
 pub mod tool;
 pub mod upstream;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rmcp::model::{Resource, Tool};
@@ -80,6 +80,10 @@ pub struct Catalog {
     pub diagnostics: Vec<Diagnostic>,
     /// Problems with the selection itself (an unknown toolset name).
     pub warnings: Vec<String>,
+    /// Files that failed and are served in their last good version instead.
+    pub kept_previous: BTreeSet<String>,
+    /// When this snapshot was built (RFC 3339).
+    pub loaded_at: String,
 }
 
 impl Catalog {

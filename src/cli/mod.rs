@@ -45,19 +45,24 @@ pub fn load_options(
     })
 }
 
-pub fn load(
-    mode: &ModeArgs,
-    all_toolsets_by_default: bool,
-    env_overrides: EnvOverrides,
-) -> anyhow::Result<Catalog> {
-    let options = load_options(mode, all_toolsets_by_default, env_overrides)?;
+/// Where the content comes from: `--root`, the current directory, or the embedded copy.
+pub fn source(mode: &ModeArgs) -> anyhow::Result<ContentSource> {
     let source = ContentSource::resolve(mode.root.root.as_deref());
     if let ContentSource::Directory(dir) = &source
         && !dir.is_dir()
     {
         anyhow::bail!("--root {}: no such directory", dir.display());
     }
-    Ok(Catalog::load(source, &options))
+    Ok(source)
+}
+
+pub fn load(
+    mode: &ModeArgs,
+    all_toolsets_by_default: bool,
+    env_overrides: EnvOverrides,
+) -> anyhow::Result<Catalog> {
+    let options = load_options(mode, all_toolsets_by_default, env_overrides)?;
+    Ok(Catalog::load(source(mode)?, &options))
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -1,12 +1,12 @@
-//! `layerops-mcp serve`: MCP over stdio.
+//! `layerops-mcp serve`: MCP over stdio, with hot reload of a content root on disk.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
-use arc_swap::ArcSwap;
 use layerops_mcp::call::Caller;
-use layerops_mcp::mcp::McpServer;
+use layerops_mcp::mcp::{McpServer, Sessions};
+use layerops_mcp::reload::{self, Reloader};
+use layerops_mcp::source::ContentSource;
 use rmcp::ServiceExt;
 
 use crate::ServeArgs;
@@ -17,7 +17,11 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let overrides = super::start_sandbox(&args.mode).await?;
-    let catalog = super::load(&args.mode, false, overrides)?;
+    let options = super::load_options(&args.mode, false, overrides)?;
+    let source = super::source(&args.mode)?;
+    let reloader = Reloader::start(source.clone(), options);
+    let snapshot = reloader.catalog();
+    let catalog = snapshot.load_full();
     for d in &catalog.diagnostics {
         tracing::warn!("{d}");
     }
@@ -46,7 +50,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::warn!("{message}");
     }
     let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
-    let server = McpServer::new(Arc::new(ArcSwap::from_pointee(catalog)), caller);
+    drop(catalog);
+    let sessions = Sessions::default();
+    let server = McpServer::new(snapshot, caller, sessions.clone());
+    // The embedded copy cannot change; a directory is watched unless told not to.
+    let _watch = match &source {
+        ContentSource::Directory(root) if !args.no_watch => {
+            Some(reload::spawn(root.clone(), reloader, sessions).context(
+                "cannot watch the content folders (use --no-watch to serve without hot reload)",
+            )?)
+        }
+        _ => None,
+    };
     let running = server
         .serve(rmcp::transport::stdio())
         .await

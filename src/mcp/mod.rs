@@ -1,7 +1,11 @@
 //! The MCP face of the catalog: an rmcp `ServerHandler` that lists and serves the current
-//! snapshot, and runs tool calls through the shared `Caller`.
+//! snapshot, runs tool calls through the shared `Caller`, and tells sessions what changed.
 
 mod completion;
 mod server;
+mod session;
+mod status;
 
 pub use server::McpServer;
+pub use session::{Changes, Sessions};
+pub use status::{STATUS_URI, status_key};

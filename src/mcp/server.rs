@@ -3,45 +3,58 @@
 #![allow(deprecated)]
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
     ContentBlock, GetPromptRequestParams, GetPromptResponse, GetPromptResult, Implementation,
-    ListPromptsResult, ListResourcesResult, ListToolsResult, LoggingLevel, PaginatedRequestParams,
-    PromptMessage, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
+    ListPromptsResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
     ResourceContents, Role, ServerCapabilities, ServerConfig, SetLevelRequestParams,
+    SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequestParams,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use super::completion;
+use super::session::{Session, Sessions};
+use super::status::{self, STATUS_URI};
 use crate::call::{CallError, Caller};
 use crate::catalog::Catalog;
 
-/// Cheap to clone: every clone serves the same snapshot.
+/// The handler of one client session. Sessions share the catalog and the caller.
 #[derive(Clone)]
 pub struct McpServer {
     inner: Arc<Inner>,
+    session: Arc<Session>,
 }
 
 struct Inner {
     catalog: Arc<ArcSwap<Catalog>>,
     caller: Caller,
-    /// Set by logging/setLevel; MCP log messages below it are not sent.
-    log_level: Mutex<LoggingLevel>,
+    sessions: Sessions,
 }
 
 impl McpServer {
-    pub fn new(catalog: Arc<ArcSwap<Catalog>>, caller: Caller) -> Self {
+    pub fn new(catalog: Arc<ArcSwap<Catalog>>, caller: Caller, sessions: Sessions) -> Self {
+        let session = sessions.open();
         Self {
             inner: Arc::new(Inner {
                 catalog,
                 caller,
-                log_level: Mutex::new(LoggingLevel::Info),
+                sessions,
             }),
+            session,
+        }
+    }
+
+    /// A handler for another connection (HTTP transport), with its own subscriptions.
+    pub fn new_session(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            session: self.inner.sessions.open(),
         }
     }
 
@@ -49,19 +62,21 @@ impl McpServer {
         self.inner.catalog.load_full()
     }
 
-    pub fn log_level(&self) -> LoggingLevel {
-        self.inner
-            .log_level
-            .lock()
-            .map(|l| *l)
-            .unwrap_or(LoggingLevel::Info)
+    fn knows_resource(&self, uri: &str) -> bool {
+        uri == STATUS_URI || self.inner.catalog.load().resources.contains_key(uri)
     }
+}
+
+fn no_such_resource(uri: &str) -> McpError {
+    McpError::resource_not_found(
+        format!("no resource has the URI `{uri}`; call resources/list to see them"),
+        Some(serde_json::json!({ "uri": uri })),
+    )
 }
 
 impl ServerHandler for McpServer {
     fn get_info(&self) -> ServerConfig {
         let catalog = self.inner.catalog.load();
-        #[allow(deprecated)] // logging is deprecated only from the 2026-07-28 protocol on
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_tool_list_changed()
@@ -69,6 +84,7 @@ impl ServerHandler for McpServer {
             .enable_prompts_list_changed()
             .enable_resources()
             .enable_resources_list_changed()
+            .enable_resources_subscribe()
             .enable_completions()
             .enable_logging()
             .build();
@@ -121,13 +137,13 @@ impl ServerHandler for McpServer {
         _: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         let catalog = self.inner.catalog.load();
-        Ok(ListResourcesResult::with_all_items(
-            catalog
-                .resources
-                .values()
-                .map(|r| r.resource.clone())
-                .collect(),
-        ))
+        let mut resources: Vec<_> = catalog
+            .resources
+            .values()
+            .map(|r| r.resource.clone())
+            .collect();
+        resources.push(status::resource());
+        Ok(ListResourcesResult::with_all_items(resources))
     }
 
     async fn read_resource(
@@ -136,6 +152,13 @@ impl ServerHandler for McpServer {
         _: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let catalog = self.inner.catalog.load();
+        if request.uri == STATUS_URI {
+            let text = status::render(&catalog);
+            return Ok(ReadResourceResult::new(vec![
+                ResourceContents::text(text, STATUS_URI).with_mime_type("text/markdown"),
+            ])
+            .into());
+        }
         match catalog.resources.get(&request.uri) {
             Some(entry) => {
                 let mime = entry
@@ -149,13 +172,7 @@ impl ServerHandler for McpServer {
                 ])
                 .into())
             }
-            None => Err(McpError::resource_not_found(
-                format!(
-                    "no resource has the URI `{}`; call resources/list to see them",
-                    request.uri
-                ),
-                Some(serde_json::json!({ "uri": request.uri })),
-            )),
+            None => Err(no_such_resource(&request.uri)),
         }
     }
 
@@ -247,9 +264,48 @@ impl ServerHandler for McpServer {
         request: SetLevelRequestParams,
         _: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        if let Ok(mut level) = self.inner.log_level.lock() {
-            *level = request.level;
+        self.session.set_log_level(request.level);
+        Ok(())
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        self.session.set_peer(context.peer);
+    }
+
+    async fn subscribe(
+        &self,
+        request: SubscribeRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        if !self.knows_resource(&request.uri) {
+            return Err(no_such_resource(&request.uri));
         }
+        self.session.subscribe(request.uri);
+        Ok(())
+    }
+
+    async fn unsubscribe(
+        &self,
+        request: UnsubscribeRequestParams,
+        _: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.session.unsubscribe(&request.uri);
+        Ok(())
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        Some(requested.supported_by(&self.get_info().capabilities))
+    }
+
+    async fn listen(&self, context: SubscriptionContext) -> Result<(), McpError> {
+        let sink = context.sink().clone();
+        let id = sink.id().clone();
+        self.session.add_sink(sink);
+        context.cancelled().await;
+        self.session.remove_sink(&id);
         Ok(())
     }
 }

@@ -3,13 +3,14 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod recorder;
 
 use std::path::{Path, PathBuf};
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, ClientConfig, ContentBlock, ProtocolVersion,
 };
-use rmcp::service::RunningService;
+use rmcp::service::{Peer, RunningService};
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value};
@@ -89,6 +90,43 @@ impl Launch {
     }
 
     pub async fn start(self) -> Client {
+        let protocol = self.protocol.clone();
+        let mut config = ClientConfig::default();
+        if let Some(v) = protocol {
+            config = config.with_protocol_version(v);
+        }
+        self.start_with(config).await
+    }
+
+    /// Starts the server with `handler` as the client side (to record notifications).
+    pub async fn start_with<H: rmcp::ClientHandler>(
+        self,
+        handler: H,
+    ) -> RunningService<RoleClient, H> {
+        handler
+            .serve(self.transport())
+            .await
+            .expect("MCP handshake with the server")
+    }
+
+    /// Starts the server and speaks the 2026-07-28 protocol (no initialize handshake).
+    pub async fn start_2026<H: rmcp::ClientHandler>(
+        self,
+        handler: H,
+    ) -> RunningService<RoleClient, H> {
+        use rmcp::ClientServiceExt;
+        handler
+            .serve_with_lifecycle(
+                self.transport(),
+                rmcp::ClientLifecycleMode::Discover {
+                    preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+                },
+            )
+            .await
+            .expect("2026-07-28 discovery with the server")
+    }
+
+    fn transport(&self) -> TokioChildProcess {
         let cwd = self.cwd.clone().unwrap_or_else(std::env::temp_dir);
         let command = tokio::process::Command::new(bin()).configure(|c| {
             c.args(&self.args)
@@ -101,20 +139,12 @@ impl Launch {
                 c.env(k, v);
             }
         });
-        let transport = TokioChildProcess::new(command).expect("spawn the server");
-        let mut config = ClientConfig::default();
-        if let Some(v) = self.protocol {
-            config = config.with_protocol_version(v);
-        }
-        config
-            .serve(transport)
-            .await
-            .expect("MCP handshake with the server")
+        TokioChildProcess::new(command).expect("spawn the server")
     }
 }
 
 /// The names of the tools the server lists, in its order.
-pub async fn tool_names(client: &Client) -> Vec<String> {
+pub async fn tool_names(client: &Peer<RoleClient>) -> Vec<String> {
     client
         .list_all_tools()
         .await
@@ -128,7 +158,7 @@ pub fn args(value: Value) -> Map<String, Value> {
     value.as_object().expect("arguments are an object").clone()
 }
 
-pub async fn call(client: &Client, tool: &str, arguments: Value) -> CallToolResult {
+pub async fn call(client: &Peer<RoleClient>, tool: &str, arguments: Value) -> CallToolResult {
     client
         .call_tool(CallToolRequestParams::new(tool.to_owned()).with_arguments(args(arguments)))
         .await

@@ -1,0 +1,8 @@
+//! Hot reload: rebuild the catalog when files change, keep the last good version of a file
+//! that fails, swap the new snapshot in one step, and tell clients only what really changed.
+
+mod rebuild;
+mod watch;
+
+pub use rebuild::Reloader;
+pub use watch::{WatchHandle, spawn};
