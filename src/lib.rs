@@ -6,6 +6,7 @@ pub mod call;
 pub mod catalog;
 pub mod definition;
 pub mod diagnostic;
+pub mod http_transport;
 pub mod mcp;
 pub mod reload;
 pub mod request;

@@ -82,6 +82,15 @@ pub struct ServeArgs {
     /// Do not watch the content folders for changes (no hot reload).
     #[arg(long)]
     pub no_watch: bool,
+    /// Serve MCP over Streamable HTTP on this address (path /mcp) instead of stdio.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<std::net::SocketAddr>,
+    /// With --http: also accept this Host header (loopback names always are). Repeatable.
+    #[arg(long = "allow-host", value_name = "HOST")]
+    pub allow_hosts: Vec<String>,
+    /// With --http: also accept browser requests from this Origin, e.g. https://app.example.com. Repeatable.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origins: Vec<String>,
 }
 
 #[derive(Args, Clone)]

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use layerops_mcp::call::Caller;
+use layerops_mcp::http_transport;
 use layerops_mcp::mcp::{McpServer, Sessions};
 use layerops_mcp::reload::{self, Reloader};
 use layerops_mcp::source::ContentSource;
@@ -62,10 +63,41 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         _ => None,
     };
-    let running = server
-        .serve(rmcp::transport::stdio())
+    match args.http {
+        Some(addr) => serve_http(addr, &args, server).await,
+        None => {
+            let running = server
+                .serve(rmcp::transport::stdio())
+                .await
+                .context("the MCP session did not start")?;
+            running.waiting().await.context("the MCP session failed")?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve_http(
+    addr: std::net::SocketAddr,
+    args: &ServeArgs,
+    server: McpServer,
+) -> anyhow::Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .context("the MCP session did not start")?;
-    running.waiting().await.context("the MCP session failed")?;
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+    if let Some(warning) = http_transport::exposure_warning(&bound) {
+        tracing::warn!("{warning}");
+    }
+    tracing::info!("MCP over HTTP on http://{bound}{}", http_transport::PATH);
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    let access = http_transport::Access::loopback_and(&args.allow_hosts, &args.allow_origins);
+    http_transport::serve(listener, server, access, shutdown)
+        .await
+        .context("the HTTP server failed")?;
     Ok(ExitCode::SUCCESS)
 }
