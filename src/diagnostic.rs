@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::yaml_locate::locate;
+
 /// One problem in one file. Lines and columns are 1-based; 0 means "the whole file".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -43,3 +45,28 @@ impl fmt::Display for Diagnostic {
 
 /// Diagnostics collected while loading one file; a file with any is not served.
 pub type Diagnostics = Vec<Diagnostic>;
+
+/// Reports problems at key paths of one file.
+pub struct FileReporter<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub first_line: usize,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> FileReporter<'a> {
+    pub fn new(file: &'a str, text: &'a str, first_line: usize) -> Self {
+        Self {
+            file,
+            text,
+            first_line,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn at(&mut self, keys: &[&str], message: impl Into<String>) {
+        let position = locate(self.text, keys, self.first_line);
+        self.diagnostics
+            .push(Diagnostic::new(self.file, position, message));
+    }
+}

@@ -1011,3 +1011,46 @@ async fn services_accept_the_full_service_definition() {
     assert_eq!(paused["status"], "paused");
     client.cancel().await.ok();
 }
+
+#[test]
+fn shipped_yaml_files_name_their_json_schema_for_editors() {
+    let root = repo_root();
+    let mut checked = 0;
+    let mut stack = vec![root.join("registry")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let kind = match name.as_str() {
+                "_server.yaml" => "server",
+                "_toolset.yaml" => "toolset",
+                _ => "tool",
+            };
+            let text = std::fs::read_to_string(&path).expect("read");
+            let first = text.lines().next().unwrap_or("");
+            let reference = first
+                .strip_prefix("# yaml-language-server: $schema=")
+                .unwrap_or_else(|| panic!("{} names its schema on line 1", path.display()));
+            assert!(
+                reference.ends_with(&format!("docs/schema/{kind}.schema.json")),
+                "{}: {reference}",
+                path.display()
+            );
+            assert!(
+                path.parent().expect("dir").join(reference).is_file(),
+                "{}: {reference} exists",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "{checked}");
+}

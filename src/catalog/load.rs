@@ -14,6 +14,7 @@ use crate::definition::front_matter;
 use crate::definition::parse_yaml;
 use crate::definition::prompt::PromptFrontMatter;
 use crate::definition::resource::ResourceFrontMatter;
+use crate::definition::schema::Format;
 use crate::definition::server::ServerFile;
 use crate::definition::tool::ToolFile;
 use crate::definition::toolset::ToolsetFile;
@@ -51,8 +52,8 @@ pub fn build(
     let mut upstream = None;
     match files.iter().find(|f| content_kind(&f.path) == Some(ContentKind::Server)) {
         None => diagnostics.push(Diagnostic::whole_file("registry/_server.yaml", "the file is missing: it declares the upstream API (base_url, headers); tools cannot be called without it")),
-        Some(file) => match parse_yaml::<ServerFile>(&file.path, &file.text, 0) {
-            Err(d) => diagnostics.push(d),
+        Some(file) => match parse_yaml::<ServerFile>(Format::Server, &file.path, &file.text, &file.text, 0) {
+            Err(d) => diagnostics.extend(d),
             Ok(server) => {
                 let mut reporter = FileReporter::new(&file.path, &file.text, 1);
                 upstream = resolve(&server.upstream, &options.env_overrides, &mut reporter).map(|mut u| {
@@ -80,11 +81,11 @@ pub fn build(
             diagnostics.push(Diagnostic::whole_file(&file.path, "a _toolset.yaml belongs directly in a toolset folder (registry/<toolset>/_toolset.yaml)"));
             continue;
         }
-        match parse_yaml::<ToolsetFile>(&file.path, &file.text, 0) {
+        match parse_yaml::<ToolsetFile>(Format::Toolset, &file.path, &file.text, &file.text, 0) {
             Ok(def) => {
                 toolset_defs.insert(toolset_of(&file.path).to_owned(), def);
             }
-            Err(d) => diagnostics.push(d),
+            Err(d) => diagnostics.extend(d),
         }
     }
 
@@ -96,10 +97,11 @@ pub fn build(
         .iter()
         .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
     {
-        let def = match parse_yaml::<ToolFile>(&file.path, &file.text, 0) {
+        let def = match parse_yaml::<ToolFile>(Format::Tool, &file.path, &file.text, &file.text, 0)
+        {
             Ok(def) => def,
             Err(d) => {
-                diagnostics.push(d);
+                diagnostics.extend(d);
                 continue;
             }
         };
@@ -184,14 +186,19 @@ pub fn build(
             diagnostics.push(Diagnostic::whole_file(&file.path, "a resource starts with a front matter between `---` lines declaring at least `uri` and `name`"));
             continue;
         };
-        let front: ResourceFrontMatter =
-            match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
-                Ok(f) => f,
-                Err(d) => {
-                    diagnostics.push(d);
-                    continue;
-                }
-            };
+        let front: ResourceFrontMatter = match parse_yaml(
+            Format::Resource,
+            &file.path,
+            &file.text,
+            split.yaml,
+            split.yaml_line_offset,
+        ) {
+            Ok(f) => f,
+            Err(d) => {
+                diagnostics.extend(d);
+                continue;
+            }
+        };
         let mut reporter = FileReporter::new(&file.path, &file.text, 2);
         if url::Url::parse(&front.uri).is_err() {
             reporter.at(
@@ -252,14 +259,19 @@ pub fn build(
             ));
             continue;
         };
-        let front: PromptFrontMatter =
-            match parse_yaml(&file.path, split.yaml, split.yaml_line_offset) {
-                Ok(f) => f,
-                Err(d) => {
-                    diagnostics.push(d);
-                    continue;
-                }
-            };
+        let front: PromptFrontMatter = match parse_yaml(
+            Format::Prompt,
+            &file.path,
+            &file.text,
+            split.yaml,
+            split.yaml_line_offset,
+        ) {
+            Ok(f) => f,
+            Err(d) => {
+                diagnostics.extend(d);
+                continue;
+            }
+        };
         let mut reporter = FileReporter::new(&file.path, &file.text, 2);
         if front.name.trim().is_empty() {
             reporter.at(&["name"], "name must not be empty");

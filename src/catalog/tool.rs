@@ -11,10 +11,9 @@ use serde_json::Value;
 use crate::definition::AnnotationsDef;
 use crate::definition::tool::ToolFile;
 use crate::definition::toolset::ToolsetFile;
-use crate::diagnostic::Diagnostic;
+pub use crate::diagnostic::FileReporter;
 use crate::request::render::{BodyTemplate, CompiledRequest, PathTemplate};
 use crate::request::{Template, Templates};
-use crate::yaml_locate::locate;
 
 /// A tool ready to be listed and called.
 #[derive(Debug)]
@@ -33,31 +32,6 @@ pub struct ToolEntry {
     pub read_only: bool,
     pub idempotent: bool,
     pub destructive: bool,
-}
-
-/// Reports problems at key paths of one file.
-pub struct FileReporter<'a> {
-    pub file: &'a str,
-    pub text: &'a str,
-    pub first_line: usize,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl<'a> FileReporter<'a> {
-    pub fn new(file: &'a str, text: &'a str, first_line: usize) -> Self {
-        Self {
-            file,
-            text,
-            first_line,
-            diagnostics: Vec::new(),
-        }
-    }
-
-    pub fn at(&mut self, keys: &[&str], message: impl Into<String>) {
-        let position = locate(self.text, keys, self.first_line);
-        self.diagnostics
-            .push(Diagnostic::new(self.file, position, message));
-    }
 }
 
 /// MCP tool names: 1 to 64 of `[A-Za-z0-9_-]`.

@@ -4,27 +4,47 @@
 pub mod front_matter;
 pub mod prompt;
 pub mod resource;
+pub mod schema;
 pub mod server;
 pub mod tool;
 pub mod toolset;
 
 use serde::Deserialize;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, FileReporter};
 
-/// Parses YAML into `T`, turning a parser error into a located diagnostic. `line_offset` is
-/// the number of lines before the YAML in its file (front matter starts after `---`).
+/// Parses a YAML document of `file` into `T`: syntax first, then the file format's JSON
+/// Schema (the one editors use, from docs/schema/), then the struct. Every problem is located.
+/// `whole` is the file's text and `line_offset` the lines before the YAML in it (front
+/// matter starts after `---`).
 pub fn parse_yaml<T: for<'de> Deserialize<'de>>(
+    format: schema::Format,
     file: &str,
+    whole: &str,
     yaml: &str,
     line_offset: usize,
-) -> Result<T, Diagnostic> {
-    serde_yaml::from_str(yaml).map_err(|e| {
+) -> Result<T, Vec<Diagnostic>> {
+    let value: serde_json::Value = serde_yaml::from_str(yaml).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line() + line_offset, l.column()))
             .unwrap_or((1 + line_offset, 1));
-        Diagnostic::new(file, (line, column), clean_yaml_message(&e.to_string()))
+        vec![Diagnostic::new(
+            file,
+            (line, column),
+            clean_yaml_message(&e.to_string()),
+        )]
+    })?;
+    let mut reporter = FileReporter::new(file, whole, line_offset + 1);
+    schema::check(format, &value, &mut reporter);
+    if !reporter.diagnostics.is_empty() {
+        return Err(reporter.diagnostics);
+    }
+    serde_json::from_value(value).map_err(|e| {
+        vec![Diagnostic::whole_file(
+            file,
+            clean_yaml_message(&e.to_string()),
+        )]
     })
 }
 
