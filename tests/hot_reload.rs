@@ -318,16 +318,26 @@ async fn subscribed_resources_are_told_of_their_own_changes() {
     };
     assert_eq!(text, "# Guide v2\n");
     let err = client
-        .subscribe(SubscribeRequestParams::new("test://nothing"))
+        .subscribe(SubscribeRequestParams::new("not a uri"))
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no resource has the URI"), "{err}");
+    assert!(err.contains("is not a URI"), "{err}");
+    // A resource that does not exist yet can be subscribed to: its creation is announced.
+    client
+        .subscribe(SubscribeRequestParams::new("test://new"))
+        .await
+        .expect("subscribe ahead");
 
     recorder.clear();
     root.write(
         "resources/new.md",
         "---\nuri: test://new\nname: new\n---\n# New\n",
+    );
+    assert!(
+        recorder
+            .wait_for(WAIT, |n| *n == Note::Updated("test://new".into()))
+            .await
     );
     assert!(recorder.wait_for(WAIT, |n| *n == Note::Resources).await);
     client.cancel().await.ok();

@@ -61,10 +61,6 @@ impl McpServer {
     pub fn catalog(&self) -> Arc<Catalog> {
         self.inner.catalog.load_full()
     }
-
-    fn knows_resource(&self, uri: &str) -> bool {
-        uri == STATUS_URI || self.inner.catalog.load().resources.contains_key(uri)
-    }
 }
 
 fn no_such_resource(uri: &str) -> McpError {
@@ -277,8 +273,16 @@ impl ServerHandler for McpServer {
         request: SubscribeRequestParams,
         _: RequestContext<RoleServer>,
     ) -> Result<(), McpError> {
-        if !self.knows_resource(&request.uri) {
-            return Err(no_such_resource(&request.uri));
+        // A URI that names no resource yet is accepted: its file may be created later, and
+        // the subscriber is told when it is. Only what is not a URI at all is refused.
+        if url::Url::parse(&request.uri).is_err() {
+            return Err(McpError::invalid_params(
+                format!(
+                    "`{}` is not a URI; subscribe to a URI from resources/list",
+                    request.uri
+                ),
+                None,
+            ));
         }
         self.session.subscribe(request.uri);
         Ok(())

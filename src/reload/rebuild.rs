@@ -118,13 +118,14 @@ fn diff(old: &Catalog, new: &Catalog) -> Changes {
             .map(|r| r.resource.clone())
             .collect::<Vec<_>>()
     };
+    // A resource that appeared counts as updated too: a client may have subscribed ahead.
     let mut updated: Vec<String> = new
         .resources
         .iter()
         .filter(|(uri, r)| {
             old.resources
                 .get(*uri)
-                .is_some_and(|o| o.text != r.text || o.resource != r.resource)
+                .is_none_or(|o| o.text != r.text || o.resource != r.resource)
         })
         .map(|(uri, _)| uri.clone())
         .collect();
