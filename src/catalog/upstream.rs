@@ -14,7 +14,7 @@ use crate::definition::server::UpstreamDef;
 
 pub const MASK: &str = "****";
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UpstreamHeader {
     pub name: String,
     pub value: String,
@@ -22,7 +22,7 @@ pub struct UpstreamHeader {
     pub shown: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Upstream {
     pub base_url: Url,
     pub headers: Vec<UpstreamHeader>,
@@ -36,6 +36,28 @@ pub struct Upstream {
     pub max_response_bytes: usize,
     pub retries: u32,
     pub credentials_help: Option<String>,
+}
+
+// Debug output shows only masked values: a `{:?}` in a log line must not leak a secret.
+impl std::fmt::Debug for UpstreamHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamHeader")
+            .field("name", &self.name)
+            .field("value", &self.shown)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Upstream")
+            .field("base_url", &self.base_url.as_str())
+            .field("headers", &self.headers)
+            .field("missing_secrets", &self.missing_secrets)
+            .field("secrets", &format_args!("[{} masked]", self.secrets.len()))
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Upstream {
@@ -274,4 +296,33 @@ pub fn resolve(
         retries: def.retries,
         credentials_help: def.credentials_help.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret() {
+        let upstream = Upstream {
+            base_url: Url::parse("https://api.example.com").unwrap(),
+            headers: vec![UpstreamHeader {
+                name: "X-API-KEY".into(),
+                value: "id:s3cr3t-value".into(),
+                shown: "****:****".into(),
+            }],
+            missing_secrets: vec![],
+            secrets: vec!["s3cr3t-value".into()],
+            timeout: Duration::from_secs(1),
+            connect_timeout: Duration::from_secs(1),
+            max_in_flight: 1,
+            max_response_bytes: 1024,
+            retries: 0,
+            credentials_help: None,
+        };
+        let shown = format!("{upstream:?}");
+        assert!(!shown.contains("s3cr3t-value"), "{shown}");
+        assert!(shown.contains("****:****"));
+        assert_eq!(upstream.scrub("token s3cr3t-value here"), "token **** here");
+    }
 }
