@@ -119,6 +119,13 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // `layerops-mcp list | head` closes stdout early: that is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("layerops-mcp: {e:#}");
             ExitCode::from(2)
