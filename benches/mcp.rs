@@ -9,6 +9,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_layerops-mcp");
@@ -76,6 +77,67 @@ impl Server {
             );
             if line.contains("\"id\":") {
                 return line;
+            }
+        }
+    }
+
+    /// A server on `root` with hot reload on; the time each reload took by the server's own
+    /// clock (its `reloaded` log line) goes to `reloads`, in microseconds.
+    fn spawn_watching(root: &str, reloads: &Arc<Mutex<Vec<u64>>>) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--root", root])
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the server");
+        let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let reloads = reloads.clone();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                if let Some(us) = line
+                    .split_once("elapsed_us=")
+                    .and_then(|(_, rest)| rest.split_whitespace().next())
+                    .and_then(|v| v.parse().ok())
+                {
+                    reloads.lock().expect("lock").push(us);
+                }
+            }
+        });
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Server {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        }
+    }
+
+    /// Reads lines until the notification `method` arrives; fails after 10 s without it.
+    fn notification(&mut self, method: &str) {
+        let wanted = format!("\"method\":\"{method}\"");
+        let mut line = String::new();
+        let pid = self.child.id();
+        let (done, waiting) = std::sync::mpsc::channel::<()>();
+        let method = method.to_owned();
+        let watchdog = std::thread::spawn(move || {
+            if waiting.recv_timeout(Duration::from_secs(10)).is_err() {
+                eprintln!("no {method} within 10 s: the benchmark stops");
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        });
+        loop {
+            line.clear();
+            assert!(
+                self.stdout.read_line(&mut line).expect("read") > 0,
+                "the server closed stdout"
+            );
+            if line.contains(&wanted) {
+                let _ = done.send(());
+                let _ = watchdog.join();
+                return;
             }
         }
     }
@@ -194,9 +256,296 @@ fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` does not: then run briefly, as a
     // smoke test of the benchmark itself.
     let full = std::env::args().any(|a| a == "--bench");
+    // `cargo bench --bench mcp -- latency reload` runs only the sections named.
+    let named: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |section: &str| named.is_empty() || named.iter().any(|n| n == section);
+    if wanted("startup") {
+        startup(full);
+    }
+    if wanted("latency") {
+        latency(full);
+    }
+    if wanted("reload") {
+        reload(full);
+    }
+    if wanted("catalogue") {
+        catalogue(full);
+    }
+    if wanted("soak") {
+        soak(full);
+    }
+}
+
+/// The variables that point a server at `addr` with the sandbox's credentials.
+fn sandbox_upstream(addr: &str) -> [(&'static str, String); 3] {
+    [
+        ("LAYEROPS_API_BASE_URL", format!("http://{addr}")),
+        (
+            "LAYEROPS_API_KEY_ID",
+            "LYPSANDBOXDEMOKEY00000000".to_owned(),
+        ),
+        (
+            "LAYEROPS_API_KEY_SECRET",
+            "00000000-5a4d-4b0c-8000-000000000000".to_owned(),
+        ),
+    ]
+}
+
+/// 100,000 calls with 16 in flight, mixing answers, API errors and refused arguments;
+/// resident memory after every 10,000 must stay flat once warm.
+fn soak(full: bool) {
+    let total = if full { 100_000 } else { 2_000 };
+    let every = total / 10;
+    let sandbox = sandbox();
+    let env = environment_of(&sandbox.addr);
+    let mut server = Server::spawn(&[], &sandbox_upstream(&sandbox.addr));
+    server.initialize();
+    let calls = [
+        format!(r#"{{"name":"layerops_list_services","arguments":{{"environmentId":"{env}"}}}}"#),
+        r#"{"name":"layerops_get_service","arguments":{"serviceId":"00000000-0000-4000-8000-000000000000"}}"#.to_owned(),
+        r#"{"name":"layerops_list_services","arguments":{"environmentId":7}}"#.to_owned(),
+        r#"{"name":"layerops_get_project","arguments":{"projectId":"../../etc/passwd"}}"#.to_owned(),
+    ];
+    let (mut sent, mut done) = (0, 0);
+    while sent < 16 {
+        server.send("tools/call", &calls[sent % calls.len()]);
+        sent += 1;
+    }
+    let mut series = Vec::new();
+    let started = Instant::now();
+    while done < total {
+        server.answer();
+        done += 1;
+        if sent < total {
+            server.send("tools/call", &calls[sent % calls.len()]);
+            sent += 1;
+        }
+        if done % every == 0 {
+            series.push(server.rss_kib());
+        }
+    }
+    let mb = |k: u64| k as f64 / 1024.0;
+    let shown: Vec<String> = series.iter().map(|k| format!("{:.1}", mb(*k))).collect();
+    println!(
+        "soak, {total} calls in {:.1} s: resident MB after each {every}: {}",
+        started.elapsed().as_secs_f64(),
+        shown.join(" ")
+    );
+    // After the first tenth (warm-up: pools and buffers reach their size), growth is a leak.
+    let warm = series[1];
+    let last = *series.last().expect("samples");
+    println!(
+        "soak: growth after warm-up {:+.1} MB ({})",
+        mb(last) - mb(warm),
+        if last <= warm + 1024 {
+            "flat"
+        } else {
+            "GROWING"
+        }
+    );
+}
+
+/// A content root in a temporary folder, removed when dropped.
+struct TempRoot(std::path::PathBuf);
+
+impl Drop for TempRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TempRoot {
+    fn new(label: &str) -> TempRoot {
+        let dir =
+            std::env::temp_dir().join(format!("layerops-mcp-bench-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("registry")).expect("temp root");
+        TempRoot(dir)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 temp path")
+    }
+
+    /// A copy of the shipped content folders.
+    fn shipped(label: &str) -> TempRoot {
+        let root = TempRoot::new(label);
+        for folder in ["registry", "resources", "prompts"] {
+            copy_dir(
+                &std::path::Path::new(&self::root()).join(folder),
+                &root.0.join(folder),
+            );
+        }
+        root
+    }
+
+    /// `_server.yaml` and `count` tools made from the shipped ones under new names, 100 to a
+    /// folder: real schemas and templates, as a large generated catalogue would have.
+    fn generated(label: &str, count: usize) -> TempRoot {
+        let root = TempRoot::new(label);
+        let shipped = std::path::Path::new(&self::root()).join("registry");
+        std::fs::copy(
+            shipped.join("_server.yaml"),
+            root.0.join("registry/_server.yaml"),
+        )
+        .expect("copy _server.yaml");
+        let mut models = Vec::new();
+        for set in std::fs::read_dir(&shipped).expect("registry") {
+            let set = set.expect("entry").path();
+            if !set.is_dir() || set.ends_with("unconfirmed") {
+                continue;
+            }
+            for file in std::fs::read_dir(&set).expect("toolset") {
+                let file = file.expect("entry").path();
+                let name = file.file_name().unwrap().to_string_lossy().into_owned();
+                if !name.starts_with('_') && name.ends_with(".yaml") {
+                    models.push(std::fs::read_to_string(&file).expect("read a tool"));
+                }
+            }
+        }
+        models.sort();
+        for i in 0..count {
+            let model = &models[i % models.len()];
+            let text = model.replacen("\nname: ", &format!("\nname: g{i:05}_"), 1);
+            let dir = root.0.join(format!("registry/set{:03}", i / 100));
+            std::fs::create_dir_all(&dir).expect("folder");
+            std::fs::write(dir.join(format!("tool{i:05}.yaml")), text).expect("write a tool");
+        }
+        root
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("read a folder") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy a file");
+        }
+    }
+}
+
+/// Edits one tool's title in place, to a text it never had before.
+fn touch_tool(file: &std::path::Path, round: usize) {
+    let text = std::fs::read_to_string(file).expect("read the tool");
+    let at = text
+        .find("\ntitle: ")
+        .unwrap_or_else(|| panic!("{} has no title line", file.display()))
+        + "\ntitle: ".len();
+    let text = format!("{}Edit {round}, {}", &text[..at], &text[at..]);
+    std::fs::write(file, text).expect("write the tool");
+}
+
+/// Writes one tool `rounds` times; the time from each write to `list_changed` at the client.
+fn save_to_list_changed(
+    server: &mut Server,
+    file: &std::path::Path,
+    rounds: usize,
+) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let started = Instant::now();
+        touch_tool(file, round);
+        server.notification("notifications/tools/list_changed");
+        samples.push(started.elapsed());
+        // Apart enough that each write is its own reload.
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    samples
+}
+
+fn reload(full: bool) {
+    let rounds = if full { 20 } else { 3 };
+    let root = TempRoot::shipped("reload");
+    let reloads = Arc::new(Mutex::new(Vec::new()));
+    let mut server = Server::spawn_watching(root.path(), &reloads);
+    server.initialize();
+    std::thread::sleep(Duration::from_millis(300));
+    let file = root.0.join("registry/services/list_services.yaml");
+    let samples = save_to_list_changed(&mut server, &file, rounds);
+    println!(
+        "save to list_changed at the client, shipped catalogue: median {:.0} ms over {rounds} saves (reload and announce {})",
+        median(samples).as_secs_f64() * 1e3,
+        median_us(&reloads)
+    );
+}
+
+fn catalogue(full: bool) {
+    let count = if full { 10_000 } else { 300 };
+    let rounds = if full { 5 } else { 2 };
+    let root = TempRoot::generated("catalogue", count);
+
+    let mut loads = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let mut server = Server::spawn_watching(root.path(), &Default::default());
+        server.initialize();
+        loads.push(started.elapsed());
+    }
+    println!(
+        "{count} tools: spawn to initialize answer (the whole load) median {:.0} ms",
+        median(loads).as_secs_f64() * 1e3
+    );
+
+    let reloads = Arc::new(Mutex::new(Vec::new()));
+    let mut server = Server::spawn_watching(root.path(), &reloads);
+    server.initialize();
+    let mut lists = Vec::new();
+    let mut size = 0;
+    for _ in 0..rounds * 4 {
+        let started = Instant::now();
+        server.send("tools/list", "{}");
+        let answer = server.answer();
+        lists.push(started.elapsed());
+        size = answer.len();
+        assert!(
+            answer.contains(&format!("g{:05}_", count - 1)),
+            "all tools listed"
+        );
+    }
+    println!(
+        "{count} tools: tools/list answered in median {:.1} ms ({:.1} MB of JSON)",
+        median(lists).as_secs_f64() * 1e3,
+        size as f64 / 1e6
+    );
+    println!(
+        "{count} tools: resident memory {:.1} MB",
+        server.rss_kib() as f64 / 1024.0
+    );
+
+    std::thread::sleep(Duration::from_millis(300));
+    let file = root.0.join("registry/set042/tool04242.yaml");
+    let file = if file.exists() {
+        file
+    } else {
+        root.0.join("registry/set000/tool00001.yaml")
+    };
+    let samples = save_to_list_changed(&mut server, &file, rounds * 2);
+    println!(
+        "{count} tools: one file saved to list_changed at the client median {:.0} ms; reload and announce after the debounce {}",
+        median(samples).as_secs_f64() * 1e3,
+        median_us(&reloads)
+    );
+}
+
+/// The median of the server's own reload timings, as text.
+fn median_us(samples: &Mutex<Vec<u64>>) -> String {
+    let mut samples = samples.lock().expect("lock").clone();
+    if samples.is_empty() {
+        return "not logged".to_owned();
+    }
+    samples.sort();
+    format!("median {:.1} ms", samples[samples.len() / 2] as f64 / 1e3)
+}
+
+fn startup(full: bool) {
     let rounds = if full { 30 } else { 3 };
-    let calls = if full { 3000 } else { 50 };
-    let load_calls = if full { 40_000 } else { 200 };
 
     // 1. Spawn to initialize answer, and idle memory with the full catalogue.
     let mut startup = Vec::new();
@@ -218,7 +567,11 @@ fn main() {
         "resident memory idle, full catalogue: median {:.1} MB",
         idle[idle.len() / 2] as f64 / 1024.0
     );
+}
 
+fn latency(full: bool) {
+    let calls = if full { 3000 } else { 50 };
+    let load_calls = if full { 40_000 } else { 200 };
     // 2. Latency: a direct HTTP request to the sandbox, then a tool call to the same endpoint.
     let sandbox = sandbox();
     let addr = sandbox.addr.clone();
@@ -236,18 +589,7 @@ fn main() {
             direct.push(t.elapsed());
         }
     }
-    let upstream = [
-        ("LAYEROPS_API_BASE_URL", format!("http://{addr}")),
-        (
-            "LAYEROPS_API_KEY_ID",
-            "LYPSANDBOXDEMOKEY00000000".to_owned(),
-        ),
-        (
-            "LAYEROPS_API_KEY_SECRET",
-            "00000000-5a4d-4b0c-8000-000000000000".to_owned(),
-        ),
-    ];
-    let mut server = Server::spawn(&[], &upstream);
+    let mut server = Server::spawn(&[], &sandbox_upstream(&addr));
     server.initialize();
     let call =
         format!(r#"{{"name":"layerops_list_services","arguments":{{"environmentId":"{env}"}}}}"#);

@@ -1,6 +1,7 @@
 //! Where content files come from: the copy embedded at build time, or a directory on disk.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -13,7 +14,19 @@ pub const CONTENT_FOLDERS: [&str; 3] = ["registry", "resources", "prompts"];
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
     pub path: String,
-    pub text: String,
+    /// Shared: a reload keeps the texts of unchanged files without copying them.
+    pub text: Arc<str>,
+}
+
+/// What one content path holds now, read after the watcher saw it change.
+#[derive(Debug)]
+pub enum PathState {
+    File(Arc<str>),
+    /// Not there any more, or not a content file.
+    Gone,
+    /// A directory: its files are not known one by one, so everything is read again.
+    Directory,
+    Unreadable(String),
 }
 
 /// The origin of the content folders.
@@ -52,7 +65,7 @@ impl ContentSource {
                     .iter()
                     .map(|(path, text)| SourceFile {
                         path: (*path).to_owned(),
-                        text: (*text).to_owned(),
+                        text: Arc::from(*text),
                     })
                     .filter(|f| is_content_file(&f.path))
                     .collect();
@@ -67,6 +80,38 @@ impl ContentSource {
                 files.sort_by(|a, b| a.path.cmp(&b.path));
                 (files, errors)
             }
+        }
+    }
+}
+
+const NOT_UTF8: &str = "the file is not valid UTF-8 text; save it as UTF-8";
+
+impl ContentSource {
+    /// Reads one root-relative path again, as [`Self::read_all`] would have read it.
+    pub fn read_path(&self, relative: &str) -> PathState {
+        let Self::Directory(root) = self else {
+            return PathState::Gone;
+        };
+        if relative.split('/').any(is_ignored_name) {
+            return PathState::Gone;
+        }
+        let path = root.join(relative);
+        match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_dir() => return PathState::Directory,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return PathState::Gone,
+            Err(e) => return PathState::Unreadable(format!("cannot read the file: {e}")),
+        }
+        if !is_content_file(relative) {
+            return PathState::Gone;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => PathState::File(text.into()),
+                Err(_) => PathState::Unreadable(NOT_UTF8.to_owned()),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => PathState::Gone,
+            Err(e) => PathState::Unreadable(format!("cannot read the file: {e}")),
         }
     }
 }
@@ -87,12 +132,9 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<SourceFile>, errors: &mut Vec<(
                 Ok(bytes) => match String::from_utf8(bytes) {
                     Ok(text) => files.push(SourceFile {
                         path: relative,
-                        text,
+                        text: text.into(),
                     }),
-                    Err(_) => errors.push((
-                        relative,
-                        "the file is not valid UTF-8 text; save it as UTF-8".to_owned(),
-                    )),
+                    Err(_) => errors.push((relative, NOT_UTF8.to_owned())),
                 },
                 // A file removed between listing and reading is simply gone.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

@@ -154,6 +154,57 @@ async fn new_subfolders_and_prompts_are_picked_up() {
     client.cancel().await.ok();
 }
 
+/// A reload reads again only the paths the watcher names: folders moved or removed whole
+/// must still take their tools with them.
+#[tokio::test]
+async fn folders_renamed_or_removed_whole_take_their_tools_along() {
+    let root = root();
+    root.write("registry/extra/gamma.yaml", &tool("gamma", "Extra."));
+    root.write("registry/extra/deep/delta.yaml", &tool("delta", "Deeper."));
+    let (client, recorder) = start(&root).await;
+    assert_eq!(tool_names(&client).await, vec!["alpha", "delta", "gamma"]);
+
+    std::fs::rename(
+        root.path().join("registry/extra"),
+        root.path().join("registry/moved"),
+    )
+    .expect("rename the folder");
+    // The tools are the same, read from the new folder: editing them there is seen, and no
+    // stale copy from the old folder clashes with them.
+    root.write(
+        "registry/moved/gamma.yaml",
+        &tool("gamma", "Moved and edited."),
+    );
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while description(&client, "gamma").await.as_deref() != Some("Moved and edited.") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the edit in the moved folder is not served"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(tool_names(&client).await, vec!["alpha", "delta", "gamma"]);
+    let status = client
+        .read_resource(ReadResourceRequestParams::new("layerops-mcp://status"))
+        .await
+        .expect("status");
+    let text = format!("{:?}", status.contents);
+    assert!(text.contains("Every file loaded without error."), "{text}");
+
+    recorder.clear();
+    std::fs::remove_dir_all(root.path().join("registry/moved")).expect("remove the folder");
+    assert!(recorder.wait_for(WAIT, |n| *n == Note::Tools).await);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while tool_names(&client).await != vec!["alpha"] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the removed folder's tools are still listed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    client.cancel().await.ok();
+}
+
 #[tokio::test]
 async fn a_broken_file_keeps_its_last_good_version_until_fixed() {
     let root = root();

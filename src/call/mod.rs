@@ -1,6 +1,7 @@
 //! One tool call from arguments to result: validate, render, send (or show, in dry-run),
 //! shape the answer. Shared by the MCP server and the `call` command.
 
+mod pretty;
 mod result;
 mod validate;
 

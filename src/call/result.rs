@@ -3,6 +3,7 @@
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 
+use super::pretty::pretty_json;
 use super::{dry_run_json, error_text};
 use crate::catalog::tool::truncate;
 use crate::catalog::{ToolEntry, Upstream};
@@ -70,6 +71,15 @@ pub fn shape(
             response.body.iter().find(|b| !b.is_ascii_whitespace()),
             Some(b'{' | b'[')
         );
+    // Nothing to pick or keep from the answer: lay it out without building a tree.
+    if looks_json
+        && entry.select.is_none()
+        && entry.find.is_empty()
+        && !entry.structured
+        && let Some(text) = pretty_json(&response.body)
+    {
+        return CallToolResult::success(vec![ContentBlock::text(upstream.scrub_owned(text))]);
+    }
     let parsed = if looks_json {
         serde_json::from_slice::<Value>(&response.body).ok()
     } else {
@@ -97,7 +107,7 @@ pub fn shape(
             }
         }
     }
-    let text = upstream.scrub(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    let text = upstream.scrub_owned(serde_json::to_string_pretty(&value).unwrap_or_default());
     if entry.structured && value.is_object() {
         let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
         result.structured_content = Some(value);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use rmcp::model::Resource;
 
+use super::cache::{BuildCache, CompiledFile};
 use super::prompt::{PromptEntry, PromptTemplates, engine_for, to_rmcp};
 use super::tool::{FileReporter, ToolEntry, compile_tool};
 use super::upstream::resolve;
@@ -38,6 +39,24 @@ pub fn build(
     files: &[SourceFile],
     read_errors: &[(String, String)],
     options: &LoadOptions,
+) -> Catalog {
+    build_with(
+        source,
+        files,
+        read_errors,
+        options,
+        &mut BuildCache::default(),
+    )
+}
+
+/// [`build`], reusing from `cache` what the files have not changed, and leaving in it what
+/// this build compiled.
+pub fn build_with(
+    source: ContentSource,
+    files: &[SourceFile],
+    read_errors: &[(String, String)],
+    options: &LoadOptions,
+    cache: &mut BuildCache,
 ) -> Catalog {
     let matcher = &options.matcher;
     let mut diagnostics: Vec<Diagnostic> = read_errors
@@ -90,46 +109,53 @@ pub fn build(
     }
 
     // Tools.
-    let mut templates = Templates::new();
+    cache.begin();
     let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
     let default_toolset = ToolsetFile::default();
     for file in files
         .iter()
         .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
     {
-        let def = match parse_yaml::<ToolFile>(Format::Tool, &file.path, &file.text, &file.text, 0)
-        {
-            Ok(def) => def,
-            Err(d) => {
-                diagnostics.extend(d);
-                continue;
-            }
-        };
         let toolset = toolset_of(&file.path);
-        let mut reporter = FileReporter::new(&file.path, &file.text, 1);
-        let entry = compile_tool(
-            &def,
-            toolset,
-            toolset_defs.get(toolset).unwrap_or(&default_toolset),
-            &mut templates,
-            &mut reporter,
-        );
-        diagnostics.extend(reporter.diagnostics);
-        let Some(entry) = entry else { continue };
-        if let Some(existing) = all_tools.get(&def.name) {
+        let toolset_def = toolset_defs.get(toolset);
+        if !cache.reusable(&file.path, &file.text, toolset_def) {
+            let compiled = compile_file(
+                file,
+                toolset,
+                toolset_def.unwrap_or(&default_toolset),
+                &mut cache.templates,
+            );
+            cache.store(
+                &file.path,
+                CompiledFile {
+                    toolset: toolset_def.cloned(),
+                    ..compiled
+                },
+            );
+        }
+        let Some(compiled) = cache.tools.get(&file.path) else {
+            continue;
+        };
+        diagnostics.extend(compiled.diagnostics.iter().cloned());
+        let (Some(entry), Some(tool_name)) = (&compiled.entry, &compiled.name) else {
+            continue;
+        };
+        if let Some(existing) = all_tools.get(tool_name) {
             let mut reporter = FileReporter::new(&file.path, &file.text, 1);
             reporter.at(
                 &["name"],
                 format!(
-                    "tool name `{}` is already used by {}; tool names must be unique",
-                    def.name, existing.file
+                    "tool name `{tool_name}` is already used by {}; tool names must be unique",
+                    existing.file
                 ),
             );
             diagnostics.extend(reporter.diagnostics);
             continue;
         }
-        all_tools.insert(def.name.clone(), Arc::new(entry));
+        all_tools.insert(tool_name.clone(), entry.clone());
     }
+    cache.finish();
+    let templates = cache.templates.clone();
 
     // Selection.
     let mut toolsets: BTreeMap<String, ToolsetInfo> = BTreeMap::new();
@@ -356,6 +382,37 @@ pub fn build(
     }
 }
 
+/// Parses and compiles one tool file; its templates go into `templates`.
+fn compile_file(
+    file: &SourceFile,
+    toolset: &str,
+    toolset_def: &ToolsetFile,
+    templates: &mut Templates,
+) -> CompiledFile {
+    let first = templates.mark();
+    let mut compiled = CompiledFile {
+        text: file.text.clone(),
+        toolset: None,
+        name: None,
+        entry: None,
+        diagnostics: Vec::new(),
+        templates: (first, first),
+        seen: true,
+    };
+    match parse_yaml::<ToolFile>(Format::Tool, &file.path, &file.text, &file.text, 0) {
+        Err(d) => compiled.diagnostics = d,
+        Ok(def) => {
+            let mut reporter = FileReporter::new(&file.path, &file.text, 1);
+            let entry = compile_tool(&def, toolset, toolset_def, templates, &mut reporter);
+            compiled.diagnostics = reporter.diagnostics;
+            compiled.entry = entry.map(Arc::new);
+            compiled.name = Some(def.name);
+        }
+    }
+    compiled.templates.1 = templates.mark();
+    compiled
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,7 +423,7 @@ mod tests {
     fn file(path: &str, text: &str) -> SourceFile {
         SourceFile {
             path: path.to_owned(),
-            text: text.to_owned(),
+            text: text.into(),
         }
     }
 
@@ -379,6 +436,77 @@ mod tests {
     }
 
     const TOOL: &str = "name: get_item\ndescription: Gets one item.\ninput:\n  type: object\n  properties:\n    id: { type: string }\n  required: [id]\n  additionalProperties: false\nrequest:\n  method: GET\n  path: /v1/items/{{ id }}\n";
+
+    fn render_path(c: &Catalog, tool: &str, id: &str) -> String {
+        let args = serde_json::json!({ "id": id });
+        let request = crate::request::render::render(
+            &c.templates,
+            &c.tools[tool].request,
+            &url::Url::parse("http://api.test").unwrap(),
+            args.as_object().unwrap(),
+        )
+        .unwrap();
+        request.url.path().to_owned()
+    }
+
+    #[test]
+    fn a_rebuild_reuses_unchanged_tools_and_recompiles_changed_ones() {
+        let mut cache = BuildCache::default();
+        let other = TOOL
+            .replace("name: get_item", "name: get_other")
+            .replace("/v1/items/", "/v1/others/");
+        let mut files = vec![
+            file("registry/_server.yaml", SERVER),
+            file("registry/items/get.yaml", TOOL),
+            file("registry/items/other.yaml", &other),
+        ];
+        let options = LoadOptions::default();
+        let first = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        assert!(first.diagnostics.is_empty(), "{:?}", messages(&first));
+
+        files[2] = file(
+            "registry/items/other.yaml",
+            &other.replace("/v1/others/", "/v2/others/"),
+        );
+        let second = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        assert!(Arc::ptr_eq(
+            &first.tools["get_item"],
+            &second.tools["get_item"]
+        ));
+        assert!(!Arc::ptr_eq(
+            &first.tools["get_other"],
+            &second.tools["get_other"]
+        ));
+        // Both snapshots still render: the first keeps the templates it was built with.
+        assert_eq!(render_path(&second, "get_item", "a"), "/v1/items/a");
+        assert_eq!(render_path(&second, "get_other", "b"), "/v2/others/b");
+        assert_eq!(render_path(&first, "get_other", "b"), "/v1/others/b");
+
+        // A toolset's settings reach its tools: a changed _toolset.yaml recompiles them.
+        files.push(file(
+            "registry/items/_toolset.yaml",
+            "annotations:\n  openWorldHint: false\n",
+        ));
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let third = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        assert!(third.diagnostics.is_empty(), "{:?}", messages(&third));
+        let hint = |c: &Catalog| {
+            c.tools["get_item"]
+                .tool
+                .annotations
+                .as_ref()
+                .unwrap()
+                .open_world_hint
+        };
+        assert_eq!((hint(&second), hint(&third)), (Some(true), Some(false)));
+
+        // A removed file is forgotten, and so are its templates.
+        files.retain(|f| f.path != "registry/items/other.yaml");
+        let fourth = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        assert!(!fourth.tools.contains_key("get_other"));
+        assert_eq!(cache.tools.len(), 1);
+        assert_eq!(render_path(&fourth, "get_item", "c"), "/v1/items/c");
+    }
 
     #[test]
     fn loads_a_valid_tool_with_method_annotations() {

@@ -1,6 +1,7 @@
 //! The catalog: one immutable snapshot of everything served (tools, resources, prompts and
 //! the upstream), built from the content files in one pass. A reload builds a new one.
 
+mod cache;
 mod load;
 pub mod prompt;
 pub mod selection;
@@ -12,7 +13,8 @@ use std::sync::Arc;
 
 use rmcp::model::{Resource, Tool};
 
-pub use load::build;
+pub use cache::BuildCache;
+pub use load::{build, build_with};
 pub use prompt::{PromptEntry, PromptTemplates};
 pub use selection::{Matcher, Selection};
 pub use tool::ToolEntry;

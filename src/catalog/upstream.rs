@@ -63,7 +63,12 @@ impl std::fmt::Debug for Upstream {
 impl Upstream {
     /// Replaces every secret value found in `text` by the mask.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = text.to_owned();
+        self.scrub_owned(text.to_owned())
+    }
+
+    /// [`Self::scrub`] of a text the caller gives up: not copied when it holds no secret.
+    pub fn scrub_owned(&self, text: String) -> String {
+        let mut out = text;
         for secret in self.secrets.iter().filter(|s| s.len() >= 4) {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), MASK);

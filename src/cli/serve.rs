@@ -67,7 +67,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(addr) => serve_http(addr, &args, server).await,
         None => {
             let running = server
-                .serve(rmcp::transport::stdio())
+                .serve(rmcp::transport::stdio_pipes())
                 .await
                 .context("the MCP session did not start")?;
             running.waiting().await.context("the MCP session failed")?;

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::AnnotationsDef;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ToolsetFile {
     #[serde(default)]

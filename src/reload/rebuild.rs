@@ -7,102 +7,163 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use rmcp::model::LoggingLevel;
 
-use crate::catalog::{Catalog, LoadOptions, build};
+use crate::catalog::{BuildCache, Catalog, LoadOptions, build_with};
 use crate::diagnostic::Diagnostic;
 use crate::mcp::{Changes, status_key};
-use crate::source::{ContentSource, SourceFile};
+use crate::source::{ContentSource, PathState, SourceFile};
 
-/// Owns the served snapshot's history: the last good text of every file.
+/// Owns the served snapshot's history: the files as last read, the last good text of every
+/// file, and the compiled tools a rebuild may reuse.
 pub struct Reloader {
     source: ContentSource,
     options: LoadOptions,
     catalog: Arc<ArcSwap<Catalog>>,
-    last_good: HashMap<String, String>,
+    /// The content files as last read, sorted by path, and those that could not be read.
+    files: Vec<SourceFile>,
+    read_errors: Vec<(String, String)>,
+    last_good: HashMap<String, Arc<str>>,
+    cache: BuildCache,
 }
 
 impl Reloader {
     /// Loads the first snapshot. A file that fails at start has no earlier version: it is
     /// left out and reported.
     pub fn start(source: ContentSource, options: LoadOptions) -> Self {
-        let mut last_good = HashMap::new();
-        let catalog = load(&source, &options, &mut last_good);
-        Self {
+        let (files, read_errors) = source.read_all();
+        // A stand-in until the first build is stored below.
+        let empty = crate::catalog::build(source.clone(), &[], &[], &options);
+        let mut reloader = Self {
             source,
             options,
-            catalog: Arc::new(ArcSwap::from_pointee(catalog)),
-            last_good,
-        }
+            catalog: Arc::new(ArcSwap::from_pointee(empty)),
+            files,
+            read_errors,
+            last_good: HashMap::new(),
+            cache: BuildCache::default(),
+        };
+        let catalog = reloader.build();
+        reloader.catalog.store(Arc::new(catalog));
+        reloader
     }
 
     pub fn catalog(&self) -> Arc<ArcSwap<Catalog>> {
         self.catalog.clone()
     }
 
-    /// Rebuilds from the files as they are now, swaps the snapshot in, and says what changed.
+    /// Reads every file again, rebuilds, swaps the snapshot in, and says what changed.
     pub fn reload(&mut self) -> Changes {
-        let new = load(&self.source, &self.options, &mut self.last_good);
+        (self.files, self.read_errors) = self.source.read_all();
+        self.swap()
+    }
+
+    /// Like [`Self::reload`], reading again only the root-relative `paths` the watcher saw
+    /// change (everything when one of them is a directory).
+    pub fn reload_paths(&mut self, paths: &BTreeSet<String>) -> Changes {
+        for path in paths {
+            self.read_errors.retain(|(p, _)| p != path);
+            let at = self.files.binary_search_by(|f| f.path.as_str().cmp(path));
+            match (self.source.read_path(path), at) {
+                (PathState::Directory, _) => return self.reload(),
+                (PathState::File(text), Ok(i)) => self.files[i].text = text,
+                (PathState::File(text), Err(i)) => self.files.insert(
+                    i,
+                    SourceFile {
+                        path: path.clone(),
+                        text,
+                    },
+                ),
+                (PathState::Gone, Ok(i)) => {
+                    self.files.remove(i);
+                }
+                (PathState::Gone, Err(_)) => {
+                    // A folder that went away: its files are not known one by one.
+                    let inside = format!("{path}/");
+                    if self.files.iter().any(|f| f.path.starts_with(&inside)) {
+                        return self.reload();
+                    }
+                }
+                (PathState::Unreadable(message), at) => {
+                    if let Ok(i) = at {
+                        self.files.remove(i);
+                    }
+                    self.read_errors.push((path.clone(), message));
+                }
+            }
+        }
+        self.swap()
+    }
+
+    fn swap(&mut self) -> Changes {
+        let new = self.build();
         let old = self.catalog.load_full();
         let changes = diff(&old, &new);
         self.catalog.store(Arc::new(new));
         changes
     }
-}
 
-/// Builds a catalog from the files on disk; a file with problems is replaced by its last good
-/// text when there is one, or left out. Its problems stay in the diagnostics either way.
-fn load(
-    source: &ContentSource,
-    options: &LoadOptions,
-    last_good: &mut HashMap<String, String>,
-) -> Catalog {
-    let (files, read_errors) = source.read_all();
-    let first = build(source.clone(), &files, &read_errors, options);
-    let failed: BTreeSet<String> = first.diagnostics.iter().map(|d| d.file.clone()).collect();
-    if failed.is_empty() {
-        *last_good = files.into_iter().map(|f| (f.path, f.text)).collect();
-        return first;
-    }
-    let mut kept = BTreeSet::new();
-    let mut fallback: Vec<SourceFile> = Vec::with_capacity(files.len());
-    for file in &files {
-        if !failed.contains(&file.path) {
-            fallback.push(file.clone());
-        } else if let Some(text) = last_good.get(&file.path) {
-            kept.insert(file.path.clone());
-            fallback.push(SourceFile {
-                path: file.path.clone(),
-                text: text.clone(),
-            });
+    /// Builds a catalog from the files; a file with problems is replaced by its last good
+    /// text when there is one, or left out. Its problems stay in the diagnostics either way.
+    fn build(&mut self) -> Catalog {
+        let source = self.source.clone();
+        let first = build_with(
+            source.clone(),
+            &self.files,
+            &self.read_errors,
+            &self.options,
+            &mut self.cache,
+        );
+        let failed: BTreeSet<&String> = first.diagnostics.iter().map(|d| &d.file).collect();
+        if failed.is_empty() {
+            self.last_good = self
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), f.text.clone()))
+                .collect();
+            return first;
         }
-    }
-    // Read errors hide the file from `files`: serve its last good text too.
-    for (path, _) in &read_errors {
-        if let Some(text) = last_good.get(path) {
-            kept.insert(path.clone());
-            fallback.push(SourceFile {
-                path: path.clone(),
-                text: text.clone(),
-            });
+        let mut kept = BTreeSet::new();
+        let mut fallback: Vec<SourceFile> = Vec::with_capacity(self.files.len());
+        for file in &self.files {
+            if !failed.contains(&file.path) {
+                fallback.push(file.clone());
+            } else if let Some(text) = self.last_good.get(&file.path) {
+                kept.insert(file.path.clone());
+                fallback.push(SourceFile {
+                    path: file.path.clone(),
+                    text: text.clone(),
+                });
+            }
         }
-    }
-    fallback.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut served = build(source.clone(), &fallback, &[], options);
-    // The fallback can still clash (a last good version against a newer file): keep what loads.
-    let still_failing: BTreeSet<&String> = served.diagnostics.iter().map(|d| &d.file).collect();
-    *last_good = fallback
-        .iter()
-        .filter(|f| !still_failing.contains(&f.path))
-        .map(|f| (f.path.clone(), f.text.clone()))
-        .collect();
-    let mut diagnostics = first.diagnostics;
-    for d in served.diagnostics.drain(..) {
-        if !diagnostics.contains(&d) {
-            diagnostics.push(d);
+        // Read errors hide the file from `files`: serve its last good text too.
+        for (path, _) in &self.read_errors {
+            if let Some(text) = self.last_good.get(path) {
+                kept.insert(path.clone());
+                fallback.push(SourceFile {
+                    path: path.clone(),
+                    text: text.clone(),
+                });
+            }
         }
+        fallback.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut served = build_with(source, &fallback, &[], &self.options, &mut self.cache);
+        // The fallback can still clash (a last good version against a newer file): keep what
+        // loads.
+        let still_failing: BTreeSet<&String> = served.diagnostics.iter().map(|d| &d.file).collect();
+        self.last_good = fallback
+            .iter()
+            .filter(|f| !still_failing.contains(&f.path))
+            .map(|f| (f.path.clone(), f.text.clone()))
+            .collect();
+        let mut diagnostics = first.diagnostics;
+        for d in served.diagnostics.drain(..) {
+            if !diagnostics.contains(&d) {
+                diagnostics.push(d);
+            }
+        }
+        served.diagnostics = diagnostics;
+        served.kept_previous = kept;
+        served
     }
-    served.diagnostics = diagnostics;
-    served.kept_previous = kept;
-    served
 }
 
 fn diff(old: &Catalog, new: &Catalog) -> Changes {

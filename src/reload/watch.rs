@@ -1,8 +1,9 @@
 //! Watches the content folders and triggers a reload once a burst of changes settles.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, new_debouncer};
@@ -10,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::Reloader;
 use crate::mcp::Sessions;
-use crate::source::{CONTENT_FOLDERS, is_ignored_name};
+use crate::source::{CONTENT_FOLDERS, is_ignored_name, relative_path};
 
 /// The debouncer groups the events of one file; this quiet time after the last batch groups
 /// a burst across many files into one reload.
@@ -18,7 +19,10 @@ const DEBOUNCE: Duration = Duration::from_millis(100);
 const SETTLE: Duration = Duration::from_millis(60);
 
 enum Signal {
-    Changed,
+    /// A content path changed (root-relative, `/` separators): only it is read again.
+    Changed(String),
+    /// Something the events do not pin down: every file is read again.
+    Rescan,
     /// A content folder appeared at the root (created, or recreated by a checkout).
     FolderAppeared(PathBuf),
 }
@@ -43,13 +47,20 @@ pub fn spawn(
             None,
             move |result: DebounceEventResult| match result {
                 Ok(events) => {
-                    for signal in events.iter().filter_map(|e| classify(&handler_root, e)) {
+                    let mut signals = Vec::new();
+                    for event in &events {
+                        classify(&handler_root, event, &mut signals);
+                    }
+                    for signal in signals {
                         let _ = tx.send(signal);
                     }
                 }
-                Err(errors) => errors
-                    .iter()
-                    .for_each(|e| tracing::warn!("file watcher: {e}")),
+                Err(errors) => {
+                    errors
+                        .iter()
+                        .for_each(|e| tracing::warn!("file watcher: {e}"));
+                    let _ = tx.send(Signal::Rescan);
+                }
             },
         )?;
     // The root itself, not recursively: to see content folders come and go.
@@ -76,16 +87,31 @@ pub fn spawn(
                     _ = tokio::time::sleep(SETTLE) => break,
                 }
             }
-            for signal in &signals {
-                if let Signal::FolderAppeared(dir) = signal
-                    && let Err(e) = debouncer.watch(dir, RecursiveMode::Recursive)
-                {
-                    tracing::warn!("cannot watch {}: {e}", dir.display());
+            let mut paths = BTreeSet::new();
+            let mut everything = false;
+            for signal in signals {
+                match signal {
+                    Signal::Changed(path) => {
+                        paths.insert(path);
+                    }
+                    Signal::Rescan => everything = true,
+                    Signal::FolderAppeared(dir) => {
+                        everything = true;
+                        if let Err(e) = debouncer.watch(&dir, RecursiveMode::Recursive) {
+                            tracing::warn!("cannot watch {}: {e}", dir.display());
+                        }
+                    }
                 }
             }
             let reloader = reloader.clone();
+            let started = Instant::now();
             let changes = match tokio::task::spawn_blocking(move || {
-                reloader.lock().unwrap_or_else(|e| e.into_inner()).reload()
+                let mut reloader = reloader.lock().unwrap_or_else(|e| e.into_inner());
+                if everything {
+                    reloader.reload()
+                } else {
+                    reloader.reload_paths(&paths)
+                }
             })
             .await
             {
@@ -98,47 +124,53 @@ pub fn spawn(
             for (level, message) in &changes.messages {
                 tracing::warn!(?level, "{message}");
             }
+            sessions.broadcast(&changes).await;
+            // From the end of the debounce to the notifications sent (docs/performance.md).
             tracing::info!(
                 tools = changes.tools,
                 prompts = changes.prompts,
                 resources = changes.resources,
                 updated = changes.updated.len(),
-                "reloaded"
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "reloaded and announced"
             );
-            sessions.broadcast(&changes).await;
         }
     });
     Ok(WatchHandle { _task: task })
 }
 
-fn classify(root: &Path, event: &notify_debouncer_full::DebouncedEvent) -> Option<Signal> {
+fn classify(root: &Path, event: &notify_debouncer_full::DebouncedEvent, signals: &mut Vec<Signal>) {
     if matches!(event.kind, EventKind::Access(_)) {
-        return None;
+        return;
+    }
+    if event.need_rescan() {
+        signals.push(Signal::Rescan);
+        return;
     }
     for path in &event.paths {
         let Ok(relative) = path.strip_prefix(root) else {
             continue;
         };
-        let mut parts = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned());
-        let Some(folder) = parts.next() else { continue };
-        if !CONTENT_FOLDERS.contains(&folder.as_str()) {
+        let Some(folder) = relative.components().next() else {
+            continue;
+        };
+        if !CONTENT_FOLDERS.contains(&folder.as_os_str().to_string_lossy().as_ref()) {
+            continue;
+        }
+        if relative.components().count() == 1 {
+            if matches!(event.kind, EventKind::Create(_)) && path.is_dir() {
+                signals.push(Signal::FolderAppeared(path.clone()));
+            } else {
+                signals.push(Signal::Rescan);
+            }
             continue;
         }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if relative.components().count() == 1 {
-            if matches!(event.kind, EventKind::Create(_)) && path.is_dir() {
-                return Some(Signal::FolderAppeared(path.clone()));
-            }
-            return Some(Signal::Changed);
-        }
         if !is_ignored_name(&name) {
-            return Some(Signal::Changed);
+            signals.push(Signal::Changed(relative_path(root, path)));
         }
     }
-    None
 }

@@ -45,7 +45,9 @@ pub struct CompileError {
 pub struct EvalError(pub String);
 
 /// Every compiled request template of a catalog: one environment for values, one for paths
-/// (whose output is percent-encoded segment by segment).
+/// (whose output is percent-encoded segment by segment). Cloning shares the compiled
+/// templates, so a reload starts from the previous set and recompiles only changed files.
+#[derive(Clone)]
 pub struct Templates {
     values: Environment<'static>,
     paths: Environment<'static>,
@@ -89,6 +91,21 @@ impl Templates {
             values: base_environment(),
             paths,
             next_id: 0,
+        }
+    }
+
+    /// Names given from now on are above this mark; with [`Self::remove_between`], the
+    /// templates of one file can be dropped when the file changes.
+    pub fn mark(&self) -> usize {
+        self.next_id
+    }
+
+    /// Removes the templates added between two marks.
+    pub fn remove_between(&mut self, from: usize, to: usize) {
+        for id in from + 1..=to {
+            let name = format!("t{id}");
+            self.values.remove_template(&name);
+            self.paths.remove_template(&name);
         }
     }
 
