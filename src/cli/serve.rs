@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use layerops_mcp::call::Caller;
 use layerops_mcp::http_transport;
+use layerops_mcp::mcp::stdio::{MAX_LINE, StdioTransport};
 use layerops_mcp::mcp::{McpServer, Sessions};
 use layerops_mcp::reload::{self, Reloader};
 use layerops_mcp::source::ContentSource;
@@ -67,7 +68,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         Some(addr) => serve_http(addr, &args, server).await,
         None => {
             let running = server
-                .serve(rmcp::transport::stdio_pipes())
+                .serve({
+                    let (read, write) = rmcp::transport::stdio_pipes();
+                    StdioTransport::new(read, write, MAX_LINE)
+                })
                 .await
                 .context("the MCP session did not start")?;
             running.waiting().await.context("the MCP session failed")?;

@@ -2,9 +2,11 @@
 //! snapshot, runs tool calls through the shared `Caller`, and tells sessions what changed.
 
 mod completion;
+mod refusal;
 mod server;
 mod session;
 mod status;
+pub mod stdio;
 
 pub use server::McpServer;
 pub use session::{Changes, Sessions};

@@ -45,6 +45,13 @@ pub enum Reply {
     Hang,
     /// Closes the connection without answering.
     Close,
+    /// Promises `declared` bytes of JSON, sends `sent` of them, and closes the connection.
+    BrokenOff {
+        declared: usize,
+        sent: usize,
+    },
+    /// A chunked JSON body that never ends, until the client hangs up.
+    Endless,
 }
 
 impl Reply {
@@ -211,6 +218,27 @@ async fn serve(
                 return Ok(());
             }
             Reply::Close => return Ok(()),
+            Reply::BrokenOff { declared, sent } => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {declared}\r\n\r\n"
+                );
+                stream.write_all(head.as_bytes()).await?;
+                let mut body = b"[".to_vec();
+                body.resize(sent.max(1), b' ');
+                stream.write_all(&body).await?;
+                stream.flush().await?;
+                return Ok(());
+            }
+            Reply::Endless => {
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n1\r\n[\r\n")
+                    .await?;
+                let piece = format!("{:x}\r\n{}\r\n", 65536, "0,".repeat(32768));
+                // Ends when the client closes the connection and the write fails.
+                loop {
+                    stream.write_all(piece.as_bytes()).await?;
+                }
+            }
             Reply::Json(status, value) => {
                 return write(
                     &mut stream,

@@ -1,0 +1,179 @@
+//! MCP over the standard streams: one JSON-RPC message per line. Unlike rmcp's own
+//! transport, a line that is not JSON, or too long, gets an error answer (JSON-RPC's
+//! `-32700 Parse error`, `-32600 Invalid Request`) instead of silence, so that whoever sent
+//! it learns why nothing happened; the session goes on either way.
+
+use std::sync::Arc;
+
+use rmcp::RoleServer;
+use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
+use rmcp::transport::Transport;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::Mutex;
+
+/// The longest message accepted, as rmcp's own default: 16 MiB.
+pub const MAX_LINE: usize = 16 * 1024 * 1024;
+
+pub struct StdioTransport<R, W> {
+    reader: BufReader<R>,
+    writer: Arc<Mutex<W>>,
+    /// The line read so far, and how much of an oversized one was skipped. Both live here,
+    /// not in the reading future: rmcp may drop that future between two reads.
+    line: Vec<u8>,
+    skipped: usize,
+    max_line: usize,
+}
+
+enum LineRead {
+    Line(Vec<u8>),
+    Oversized(usize),
+    Eof,
+}
+
+impl<R, W> StdioTransport<R, W>
+where
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    pub fn new(read: R, write: W, max_line: usize) -> Self {
+        Self {
+            reader: BufReader::with_capacity(64 * 1024, read),
+            writer: Arc::new(Mutex::new(write)),
+            line: Vec::new(),
+            skipped: 0,
+            max_line,
+        }
+    }
+
+    /// Reads up to the next newline. Cancel-safe: `fill_buf` is, and nothing read is kept
+    /// anywhere but in `self`.
+    async fn read_line(&mut self) -> std::io::Result<LineRead> {
+        loop {
+            let available = self.reader.fill_buf().await?;
+            if available.is_empty() {
+                return Ok(if self.skipped > 0 {
+                    LineRead::Oversized(std::mem::take(&mut self.skipped))
+                } else if !self.line.is_empty() {
+                    LineRead::Line(std::mem::take(&mut self.line))
+                } else {
+                    LineRead::Eof
+                });
+            }
+            let (chunk, found) = match available.iter().position(|b| *b == b'\n') {
+                Some(at) => (&available[..at], Some(at + 1)),
+                None => (available, None),
+            };
+            if self.skipped > 0 || self.line.len() + chunk.len() > self.max_line {
+                self.skipped += self.line.len() + chunk.len();
+                self.line.clear();
+            } else {
+                self.line.extend_from_slice(chunk);
+            }
+            let consumed = found.unwrap_or(available.len());
+            self.reader.consume(consumed);
+            if found.is_some() {
+                return Ok(if self.skipped > 0 {
+                    LineRead::Oversized(std::mem::take(&mut self.skipped))
+                } else {
+                    LineRead::Line(std::mem::take(&mut self.line))
+                });
+            }
+        }
+    }
+
+    /// Answers a malformed message. On its own task, so that a dropped `receive` can never
+    /// leave half an answer on the wire.
+    fn reply(&self, answer: Value) {
+        let writer = self.writer.clone();
+        tokio::spawn(async move {
+            let mut bytes = answer.to_string().into_bytes();
+            bytes.push(b'\n');
+            let mut writer = writer.lock().await;
+            if let Err(e) = async {
+                writer.write_all(&bytes).await?;
+                writer.flush().await
+            }
+            .await
+            {
+                tracing::debug!("cannot answer a malformed message: {e}");
+            }
+        });
+    }
+}
+
+fn error(id: Value, code: i64, message: String) -> Value {
+    json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } })
+}
+
+impl<R, W> Transport<RoleServer> for StdioTransport<R, W>
+where
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    type Error = std::io::Error;
+
+    fn send(
+        &mut self,
+        item: TxJsonRpcMessage<RoleServer>,
+    ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
+        let writer = self.writer.clone();
+        async move {
+            let mut bytes = serde_json::to_vec(&item)?;
+            bytes.push(b'\n');
+            let mut writer = writer.lock().await;
+            writer.write_all(&bytes).await?;
+            writer.flush().await
+        }
+    }
+
+    async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
+        loop {
+            let line = match self.read_line().await {
+                Err(e) => {
+                    tracing::error!("cannot read standard input: {e}");
+                    return None;
+                }
+                Ok(LineRead::Eof) => return None,
+                Ok(LineRead::Oversized(length)) => {
+                    let message = format!(
+                        "Invalid Request: a message of {length} bytes is over the limit of {} bytes and was dropped; send smaller arguments.",
+                        self.max_line
+                    );
+                    self.reply(error(Value::Null, -32600, message));
+                    continue;
+                }
+                Ok(LineRead::Line(line)) => line,
+            };
+            let line = line.strip_suffix(b"\r").unwrap_or(&line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
+                Ok(message) => return Some(message),
+                Err(e) if e.is_syntax() || e.is_eof() => {
+                    let message = format!(
+                        "Parse error: the line is not JSON ({e}). Send one JSON-RPC 2.0 message per line, as UTF-8 JSON."
+                    );
+                    self.reply(error(Value::Null, -32700, message));
+                }
+                Err(e) => {
+                    // Valid JSON of the wrong shape: answer with its id when it has one.
+                    let id = serde_json::from_slice::<Value>(line)
+                        .ok()
+                        .and_then(|v| v.get("id").cloned())
+                        .filter(|id| id.is_string() || id.is_number())
+                        .unwrap_or(Value::Null);
+                    let message = format!(
+                        "Invalid Request: the message is not a JSON-RPC 2.0 request, notification or response ({e})."
+                    );
+                    self.reply(error(id, -32600, message));
+                }
+            }
+        }
+    }
+
+    async fn close(&mut self) -> Result<(), Self::Error> {
+        self.writer.lock().await.flush().await
+    }
+}
