@@ -85,6 +85,21 @@ pub struct ServeArgs {
     /// Serve MCP over Streamable HTTP on this address (path /mcp) instead of stdio.
     #[arg(long, value_name = "ADDR")]
     pub http: Option<std::net::SocketAddr>,
+    /// Ask the user to confirm each destructive call, when the client supports MCP
+    /// elicitation (other clients' calls proceed). `--confirm-destructive false` turns it off.
+    #[arg(
+        long,
+        value_name = "BOOL",
+        default_value_t = true,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        action = clap::ArgAction::Set
+    )]
+    pub confirm_destructive: bool,
+    /// Append one JSON line per call of a tool that is not read-only to FILE (tool, masked
+    /// arguments, method, URL, outcome, status, duration).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
     /// With --http: also accept this Host header (loopback names always are). Repeatable.
     #[arg(long = "allow-host", value_name = "HOST")]
     pub allow_hosts: Vec<String>,

@@ -1,6 +1,7 @@
 //! One tool call from arguments to result: validate, render, send (or show, in dry-run),
 //! shape the answer. Shared by the MCP server and the `call` command.
 
+pub mod audit;
 mod pretty;
 mod result;
 mod validate;
@@ -8,8 +9,10 @@ mod validate;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Map, Value, json};
 
-use crate::catalog::{Catalog, ToolEntry};
+use self::audit::{AuditLog, AuditRecord, Outcome};
+use crate::catalog::{Catalog, ToolEntry, Upstream};
 use crate::request::render::render;
+use crate::request::{RenderedRequest, Templates};
 use crate::upstream::HttpClient;
 
 pub use validate::validation_errors;
@@ -27,53 +30,108 @@ pub enum CallError {
 pub struct Caller {
     http: HttpClient,
     dry_run: bool,
+    audit: Option<AuditLog>,
+}
+
+/// What [`Caller::prepare`] made of a call: answered already (invalid arguments, dry run,
+/// missing credentials), or a request ready to send.
+pub enum Step<'c> {
+    Done(CallToolResult),
+    Send(Pending<'c>),
+}
+
+/// A validated call with its request rendered, not sent yet.
+pub struct Pending<'c> {
+    entry: &'c ToolEntry,
+    upstream: &'c Upstream,
+    templates: &'c Templates,
+    request: RenderedRequest,
+    args: Map<String, Value>,
+}
+
+impl Pending<'_> {
+    pub fn tool(&self) -> &str {
+        &self.entry.tool.name
+    }
+
+    /// Whether the tool says it may destroy something (and is not read-only).
+    pub fn destructive(&self) -> bool {
+        self.entry.destructive && !self.entry.read_only
+    }
+
+    /// `METHOD URL`, with every secret masked: what a user is asked to confirm.
+    pub fn request_line(&self) -> String {
+        self.upstream.scrub(&format!(
+            "{} {}",
+            self.request.method.as_str(),
+            self.request.url
+        ))
+    }
+
+    /// The arguments as the user may see them: secret-sounding names and secrets masked.
+    pub fn shown_arguments(&self) -> Value {
+        audit::masked_arguments(&self.args, self.upstream)
+    }
 }
 
 impl Caller {
     pub fn new(http: HttpClient, dry_run: bool) -> Self {
-        Self { http, dry_run }
+        Self {
+            http,
+            dry_run,
+            audit: None,
+        }
+    }
+
+    /// Writes a line to `log` for every call of a tool that is not read-only.
+    pub fn with_audit_log(mut self, log: AuditLog) -> Self {
+        self.audit = Some(log);
+        self
     }
 
     pub fn dry_run(&self) -> bool {
         self.dry_run
     }
 
-    /// Runs one call. Cancellation is the caller's: drop the future to stop the HTTP call.
+    /// Validates, renders and sends one call. Cancellation is the caller's: drop the future
+    /// to stop the HTTP call.
     pub async fn call(
         &self,
         catalog: &Catalog,
         name: &str,
         arguments: Option<JsonObject>,
     ) -> Result<CallToolResult, CallError> {
+        Ok(match self.prepare(catalog, name, arguments)? {
+            Step::Done(result) => result,
+            Step::Send(pending) => self.send(pending).await,
+        })
+    }
+
+    /// Everything before the request goes out: a place to ask the user first.
+    pub fn prepare<'c>(
+        &self,
+        catalog: &'c Catalog,
+        name: &str,
+        arguments: Option<JsonObject>,
+    ) -> Result<Step<'c>, CallError> {
         let entry = match catalog.tools.get(name) {
             Some(entry) => entry,
             None => return Err(refusal(catalog, name)),
         };
-        Ok(self
-            .call_entry(catalog, entry, arguments.unwrap_or_default())
-            .await)
-    }
-
-    async fn call_entry(
-        &self,
-        catalog: &Catalog,
-        entry: &ToolEntry,
-        args: Map<String, Value>,
-    ) -> CallToolResult {
-        let args_value = Value::Object(args);
+        let args_value = Value::Object(arguments.unwrap_or_default());
         let problems = validation_errors(&entry.validator, &args_value);
         if !problems.is_empty() {
-            return error_text(format!(
+            return Ok(Step::Done(error_text(format!(
                 "Invalid arguments for {}:\n{}\nFix the arguments and call again.",
                 entry.tool.name,
                 problems.join("\n")
-            ));
+            ))));
         }
         let Value::Object(args) = args_value else {
             unreachable!("built from an object above")
         };
         let Some(upstream) = catalog.upstream.as_ref() else {
-            return error_text("The server has no upstream API: registry/_server.yaml is missing or invalid. Run `layerops-mcp check` to see why.".to_owned());
+            return Ok(Step::Done(error_text("The server has no upstream API: registry/_server.yaml is missing or invalid. Run `layerops-mcp check` to see why.".to_owned())));
         };
         let request = match render(
             &catalog.templates,
@@ -83,38 +141,99 @@ impl Caller {
         ) {
             Ok(r) => r,
             Err(e) => {
-                return error_text(format!(
+                return Ok(Step::Done(error_text(format!(
                     "Cannot build the request for {}: {e}.",
                     entry.tool.name
-                ));
+                ))));
             }
         };
         if self.dry_run {
-            return result::dry_run(upstream, &request);
+            if let Some(record) = self.audit_record(entry, upstream, &request, &args) {
+                record.finish(Outcome::DryRun, upstream);
+            }
+            return Ok(Step::Done(result::dry_run(upstream, &request)));
         }
         if let Some(message) = upstream.missing_credentials_message() {
-            return error_text(message);
+            return Ok(Step::Done(error_text(message)));
         }
+        Ok(Step::Send(Pending {
+            entry,
+            upstream,
+            templates: &catalog.templates,
+            request,
+            args,
+        }))
+    }
+
+    /// Sends a prepared call and shapes the answer.
+    pub async fn send(&self, pending: Pending<'_>) -> CallToolResult {
+        let Pending {
+            entry,
+            upstream,
+            templates,
+            request,
+            args,
+        } = pending;
+        // Written even if this future is dropped: a cancelled call may have reached the API.
+        let record = self.audit_record(entry, upstream, &request, &args);
         let timeout = entry.request.timeout.unwrap_or(upstream.timeout);
         match self
             .http
             .send(upstream, &request, timeout, entry.idempotent)
             .await
         {
-            Ok(response) => result::shape(
-                entry,
-                upstream,
-                &request,
-                response,
-                &catalog.templates,
-                &args,
-            ),
-            Err(e) => error_text(upstream.scrub(&format!(
-                "{} {} failed: {e}.",
-                request.method.as_str(),
-                request.url.path()
-            ))),
+            Ok(response) => {
+                if let Some(record) = record {
+                    record.finish(Outcome::Answered(response.status.as_u16()), upstream);
+                }
+                result::shape(entry, upstream, &request, response, templates, &args)
+            }
+            Err(e) => {
+                let text = upstream.scrub(&format!(
+                    "{} {} failed: {e}.",
+                    request.method.as_str(),
+                    request.url.path()
+                ));
+                if let Some(record) = record {
+                    record.finish(Outcome::Failed(&e.to_string()), upstream);
+                }
+                error_text(text)
+            }
         }
+    }
+
+    /// The user said no: nothing is sent, and the model is told not to insist.
+    pub fn decline(&self, pending: Pending<'_>, why: &str) -> CallToolResult {
+        if let Some(record) = self.audit_record(
+            pending.entry,
+            pending.upstream,
+            &pending.request,
+            &pending.args,
+        ) {
+            record.finish(Outcome::Declined(why), pending.upstream);
+        }
+        error_text(format!(
+            "Not done: {why}. Nothing was sent ({}). Do not call {} again unless the user asks for it.",
+            pending.request_line(),
+            pending.tool()
+        ))
+    }
+
+    fn audit_record(
+        &self,
+        entry: &ToolEntry,
+        upstream: &Upstream,
+        request: &RenderedRequest,
+        args: &Map<String, Value>,
+    ) -> Option<AuditRecord> {
+        let log = self.audit.as_ref().filter(|_| !entry.read_only)?;
+        Some(AuditRecord::begin(
+            log,
+            &entry.tool.name,
+            upstream,
+            request,
+            args,
+        ))
     }
 }
 

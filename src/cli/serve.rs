@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use layerops_mcp::call::Caller;
+use layerops_mcp::call::audit::AuditLog;
 use layerops_mcp::http_transport;
 use layerops_mcp::mcp::stdio::{MAX_LINE, StdioTransport};
 use layerops_mcp::mcp::{McpServer, Sessions};
@@ -51,10 +52,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         tracing::warn!("{message}");
     }
-    let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
+    let mut caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
+    if let Some(path) = &args.audit_log {
+        caller = caller.with_audit_log(AuditLog::open(path)?);
+        tracing::info!(path = %path.display(), "calls of tools that are not read-only are written to the audit log");
+    }
     drop(catalog);
     let sessions = Sessions::default();
-    let server = McpServer::new(snapshot, caller, sessions.clone());
+    let server = McpServer::new(snapshot, caller, sessions.clone(), args.confirm_destructive);
     // The embedded copy cannot change; a directory is watched unless told not to.
     let _watch = match &source {
         ContentSource::Directory(root) if !args.no_watch => {

@@ -2,6 +2,7 @@
 //! snapshot, runs tool calls through the shared `Caller`, and tells sessions what changed.
 
 mod completion;
+mod confirm;
 mod refusal;
 mod server;
 mod session;

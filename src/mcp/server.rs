@@ -7,21 +7,23 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
-    ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams, GetPromptResponse,
-    GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, PromptMessage, ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, Reference, ResourceContents, Role, ServerCapabilities, ServerConfig,
-    SetLevelRequestParams, SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
+    CompletionInfo, ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, PromptMessage, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, ResourceContents, Role,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    SubscriptionFilter, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use super::completion;
+use super::confirm::{self, Confirmation};
 use super::session::{Session, Sessions};
 use super::status::{self, STATUS_URI};
-use crate::call::{CallError, Caller};
+use crate::call::{CallError, Caller, Step};
 use crate::catalog::Catalog;
 
 /// The handler of one client session. Sessions share the catalog and the caller.
@@ -35,16 +37,24 @@ struct Inner {
     catalog: Arc<ArcSwap<Catalog>>,
     caller: Caller,
     sessions: Sessions,
+    confirm_destructive: bool,
 }
 
 impl McpServer {
-    pub fn new(catalog: Arc<ArcSwap<Catalog>>, caller: Caller, sessions: Sessions) -> Self {
+    /// `confirm_destructive`: ask the user before each destructive call, when the client can.
+    pub fn new(
+        catalog: Arc<ArcSwap<Catalog>>,
+        caller: Caller,
+        sessions: Sessions,
+        confirm_destructive: bool,
+    ) -> Self {
         let session = sessions.open();
         Self {
             inner: Arc::new(Inner {
                 catalog,
                 caller,
                 sessions,
+                confirm_destructive,
             }),
             session,
         }
@@ -60,6 +70,30 @@ impl McpServer {
 
     pub fn catalog(&self) -> Arc<Catalog> {
         self.inner.catalog.load_full()
+    }
+
+    /// One tool call; a destructive one is confirmed by the user first when asked to.
+    async fn run_call(
+        &self,
+        catalog: &Catalog,
+        request: &CallToolRequestParams,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<CallToolResult, CallError> {
+        let caller = &self.inner.caller;
+        let pending = match caller.prepare(catalog, &request.name, request.arguments.clone())? {
+            Step::Done(result) => return Ok(result),
+            Step::Send(pending) => pending,
+        };
+        if self.inner.confirm_destructive && pending.destructive() {
+            match confirm::ask(&ctx.peer, ctx.protocol_version().as_ref(), &pending).await {
+                Confirmation::Confirmed => {}
+                Confirmation::CannotAsk => {
+                    tracing::debug!(tool = pending.tool(), "the client cannot confirm: calling");
+                }
+                Confirmation::Refused(why) => return Ok(caller.decline(pending, &why)),
+            }
+        }
+        Ok(caller.send(pending).await)
     }
 }
 
@@ -122,10 +156,7 @@ impl ServerHandler for McpServer {
     ) -> Result<CallToolResponse, McpError> {
         // The snapshot is held for the whole call: a reload meanwhile does not change it.
         let catalog = self.inner.catalog.load_full();
-        let call = self
-            .inner
-            .caller
-            .call(&catalog, &request.name, request.arguments);
+        let call = self.run_call(&catalog, &request, &ctx);
         tokio::select! {
             result = call => match result {
                 Ok(result) => Ok(result.into()),

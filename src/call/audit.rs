@@ -1,0 +1,218 @@
+//! `--audit-log FILE`: one JSON line per call of a tool that is not read-only, written
+//! whatever became of it (sent, failed, declined by the user, cancelled, dry run).
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+use crate::catalog::Upstream;
+use crate::catalog::upstream::MASK;
+use crate::request::RenderedRequest;
+
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the audit log {path}: {source}")]
+pub struct AuditOpenError {
+    path: PathBuf,
+    source: std::io::Error,
+}
+
+/// The audit log file, shared by every call of the process.
+#[derive(Clone)]
+pub struct AuditLog {
+    path: Arc<PathBuf>,
+    file: Arc<Mutex<File>>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl AuditLog {
+    /// Opens `path` for appending, creating it readable by its owner only (it holds the
+    /// arguments of calls).
+    pub fn open(path: &Path) -> Result<Self, AuditOpenError> {
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).map_err(|source| AuditOpenError {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Self {
+            path: Arc::new(path.to_owned()),
+            file: Arc::new(Mutex::new(file)),
+        })
+    }
+
+    fn write(&self, line: &Value) {
+        let mut text = line.to_string();
+        text.push('\n');
+        // A poisoned lock only means another writer panicked mid-line; the file is still good.
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        // One write of the whole line: with O_APPEND, lines of concurrent calls never mix.
+        if let Err(e) = file.write_all(text.as_bytes()) {
+            tracing::error!(path = %self.path.display(), "cannot write to the audit log: {e}");
+        }
+    }
+}
+
+/// What happened to an audited call.
+pub enum Outcome<'a> {
+    /// The API answered, with this HTTP status.
+    Answered(u16),
+    /// No answer: the connection failed or timed out.
+    Failed(&'a str),
+    /// The user said no when asked to confirm.
+    Declined(&'a str),
+    /// The client cancelled the call before the answer; the request may have been sent.
+    Cancelled,
+    /// Dry run: nothing was sent.
+    DryRun,
+}
+
+/// One call being audited. Dropped before [`Self::finish`] (the client cancelled the
+/// call), it still writes its line.
+pub struct AuditRecord {
+    log: AuditLog,
+    start: Instant,
+    line: Map<String, Value>,
+    finished: bool,
+}
+
+impl AuditRecord {
+    pub fn begin(
+        log: &AuditLog,
+        tool: &str,
+        upstream: &Upstream,
+        request: &RenderedRequest,
+        args: &Map<String, Value>,
+    ) -> Self {
+        let mut line = Map::new();
+        line.insert(
+            "time".into(),
+            chrono::Utc::now()
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+                .into(),
+        );
+        line.insert("tool".into(), tool.into());
+        line.insert("arguments".into(), masked_arguments(args, upstream));
+        line.insert("method".into(), request.method.as_str().into());
+        line.insert("url".into(), upstream.scrub(request.url.as_str()).into());
+        Self {
+            log: log.clone(),
+            start: Instant::now(),
+            line,
+            finished: false,
+        }
+    }
+
+    pub fn finish(mut self, outcome: Outcome<'_>, upstream: &Upstream) {
+        let (name, status, detail) = match outcome {
+            Outcome::Answered(status) => ("answered", json!(status), None),
+            Outcome::Failed(why) => ("failed", Value::Null, Some(upstream.scrub(why))),
+            Outcome::Declined(why) => ("declined", Value::Null, Some(upstream.scrub(why))),
+            Outcome::Cancelled => ("cancelled", Value::Null, None),
+            Outcome::DryRun => ("dry-run", Value::Null, None),
+        };
+        self.write(name, status, detail);
+    }
+
+    fn write(&mut self, outcome: &str, status: Value, detail: Option<String>) {
+        self.finished = true;
+        self.line.insert("outcome".into(), outcome.into());
+        self.line.insert("status".into(), status);
+        if let Some(detail) = detail {
+            self.line.insert("detail".into(), detail.into());
+        }
+        let ms = self.start.elapsed().as_secs_f64() * 1000.0;
+        self.line
+            .insert("durationMs".into(), json!((ms * 1000.0).round() / 1000.0));
+        self.log
+            .write(&Value::Object(std::mem::take(&mut self.line)));
+    }
+}
+
+impl Drop for AuditRecord {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.write("cancelled", Value::Null, None);
+        }
+    }
+}
+
+/// Argument names whose values are masked whatever they hold.
+const SECRET_NAMES: [&str; 8] = [
+    "secret",
+    "password",
+    "passwd",
+    "token",
+    "apikey",
+    "privatekey",
+    "credential",
+    "authorization",
+];
+
+fn secret_name(name: &str) -> bool {
+    let folded: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    SECRET_NAMES.iter().any(|s| folded.contains(s))
+}
+
+/// The arguments with every value under a secret-sounding name masked, and every
+/// configured secret scrubbed from the rest.
+pub fn masked_arguments(args: &Map<String, Value>, upstream: &Upstream) -> Value {
+    Value::Object(
+        args.iter()
+            .map(|(k, v)| (k.clone(), mask_value(k, v, upstream)))
+            .collect(),
+    )
+}
+
+fn mask_value(name: &str, value: &Value, upstream: &Upstream) -> Value {
+    if secret_name(name) && !value.is_null() {
+        return MASK.into();
+    }
+    match value {
+        Value::String(s) => upstream.scrub(s).into(),
+        Value::Array(items) => items.iter().map(|v| mask_value("", v, upstream)).collect(),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), mask_value(k, v, upstream)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_sound_secret_are_masked_at_any_depth() {
+        for name in [
+            "password",
+            "apiKey",
+            "api_key",
+            "X-Auth-Token",
+            "clientSecret",
+        ] {
+            assert!(secret_name(name), "{name}");
+        }
+        for name in ["name", "projectId", "environmentId", "replicas"] {
+            assert!(!secret_name(name), "{name}");
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! Destructive calls confirmed by the user through MCP elicitation, and the audit log.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use common::http::{MockApi, Reply};
+use common::{ENVIRONMENT, KEY_SECRET, Launch, TempRoot, call, is_error, text};
+use rmcp::model::{
+    ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
+    Implementation,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ClientHandler, ErrorData, RoleClient};
+use serde_json::{Value, json};
+
+const SERVICE: &str = "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
+
+/// How the simulated user answers a confirmation.
+#[derive(Clone, Copy)]
+enum Answer {
+    Yes,
+    Unchecked,
+    Decline,
+    Dismiss,
+    Fail,
+}
+
+/// A client that can ask its user, and records what it was asked.
+#[derive(Clone)]
+struct User {
+    answer: Answer,
+    asked: Arc<Mutex<Vec<Value>>>,
+}
+
+impl User {
+    fn answering(answer: Answer) -> Self {
+        Self {
+            answer,
+            asked: Arc::default(),
+        }
+    }
+
+    fn questions(&self) -> Vec<Value> {
+        self.asked.lock().expect("lock").clone()
+    }
+}
+
+impl ClientHandler for User {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::builder().enable_elicitation().build(),
+            Implementation::new("test-user", "1.0.0"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        self.asked
+            .lock()
+            .expect("lock")
+            .push(serde_json::to_value(&request).expect("serialisable"));
+        Ok(match self.answer {
+            Answer::Yes => {
+                ElicitResult::new(ElicitationAction::Accept).with_content(json!({"confirm": true}))
+            }
+            Answer::Unchecked => {
+                ElicitResult::new(ElicitationAction::Accept).with_content(json!({"confirm": false}))
+            }
+            Answer::Decline => ElicitResult::new(ElicitationAction::Decline),
+            Answer::Dismiss => ElicitResult::new(ElicitationAction::Cancel),
+            Answer::Fail => return Err(ErrorData::internal_error("the dialog crashed", None)),
+        })
+    }
+}
+
+async fn api() -> MockApi {
+    MockApi::start(|_, _| Reply::text(204, "application/json", "")).await
+}
+
+#[tokio::test]
+async fn a_confirmed_destructive_call_is_sent_after_the_user_saw_what_it_does() {
+    let api = api().await;
+    let user = User::answering(Answer::Yes);
+    let client = Launch::new(&api.base_url).start_with(user.clone()).await;
+
+    let result = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await;
+    assert!(!is_error(&result), "{}", text(&result));
+    let sent = api.only_request();
+    assert_eq!(sent.method, "DELETE");
+    assert_eq!(sent.target, format!("/v1/services/{SERVICE}"));
+
+    let questions = user.questions();
+    assert_eq!(questions.len(), 1, "{questions:#?}");
+    let message = questions[0]["message"].as_str().expect("a message");
+    assert!(message.contains("layerops_delete_service"), "{message}");
+    assert!(
+        message.contains(&format!("DELETE {}/v1/services/{SERVICE}", api.base_url)),
+        "{message}"
+    );
+    assert!(message.contains("cannot be undone"), "{message}");
+    assert!(!message.contains(KEY_SECRET), "{message}");
+    let schema = &questions[0]["requestedSchema"];
+    assert_eq!(
+        schema["properties"]["confirm"]["type"], "boolean",
+        "{schema}"
+    );
+    assert_eq!(schema["required"], json!(["confirm"]), "{schema}");
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn nothing_is_sent_unless_the_user_says_yes() {
+    for (answer, reason) in [
+        (Answer::Decline, "the user declined"),
+        (Answer::Dismiss, "dismissed"),
+        (Answer::Unchecked, "did not check"),
+        (Answer::Fail, "could not be asked"),
+    ] {
+        let api = api().await;
+        let user = User::answering(answer);
+        let client = Launch::new(&api.base_url).start_with(user.clone()).await;
+
+        let result = call(
+            &client,
+            "layerops_delete_service",
+            json!({"serviceId": SERVICE}),
+        )
+        .await;
+        assert!(is_error(&result), "{}", text(&result));
+        let said = text(&result);
+        assert!(said.contains(reason), "{said}");
+        assert!(said.contains("Nothing was sent"), "{said}");
+        assert!(
+            said.contains("Do not call layerops_delete_service again unless the user asks"),
+            "{said}"
+        );
+        assert!(api.requests().is_empty(), "{:#?}", api.requests());
+        assert_eq!(user.questions().len(), 1);
+        client.cancel().await.ok();
+    }
+}
+
+#[tokio::test]
+async fn only_destructive_calls_are_confirmed() {
+    let api = MockApi::json(200, json!({"uuid": SERVICE})).await;
+    let user = User::answering(Answer::Decline);
+    let client = Launch::new(&api.base_url).start_with(user.clone()).await;
+
+    // Read-only, and a write the tool does not call destructive: no question.
+    let listed = call(
+        &client,
+        "layerops_list_services",
+        json!({"environmentId": ENVIRONMENT}),
+    )
+    .await;
+    assert!(!is_error(&listed), "{}", text(&listed));
+    let scaled = call(
+        &client,
+        "layerops_scale_service",
+        json!({"serviceId": SERVICE, "countMin": 2, "countMax": 3}),
+    )
+    .await;
+    assert!(!is_error(&scaled), "{}", text(&scaled));
+    assert!(user.questions().is_empty(), "{:#?}", user.questions());
+    assert_eq!(api.requests().len(), 2);
+
+    // Invalid arguments are refused before anyone is asked.
+    let invalid = call(&client, "layerops_delete_service", json!({"serviceId": 5})).await;
+    assert!(is_error(&invalid));
+    assert!(user.questions().is_empty());
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn without_elicitation_or_with_the_option_off_the_call_proceeds() {
+    // A client that declares no elicitation capability.
+    let api = api().await;
+    let client = Launch::new(&api.base_url).start().await;
+    let result = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await;
+    assert!(!is_error(&result), "{}", text(&result));
+    assert_eq!(api.requests().len(), 1);
+    client.cancel().await.ok();
+
+    // A client that could ask, with --confirm-destructive false.
+    let api = self::api().await;
+    let user = User::answering(Answer::Decline);
+    let client = Launch::new(&api.base_url)
+        .arg("--confirm-destructive")
+        .arg("false")
+        .start_with(user.clone())
+        .await;
+    let result = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await;
+    assert!(!is_error(&result), "{}", text(&result));
+    assert_eq!(api.requests().len(), 1);
+    assert!(user.questions().is_empty());
+    client.cancel().await.ok();
+
+    // A dry run sends nothing, so there is nothing to confirm.
+    let api = self::api().await;
+    let user = User::answering(Answer::Decline);
+    let client = Launch::new(&api.base_url)
+        .arg("--dry-run")
+        .start_with(user.clone())
+        .await;
+    let result = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await;
+    assert!(!is_error(&result), "{}", text(&result));
+    assert!(user.questions().is_empty());
+    assert!(api.requests().is_empty());
+    client.cancel().await.ok();
+}
+
+fn audit_lines(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_audit_log_has_a_line_per_mutating_call_with_secrets_masked() {
+    let api = MockApi::start(|req, _| {
+        if req.method == "DELETE" {
+            Reply::Json(
+                404,
+                json!({"statusCode": 404, "message": "no such service"}),
+            )
+        } else {
+            Reply::Json(201, json!({"ok": true}))
+        }
+    })
+    .await;
+    let root = TempRoot::standard();
+    root.write(
+        "registry/users/set_password.yaml",
+        "name: set_password\ndescription: Sets a password.\ninput:\n  type: object\n  properties:\n    user: {type: string}\n    password: {type: string}\n    note: {type: string}\n  required: [user, password]\nrequest:\n  method: POST\n  path: /v1/users/{{ user }}/password\n  body: args\n",
+    );
+    root.write(
+        "registry/users/delete_user.yaml",
+        "name: delete_user\ndescription: Deletes a user.\ninput:\n  type: object\n  properties:\n    user: {type: string}\n  required: [user]\nrequest:\n  method: DELETE\n  path: /v1/users/{{ user }}\n",
+    );
+    root.write(
+        "registry/users/list_users.yaml",
+        "name: list_users\ndescription: Lists users.\ninput: {type: object}\nrequest:\n  method: GET\n  path: /v1/users\n",
+    );
+    let log_dir = tempfile::tempdir().expect("temp dir");
+    let log = log_dir.path().join("audit.jsonl");
+    let user = User::answering(Answer::Decline);
+    let client = Launch::new(&api.base_url)
+        .root(root.path())
+        .arg("--audit-log")
+        .arg(&log.display().to_string())
+        .start_with(user.clone())
+        .await;
+
+    let listed = call(&client, "list_users", json!({})).await;
+    assert!(!is_error(&listed), "{}", text(&listed));
+    // The secret in a value is masked too, wherever the model put it.
+    let set = call(
+        &client,
+        "set_password",
+        json!({"user": "ada", "password": "hunter2", "note": format!("key {KEY_SECRET}")}),
+    )
+    .await;
+    assert!(!is_error(&set), "{}", text(&set));
+    let declined = call(&client, "delete_user", json!({"user": "bob"})).await;
+    assert!(is_error(&declined));
+    client.cancel().await.ok();
+
+    let lines = audit_lines(&log);
+    assert_eq!(
+        lines.len(),
+        2,
+        "read-only calls are not audited: {lines:#?}"
+    );
+    let set = &lines[0];
+    assert_eq!(set["tool"], "set_password");
+    assert_eq!(set["method"], "POST");
+    assert_eq!(
+        set["url"],
+        format!("{}/v1/users/ada/password", api.base_url)
+    );
+    assert_eq!(set["outcome"], "answered");
+    assert_eq!(set["status"], 201);
+    assert_eq!(set["arguments"]["user"], "ada");
+    assert_eq!(set["arguments"]["password"], "****");
+    assert_eq!(set["arguments"]["note"], "key ****");
+    assert!(set["durationMs"].as_f64().is_some(), "{set}");
+    assert!(
+        set["time"].as_str().is_some_and(|t| t.ends_with('Z')),
+        "{set}"
+    );
+    let declined = &lines[1];
+    assert_eq!(declined["tool"], "delete_user");
+    assert_eq!(declined["outcome"], "declined");
+    assert_eq!(declined["status"], Value::Null);
+    assert_eq!(api.requests().len(), 2, "the declined call was not sent");
+
+    let raw = std::fs::read_to_string(&log).expect("audit log");
+    assert!(
+        !raw.contains("hunter2") && !raw.contains(KEY_SECRET),
+        "{raw}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&log)
+            .expect("metadata")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o077, 0, "only its owner may read the audit log");
+    }
+}
+
+#[tokio::test]
+async fn the_audit_log_records_failures_and_cancelled_calls_and_dry_runs() {
+    // One call the API never answers (cancelled by the client), then one it cannot reach.
+    let api = MockApi::start(|_, _| Reply::Hang).await;
+    let log_dir = tempfile::tempdir().expect("temp dir");
+    let log = log_dir.path().join("audit.jsonl");
+    let client = Launch::new(&api.base_url)
+        .arg("--audit-log")
+        .arg(&log.display().to_string())
+        .start()
+        .await;
+    let pending = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    );
+    // Dropping the call makes rmcp's client send notifications/cancelled.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), pending)
+            .await
+            .is_err(),
+        "the call hangs upstream"
+    );
+    tokio::time::timeout(Duration::from_secs(10), api.hang_closed.notified())
+        .await
+        .expect("the server gave the call up");
+    assert_eq!(api.requests().len(), 1);
+    client.cancel().await.ok();
+
+    let client = Launch::new("http://127.0.0.1:9")
+        .arg("--audit-log")
+        .arg(&log.display().to_string())
+        .start()
+        .await;
+    let failed = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await;
+    assert!(is_error(&failed));
+    client.cancel().await.ok();
+
+    let client = Launch::new(&api.base_url)
+        .arg("--dry-run")
+        .arg("--audit-log")
+        .arg(&log.display().to_string())
+        .start()
+        .await;
+    let shown = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await;
+    assert!(!is_error(&shown));
+    client.cancel().await.ok();
+
+    let lines = audit_lines(&log);
+    let outcomes: Vec<&str> = lines
+        .iter()
+        .map(|l| l["outcome"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(outcomes, ["cancelled", "failed", "dry-run"], "{lines:#?}");
+    assert!(lines[1]["detail"].as_str().is_some(), "{:#?}", lines[1]);
+}
+
+#[test]
+fn an_audit_log_that_cannot_be_opened_stops_the_server_with_a_clear_error() {
+    let out = std::process::Command::new(common::bin())
+        .args([
+            "serve",
+            "--no-watch",
+            "--audit-log",
+            "/nonexistent-dir/audit.jsonl",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot open the audit log /nonexistent-dir/audit.jsonl"),
+        "{err}"
+    );
+}
