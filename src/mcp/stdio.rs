@@ -17,7 +17,8 @@ pub const MAX_LINE: usize = 16 * 1024 * 1024;
 
 pub struct StdioTransport<R, W> {
     reader: BufReader<R>,
-    writer: Arc<Mutex<W>>,
+    /// The output, with a buffer reused by every message written.
+    writer: Arc<Mutex<(W, Vec<u8>)>>,
     /// The line read so far, and how much of an oversized one was skipped. Both live here,
     /// not in the reading future: rmcp may drop that future between two reads.
     line: Vec<u8>,
@@ -26,7 +27,8 @@ pub struct StdioTransport<R, W> {
 }
 
 enum LineRead {
-    Line(Vec<u8>),
+    /// A whole line is in `self.line`, without its newline.
+    Line,
     Oversized(usize),
     Eof,
 }
@@ -39,7 +41,7 @@ where
     pub fn new(read: R, write: W, max_line: usize) -> Self {
         Self {
             reader: BufReader::with_capacity(64 * 1024, read),
-            writer: Arc::new(Mutex::new(write)),
+            writer: Arc::new(Mutex::new((write, Vec::new()))),
             line: Vec::new(),
             skipped: 0,
             max_line,
@@ -55,7 +57,7 @@ where
                 return Ok(if self.skipped > 0 {
                     LineRead::Oversized(std::mem::take(&mut self.skipped))
                 } else if !self.line.is_empty() {
-                    LineRead::Line(std::mem::take(&mut self.line))
+                    LineRead::Line
                 } else {
                     LineRead::Eof
                 });
@@ -76,7 +78,7 @@ where
                 return Ok(if self.skipped > 0 {
                     LineRead::Oversized(std::mem::take(&mut self.skipped))
                 } else {
-                    LineRead::Line(std::mem::take(&mut self.line))
+                    LineRead::Line
                 });
             }
         }
@@ -89,7 +91,8 @@ where
         tokio::spawn(async move {
             let mut bytes = answer.to_string().into_bytes();
             bytes.push(b'\n');
-            let mut writer = writer.lock().await;
+            let mut guard = writer.lock().await;
+            let (writer, _) = &mut *guard;
             if let Err(e) = async {
                 writer.write_all(&bytes).await?;
                 writer.flush().await
@@ -119,17 +122,27 @@ where
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = self.writer.clone();
         async move {
-            let mut bytes = serde_json::to_vec(&item)?;
+            let mut guard = writer.lock().await;
+            let (writer, bytes) = &mut *guard;
+            bytes.clear();
+            serde_json::to_writer(&mut *bytes, &item)?;
             bytes.push(b'\n');
-            let mut writer = writer.lock().await;
-            writer.write_all(&bytes).await?;
-            writer.flush().await
+            let written = async {
+                writer.write_all(bytes).await?;
+                writer.flush().await
+            }
+            .await;
+            // A huge answer does not keep its memory for the rest of the session.
+            if bytes.capacity() > 1024 * 1024 {
+                *bytes = Vec::new();
+            }
+            written
         }
     }
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
-            let line = match self.read_line().await {
+            match self.read_line().await {
                 Err(e) => {
                     tracing::error!("cannot read standard input: {e}");
                     return None;
@@ -143,37 +156,60 @@ where
                     self.reply(error(Value::Null, -32600, message));
                     continue;
                 }
-                Ok(LineRead::Line(line)) => line,
-            };
-            let line = line.strip_suffix(b"\r").unwrap_or(&line);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
+                Ok(LineRead::Line) => {}
             }
-            match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
-                Ok(message) => return Some(message),
-                Err(e) if e.is_syntax() || e.is_eof() => {
-                    let message = format!(
-                        "Parse error: the line is not JSON ({e}). Send one JSON-RPC 2.0 message per line, as UTF-8 JSON."
-                    );
-                    self.reply(error(Value::Null, -32700, message));
-                }
-                Err(e) => {
-                    // Valid JSON of the wrong shape: answer with its id when it has one.
-                    let id = serde_json::from_slice::<Value>(line)
-                        .ok()
-                        .and_then(|v| v.get("id").cloned())
-                        .filter(|id| id.is_string() || id.is_number())
-                        .unwrap_or(Value::Null);
-                    let message = format!(
-                        "Invalid Request: the message is not a JSON-RPC 2.0 request, notification or response ({e})."
-                    );
-                    self.reply(error(id, -32600, message));
-                }
+            // The line buffer is kept for the next line; parsing does not await, so it is
+            // emptied before `receive` can be dropped.
+            let mut line = std::mem::take(&mut self.line);
+            let parsed = self.parse(&line);
+            line.clear();
+            if line.capacity() <= 1024 * 1024 {
+                self.line = line;
+            }
+            if let Some(message) = parsed {
+                return Some(message);
             }
         }
     }
 
     async fn close(&mut self) -> Result<(), Self::Error> {
-        self.writer.lock().await.flush().await
+        let mut guard = self.writer.lock().await;
+        guard.0.flush().await
+    }
+}
+
+impl<R, W> StdioTransport<R, W>
+where
+    R: AsyncRead + Unpin + Send,
+    W: AsyncWrite + Unpin + Send + 'static,
+{
+    /// One line to a message; a malformed one is answered and gives `None`.
+    fn parse(&self, line: &[u8]) -> Option<RxJsonRpcMessage<RoleServer>> {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        match serde_json::from_slice::<RxJsonRpcMessage<RoleServer>>(line) {
+            Ok(message) => return Some(message),
+            Err(e) if e.is_syntax() || e.is_eof() => {
+                let message = format!(
+                    "Parse error: the line is not JSON ({e}). Send one JSON-RPC 2.0 message per line, as UTF-8 JSON."
+                );
+                self.reply(error(Value::Null, -32700, message));
+            }
+            Err(e) => {
+                // Valid JSON of the wrong shape: answer with its id when it has one.
+                let id = serde_json::from_slice::<Value>(line)
+                    .ok()
+                    .and_then(|v| v.get("id").cloned())
+                    .filter(|id| id.is_string() || id.is_number())
+                    .unwrap_or(Value::Null);
+                let message = format!(
+                    "Invalid Request: the message is not a JSON-RPC 2.0 request, notification or response ({e})."
+                );
+                self.reply(error(id, -32600, message));
+            }
+        }
+        None
     }
 }
