@@ -196,6 +196,21 @@ async fn without_elicitation_or_with_the_option_off_the_call_proceeds() {
     assert_eq!(api.requests().len(), 1);
     client.cancel().await.ok();
 
+    // The same on the 2026-07-28 protocol.
+    let api = self::api().await;
+    let client = Launch::new(&api.base_url)
+        .start_2026(common::recorder::Recorder::default())
+        .await;
+    let result = call(
+        &client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await;
+    assert!(!is_error(&result), "{}", text(&result));
+    assert_eq!(api.requests().len(), 1);
+    client.cancel().await.ok();
+
     // A client that could ask, with --confirm-destructive false.
     let api = self::api().await;
     let user = User::answering(Answer::Decline);
@@ -422,4 +437,83 @@ fn an_audit_log_that_cannot_be_opened_stops_the_server_with_a_clear_error() {
         err.contains("cannot open the audit log /nonexistent-dir/audit.jsonl"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
+    use rmcp::model::{CallToolRequestParams, CallToolResponse};
+
+    // Confirmed: rmcp's client answers `input_required` through its handler and calls again.
+    let api = api().await;
+    let user = User::answering(Answer::Yes);
+    let client = Launch::new(&api.base_url).start_2026(user.clone()).await;
+    let delete = || {
+        CallToolRequestParams::new("layerops_delete_service")
+            .with_arguments(common::args(json!({"serviceId": SERVICE})))
+    };
+    // RunningService::call_tool drives the rounds (Peer::call_tool does not).
+    let result = client.call_tool(delete()).await.expect("answered");
+    assert!(!is_error(&result), "{}", text(&result));
+    assert_eq!(api.requests().len(), 1);
+    let questions = user.questions();
+    assert_eq!(questions.len(), 1, "{questions:#?}");
+    let message = questions[0]["message"].as_str().expect("a message");
+    assert!(message.contains("DELETE"), "{message}");
+
+    // Declined: nothing sent.
+    let declined = User::answering(Answer::Decline);
+    let api = self::api().await;
+    let other = Launch::new(&api.base_url)
+        .start_2026(declined.clone())
+        .await;
+    let result = other.call_tool(delete()).await.expect("answered");
+    assert!(
+        is_error(&result) && text(&result).contains("declined"),
+        "{}",
+        text(&result)
+    );
+    assert!(api.requests().is_empty());
+
+    // An answer with a state the server never handed out, or handed out for another call,
+    // is refused: a confirmation cannot be forged or reused.
+    let first = other
+        .peer()
+        .call_tool_once(
+            CallToolRequestParams::new("layerops_delete_service")
+                .with_arguments(common::args(json!({"serviceId": SERVICE}))),
+        )
+        .await
+        .expect("answered");
+    let CallToolResponse::InputRequired(asked) = first else {
+        panic!("expected input_required, got {first:?}");
+    };
+    let state = asked.request_state.clone().expect("a request state");
+    let yes = json!({"action": "accept", "content": {"confirm": true}});
+    for (arguments, state) in [
+        (json!({"serviceId": SERVICE}), "made-up".to_owned()),
+        (
+            json!({"serviceId": "00000000-0000-4000-8000-000000000000"}),
+            state.clone(),
+        ),
+        // Used up by the attempt for another call just above.
+        (json!({"serviceId": SERVICE}), state),
+    ] {
+        let mut params = CallToolRequestParams::new("layerops_delete_service")
+            .with_arguments(common::args(arguments));
+        params.input_responses = Some([("confirm".to_owned(), yes.clone())].into());
+        params.request_state = Some(state);
+        let answer = other.peer().call_tool_once(params).await.expect("answered");
+        let CallToolResponse::Complete(result) = answer else {
+            panic!("expected a result, got {answer:?}");
+        };
+        assert!(is_error(&result), "{}", text(&result));
+        assert!(
+            text(&result).contains("unknown, expired or for another call"),
+            "{}",
+            text(&result)
+        );
+    }
+    assert!(api.requests().is_empty(), "{:#?}", api.requests());
+    client.cancel().await.ok();
+    other.cancel().await.ok();
 }

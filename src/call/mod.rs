@@ -68,6 +68,15 @@ impl Pending<'_> {
         ))
     }
 
+    /// The tool and its exact arguments: what a confirmation is for.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}\n{}",
+            self.entry.tool.name,
+            Value::Object(self.args.clone())
+        )
+    }
+
     /// The arguments as the user may see them: secret-sounding names and secrets masked.
     pub fn shown_arguments(&self) -> Value {
         audit::masked_arguments(&self.args, self.upstream)

@@ -1,10 +1,18 @@
 //! `--confirm-destructive`: before a destructive call goes out, the user (not the model) is
-//! asked through MCP elicitation, when the client can ask.
+//! asked through MCP elicitation, when the client can ask. Up to protocol 2025-11-25 the
+//! server sends `elicitation/create` mid-call; from 2026-07-28 on it answers
+//! `input_required` and the client calls again with the user's answer (SEP-2322).
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use rmcp::RoleServer;
-use rmcp::model::{ElicitRequestParams, ElicitationAction, ElicitationSchema, ProtocolVersion};
+use rmcp::model::{
+    ClientCapabilities, ElicitRequest, ElicitRequestParams, ElicitResult, ElicitationAction,
+    ElicitationSchema, InputRequest, InputRequests, InputRequiredResult, InputResponses,
+    ProtocolVersion,
+};
 use rmcp::service::{ElicitationMode, Peer};
 use serde_json::Value;
 
@@ -13,8 +21,11 @@ use crate::call::Pending;
 /// How long the user has to answer before the call is given up.
 const ANSWER_WITHIN: Duration = Duration::from_secs(600);
 
-/// The one field of the confirmation form.
+/// The one field of the confirmation form, and the key of the input request.
 const FIELD: &str = "confirm";
+
+/// Confirmations asked and not answered yet, at most (the oldest are forgotten).
+const MAX_OPEN: usize = 256;
 
 pub enum Confirmation {
     Confirmed,
@@ -22,69 +33,179 @@ pub enum Confirmation {
     CannotAsk,
     /// Not confirmed, with the reason told to the model.
     Refused(String),
+    /// Protocol 2026-07-28: the client is to ask and call again.
+    InputRequired(InputRequiredResult),
+}
+
+/// What the client said of itself and sent back with this call.
+pub struct Asking<'a> {
+    pub peer: &'a Peer<RoleServer>,
+    pub protocol: Option<ProtocolVersion>,
+    pub capabilities: Option<ClientCapabilities>,
+    pub input_responses: Option<&'a InputResponses>,
+    pub request_state: Option<&'a str>,
+}
+
+/// The confirmations asked of 2026-07-28 clients, by the `requestState` handed out: a
+/// returned answer counts only for the very call it was asked about, once.
+#[derive(Default)]
+pub struct OpenQuestions {
+    open: Mutex<HashMap<String, (String, Instant)>>,
+}
+
+impl OpenQuestions {
+    fn ask(&self, call: String) -> String {
+        let token = uuid::Uuid::new_v4().to_string();
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        open.retain(|_, (_, at)| at.elapsed() < ANSWER_WITHIN);
+        if open.len() >= MAX_OPEN
+            && let Some(oldest) = open
+                .iter()
+                .min_by_key(|(_, (_, at))| *at)
+                .map(|(k, _)| k.clone())
+        {
+            open.remove(&oldest);
+        }
+        open.insert(token.clone(), (call, Instant::now()));
+        token
+    }
+
+    /// Whether `token` was handed out for `call`, not too long ago; it is used up.
+    fn answer(&self, token: &str, call: &str) -> bool {
+        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        match open.remove(token) {
+            Some((asked, at)) => asked == call && at.elapsed() < ANSWER_WITHIN,
+            None => false,
+        }
+    }
 }
 
 pub async fn ask(
-    peer: &Peer<RoleServer>,
-    protocol: Option<&ProtocolVersion>,
+    asking: Asking<'_>,
+    questions: &OpenQuestions,
     pending: &Pending<'_>,
 ) -> Confirmation {
-    // From 2026-07-28 on, a server may not send requests to the client mid-call.
-    if protocol.is_some_and(|v| *v >= ProtocolVersion::V_2026_07_28)
-        || !peer
-            .supported_elicitation_modes()
-            .contains(&ElicitationMode::Form)
+    let form = asking
+        .capabilities
+        .as_ref()
+        .and_then(|c| c.elicitation.as_ref())
+        // No mode named means form, for clients of 2025-06-18.
+        .is_some_and(|e| e.form.is_some() || e.url.is_none());
+    if asking
+        .protocol
+        .as_ref()
+        .is_some_and(|v| *v >= ProtocolVersion::V_2026_07_28)
+    {
+        return ask_in_rounds(asking, questions, pending, form);
+    }
+    if !asking
+        .peer
+        .supported_elicitation_modes()
+        .contains(&ElicitationMode::Form)
     {
         return Confirmation::CannotAsk;
     }
+    let params = match form_for(pending) {
+        Ok(params) => params,
+        Err(refused) => return refused,
+    };
+    match asking
+        .peer
+        .create_elicitation_with_timeout(params, Some(ANSWER_WITHIN))
+        .await
+    {
+        Ok(answer) => decide(&answer),
+        // Failing closed: a call the user could not confirm is not sent.
+        Err(e) => Confirmation::Refused(format!("the user could not be asked to confirm ({e})")),
+    }
+}
+
+fn ask_in_rounds(
+    asking: Asking<'_>,
+    questions: &OpenQuestions,
+    pending: &Pending<'_>,
+    form: bool,
+) -> Confirmation {
+    let call = pending.fingerprint();
+    let answer = asking.input_responses.and_then(|r| r.get(FIELD));
+    match (answer, asking.request_state) {
+        (Some(answer), Some(token)) => {
+            if !questions.answer(token, &call) {
+                return Confirmation::Refused(
+                    "the confirmation sent back is unknown, expired or for another call; call the tool again to ask the user anew".to_owned(),
+                );
+            }
+            match serde_json::from_value::<ElicitResult>(answer.clone()) {
+                Ok(answer) => decide(&answer),
+                Err(e) => {
+                    Confirmation::Refused(format!("the confirmation sent back is malformed ({e})"))
+                }
+            }
+        }
+        (Some(_), None) => Confirmation::Refused(
+            "a confirmation came back without the requestState it was asked with".to_owned(),
+        ),
+        (None, _) if !form => Confirmation::CannotAsk,
+        (None, _) => {
+            let params = match form_for(pending) {
+                Ok(params) => params,
+                Err(refused) => return refused,
+            };
+            let mut requests = InputRequests::new();
+            requests.insert(
+                FIELD.to_owned(),
+                InputRequest::Elicitation(ElicitRequest::new(params)),
+            );
+            Confirmation::InputRequired(InputRequiredResult::new(
+                Some(requests),
+                Some(questions.ask(call)),
+            ))
+        }
+    }
+}
+
+fn form_for(pending: &Pending<'_>) -> Result<ElicitRequestParams, Confirmation> {
     let arguments = serde_json::to_string_pretty(&pending.shown_arguments()).unwrap_or_default();
     let message = format!(
         "{tool} is a destructive operation and cannot be undone.\n\n{line}\n\nArguments:\n{arguments}\n\nRun it?",
         tool = pending.tool(),
         line = pending.request_line(),
     );
-    let schema = match ElicitationSchema::builder()
+    let schema = ElicitationSchema::builder()
         .required_bool_with(FIELD, |b| {
             b.title("Run this destructive call")
                 .description("Check to send the request; leave unchecked or decline to cancel it.")
         })
         .build()
-    {
-        Ok(schema) => schema,
-        Err(e) => return Confirmation::Refused(format!("the confirmation form is invalid ({e})")),
-    };
-    let params = ElicitRequestParams::FormElicitationParams {
+        .map_err(|e| Confirmation::Refused(format!("the confirmation form is invalid ({e})")))?;
+    Ok(ElicitRequestParams::FormElicitationParams {
         meta: None,
         message,
         requested_schema: schema,
-    };
-    match peer
-        .create_elicitation_with_timeout(params, Some(ANSWER_WITHIN))
-        .await
-    {
-        Ok(answer) => match answer.action {
-            ElicitationAction::Accept
-                if answer
-                    .content
-                    .as_ref()
-                    .and_then(|c| c.get(FIELD))
-                    .and_then(Value::as_bool)
-                    == Some(true) =>
-            {
-                Confirmation::Confirmed
-            }
-            ElicitationAction::Accept => {
-                Confirmation::Refused("the user did not check the confirmation".to_owned())
-            }
-            ElicitationAction::Decline => {
-                Confirmation::Refused("the user declined this call".to_owned())
-            }
-            ElicitationAction::Cancel => {
-                Confirmation::Refused("the user dismissed the confirmation".to_owned())
-            }
-            _ => Confirmation::Refused("the user did not confirm".to_owned()),
-        },
-        // Failing closed: a call the user could not confirm is not sent.
-        Err(e) => Confirmation::Refused(format!("the user could not be asked to confirm ({e})")),
+    })
+}
+
+fn decide(answer: &ElicitResult) -> Confirmation {
+    match answer.action {
+        ElicitationAction::Accept
+            if answer
+                .content
+                .as_ref()
+                .and_then(|c| c.get(FIELD))
+                .and_then(Value::as_bool)
+                == Some(true) =>
+        {
+            Confirmation::Confirmed
+        }
+        ElicitationAction::Accept => {
+            Confirmation::Refused("the user did not check the confirmation".to_owned())
+        }
+        ElicitationAction::Decline => {
+            Confirmation::Refused("the user declined this call".to_owned())
+        }
+        ElicitationAction::Cancel => {
+            Confirmation::Refused("the user dismissed the confirmation".to_owned())
+        }
+        _ => Confirmation::Refused("the user did not confirm".to_owned()),
     }
 }

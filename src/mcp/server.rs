@@ -7,20 +7,19 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, CompleteRequestParams, CompleteResult,
-    CompletionInfo, ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams,
-    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult,
-    ListToolsResult, PaginatedRequestParams, PromptMessage, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Reference, ResourceContents, Role,
-    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
-    SubscriptionFilter, UnsubscribeRequestParams,
+    CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
+    ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams, GetPromptResponse,
+    GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, PromptMessage, ReadResourceRequestParams, ReadResourceResponse,
+    ReadResourceResult, Reference, ResourceContents, Role, ServerCapabilities, ServerConfig,
+    SetLevelRequestParams, SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use super::completion;
-use super::confirm::{self, Confirmation};
+use super::confirm::{self, Asking, Confirmation, OpenQuestions};
 use super::session::{Session, Sessions};
 use super::status::{self, STATUS_URI};
 use crate::call::{CallError, Caller, Step};
@@ -38,6 +37,7 @@ struct Inner {
     caller: Caller,
     sessions: Sessions,
     confirm_destructive: bool,
+    questions: OpenQuestions,
 }
 
 impl McpServer {
@@ -55,6 +55,7 @@ impl McpServer {
                 caller,
                 sessions,
                 confirm_destructive,
+                questions: OpenQuestions::default(),
             }),
             session,
         }
@@ -78,22 +79,32 @@ impl McpServer {
         catalog: &Catalog,
         request: &CallToolRequestParams,
         ctx: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResult, CallError> {
+    ) -> Result<CallToolResponse, CallError> {
         let caller = &self.inner.caller;
         let pending = match caller.prepare(catalog, &request.name, request.arguments.clone())? {
-            Step::Done(result) => return Ok(result),
+            Step::Done(result) => return Ok(result.into()),
             Step::Send(pending) => pending,
         };
         if self.inner.confirm_destructive && pending.destructive() {
-            match confirm::ask(&ctx.peer, ctx.protocol_version().as_ref(), &pending).await {
+            let asking = Asking {
+                peer: &ctx.peer,
+                protocol: ctx.protocol_version(),
+                capabilities: ctx.client_capabilities(),
+                input_responses: request.input_responses.as_ref(),
+                request_state: request.request_state.as_deref(),
+            };
+            match confirm::ask(asking, &self.inner.questions, &pending).await {
                 Confirmation::Confirmed => {}
                 Confirmation::CannotAsk => {
                     tracing::debug!(tool = pending.tool(), "the client cannot confirm: calling");
                 }
-                Confirmation::Refused(why) => return Ok(caller.decline(pending, &why)),
+                Confirmation::Refused(why) => return Ok(caller.decline(pending, &why).into()),
+                Confirmation::InputRequired(ask) => {
+                    return Ok(CallToolResponse::InputRequired(ask));
+                }
             }
         }
-        Ok(caller.send(pending).await)
+        Ok(caller.send(pending).await.into())
     }
 }
 
@@ -159,7 +170,7 @@ impl ServerHandler for McpServer {
         let call = self.run_call(&catalog, &request, &ctx);
         tokio::select! {
             result = call => match result {
-                Ok(result) => Ok(result.into()),
+                Ok(response) => Ok(response),
                 Err(e @ (CallError::UnknownTool { .. } | CallError::NotServed { .. })) => Err(McpError::invalid_params(e.to_string(), None)),
             },
             _ = ctx.ct.cancelled() => {
