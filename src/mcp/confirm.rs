@@ -107,7 +107,7 @@ pub async fn ask(
     }
     let params = match form_for(pending) {
         Ok(params) => params,
-        Err(refused) => return refused,
+        Err(why) => return Confirmation::Refused(why),
     };
     match asking
         .peer
@@ -149,7 +149,7 @@ fn ask_in_rounds(
         (None, _) => {
             let params = match form_for(pending) {
                 Ok(params) => params,
-                Err(refused) => return refused,
+                Err(why) => return Confirmation::Refused(why),
             };
             let mut requests = InputRequests::new();
             requests.insert(
@@ -164,7 +164,7 @@ fn ask_in_rounds(
     }
 }
 
-fn form_for(pending: &Pending<'_>) -> Result<ElicitRequestParams, Confirmation> {
+fn form_for(pending: &Pending<'_>) -> Result<ElicitRequestParams, String> {
     let arguments = serde_json::to_string_pretty(&pending.shown_arguments()).unwrap_or_default();
     let message = format!(
         "{tool} is a destructive operation and cannot be undone.\n\n{line}\n\nArguments:\n{arguments}\n\nRun it?",
@@ -177,7 +177,7 @@ fn form_for(pending: &Pending<'_>) -> Result<ElicitRequestParams, Confirmation> 
                 .description("Check to send the request; leave unchecked or decline to cancel it.")
         })
         .build()
-        .map_err(|e| Confirmation::Refused(format!("the confirmation form is invalid ({e})")))?;
+        .map_err(|e| format!("the confirmation form is invalid ({e})"))?;
     Ok(ElicitRequestParams::FormElicitationParams {
         meta: None,
         message,
