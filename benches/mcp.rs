@@ -34,8 +34,20 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Speaks JSON-RPC over the pipes of `child`.
+    fn over(mut child: Child) -> Server {
+        let stdin = child.stdin.take().expect("stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        Server {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        }
+    }
+
     fn spawn(extra: &[&str], env: &[(&str, String)]) -> Server {
-        let mut child = Command::new(BIN)
+        let child = Command::new(BIN)
             .args(["serve", "--no-watch", "--root", &root()])
             .args(extra)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -45,14 +57,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("spawn the server");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Server {
-            child,
-            stdin,
-            stdout,
-            next_id: 1,
-        }
+        Server::over(child)
     }
 
     fn send(&mut self, method: &str, params: &str) -> u64 {
@@ -105,14 +110,7 @@ impl Server {
                 }
             }
         });
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Server {
-            child,
-            stdin,
-            stdout,
-            next_id: 1,
-        }
+        Server::over(child)
     }
 
     /// Reads lines until the notification `method` arrives; fails after 10 s without it.

@@ -8,10 +8,10 @@ use std::time::Duration;
 use common::http::{MockApi, Reply};
 use common::{ENVIRONMENT, KEY_SECRET, Launch, TempRoot, call, is_error, text};
 use rmcp::model::{
-    ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
-    Implementation,
+    CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
+    ElicitationAction, Implementation,
 };
-use rmcp::service::RequestContext;
+use rmcp::service::{Peer, RequestContext};
 use rmcp::{ClientHandler, ErrorData, RoleClient};
 use serde_json::{Value, json};
 
@@ -78,6 +78,16 @@ impl ClientHandler for User {
     }
 }
 
+/// The destructive call of these tests: `layerops_delete_service` of one service.
+async fn delete_service(client: &Peer<RoleClient>) -> CallToolResult {
+    call(
+        client,
+        "layerops_delete_service",
+        json!({"serviceId": SERVICE}),
+    )
+    .await
+}
+
 async fn api() -> MockApi {
     MockApi::start(|_, _| Reply::text(204, "application/json", "")).await
 }
@@ -88,12 +98,7 @@ async fn a_confirmed_destructive_call_is_sent_after_the_user_saw_what_it_does() 
     let user = User::answering(Answer::Yes);
     let client = Launch::new(&api.base_url).start_with(user.clone()).await;
 
-    let result = call(
-        &client,
-        "layerops_delete_service",
-        json!({"serviceId": SERVICE}),
-    )
-    .await;
+    let result = delete_service(&client).await;
     assert!(!is_error(&result), "{}", text(&result));
     let sent = api.only_request();
     assert_eq!(sent.method, "DELETE");
@@ -130,12 +135,7 @@ async fn nothing_is_sent_unless_the_user_says_yes() {
         let user = User::answering(answer);
         let client = Launch::new(&api.base_url).start_with(user.clone()).await;
 
-        let result = call(
-            &client,
-            "layerops_delete_service",
-            json!({"serviceId": SERVICE}),
-        )
-        .await;
+        let result = delete_service(&client).await;
         assert!(is_error(&result), "{}", text(&result));
         let said = text(&result);
         assert!(said.contains(reason), "{said}");
@@ -186,12 +186,7 @@ async fn without_elicitation_or_with_the_option_off_the_call_proceeds() {
     // A client that declares no elicitation capability.
     let api = api().await;
     let client = Launch::new(&api.base_url).start().await;
-    let result = call(
-        &client,
-        "layerops_delete_service",
-        json!({"serviceId": SERVICE}),
-    )
-    .await;
+    let result = delete_service(&client).await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(api.requests().len(), 1);
     client.cancel().await.ok();
@@ -201,12 +196,7 @@ async fn without_elicitation_or_with_the_option_off_the_call_proceeds() {
     let client = Launch::new(&api.base_url)
         .start_2026(common::recorder::Recorder::default())
         .await;
-    let result = call(
-        &client,
-        "layerops_delete_service",
-        json!({"serviceId": SERVICE}),
-    )
-    .await;
+    let result = delete_service(&client).await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(api.requests().len(), 1);
     client.cancel().await.ok();
@@ -219,12 +209,7 @@ async fn without_elicitation_or_with_the_option_off_the_call_proceeds() {
         .arg("false")
         .start_with(user.clone())
         .await;
-    let result = call(
-        &client,
-        "layerops_delete_service",
-        json!({"serviceId": SERVICE}),
-    )
-    .await;
+    let result = delete_service(&client).await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(api.requests().len(), 1);
     assert!(user.questions().is_empty());
@@ -237,12 +222,7 @@ async fn without_elicitation_or_with_the_option_off_the_call_proceeds() {
         .arg("--dry-run")
         .start_with(user.clone())
         .await;
-    let result = call(
-        &client,
-        "layerops_delete_service",
-        json!({"serviceId": SERVICE}),
-    )
-    .await;
+    let result = delete_service(&client).await;
     assert!(!is_error(&result), "{}", text(&result));
     assert!(user.questions().is_empty());
     assert!(api.requests().is_empty());
@@ -386,12 +366,7 @@ async fn the_audit_log_records_failures_and_cancelled_calls_and_dry_runs() {
         .arg(&log.display().to_string())
         .start()
         .await;
-    let failed = call(
-        &client,
-        "layerops_delete_service",
-        json!({"serviceId": SERVICE}),
-    )
-    .await;
+    let failed = delete_service(&client).await;
     assert!(is_error(&failed));
     client.cancel().await.ok();
 
@@ -401,12 +376,7 @@ async fn the_audit_log_records_failures_and_cancelled_calls_and_dry_runs() {
         .arg(&log.display().to_string())
         .start()
         .await;
-    let shown = call(
-        &client,
-        "layerops_delete_service",
-        json!({"serviceId": SERVICE}),
-    )
-    .await;
+    let shown = delete_service(&client).await;
     assert!(!is_error(&shown));
     client.cancel().await.ok();
 

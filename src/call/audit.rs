@@ -14,7 +14,9 @@ use crate::catalog::upstream::MASK;
 use crate::request::RenderedRequest;
 
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the audit log {path}: {source}")]
+#[error(
+    "cannot open the audit log {path}: {source}; give --audit-log a file in a folder that exists and that the server may write to"
+)]
 pub struct AuditOpenError {
     path: PathBuf,
     source: std::io::Error,
@@ -73,14 +75,12 @@ pub enum Outcome<'a> {
     Failed(&'a str),
     /// The user said no when asked to confirm.
     Declined(&'a str),
-    /// The client cancelled the call before the answer; the request may have been sent.
-    Cancelled,
     /// Dry run: nothing was sent.
     DryRun,
 }
 
 /// One call being audited. Dropped before [`Self::finish`] (the client cancelled the
-/// call), it still writes its line.
+/// call, and the request may have been sent), it still writes its line, as `cancelled`.
 pub struct AuditRecord {
     log: AuditLog,
     start: Instant,
@@ -120,7 +120,6 @@ impl AuditRecord {
             Outcome::Answered(status) => ("answered", json!(status), None),
             Outcome::Failed(why) => ("failed", Value::Null, Some(upstream.scrub(why))),
             Outcome::Declined(why) => ("declined", Value::Null, Some(upstream.scrub(why))),
-            Outcome::Cancelled => ("cancelled", Value::Null, None),
             Outcome::DryRun => ("dry-run", Value::Null, None),
         };
         self.write(name, status, detail);

@@ -9,10 +9,11 @@ use arc_swap::ArcSwap;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
     ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams, GetPromptResponse,
-    GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult,
-    PaginatedRequestParams, PromptMessage, ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, Reference, ResourceContents, Role, ServerCapabilities, ServerConfig,
-    SetLevelRequestParams, SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequestParams,
+    GetPromptResult, Implementation, JsonObject, ListPromptsResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, PromptMessage, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Reference, ResourceContents, Role,
+    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
+    SubscriptionFilter, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -78,10 +79,11 @@ impl McpServer {
         &self,
         catalog: &Catalog,
         request: &CallToolRequestParams,
+        arguments: Option<JsonObject>,
         ctx: &RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, CallError> {
         let caller = &self.inner.caller;
-        let pending = match caller.prepare(catalog, &request.name, request.arguments.clone())? {
+        let pending = match caller.prepare(catalog, &request.name, arguments)? {
             Step::Done(result) => return Ok(result.into()),
             Step::Send(pending) => pending,
         };
@@ -162,12 +164,14 @@ impl ServerHandler for McpServer {
 
     async fn call_tool(
         &self,
-        request: CallToolRequestParams,
+        mut request: CallToolRequestParams,
         ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         // The snapshot is held for the whole call: a reload meanwhile does not change it.
         let catalog = self.inner.catalog.load_full();
-        let call = self.run_call(&catalog, &request, &ctx);
+        // Taken, not cloned: the rest of the request is still read (name, confirmation).
+        let arguments = request.arguments.take();
+        let call = self.run_call(&catalog, &request, arguments, &ctx);
         tokio::select! {
             result = call => match result {
                 Ok(response) => Ok(response),
