@@ -85,17 +85,17 @@ pub struct ServeArgs {
     /// Serve MCP over Streamable HTTP on this address (path /mcp) instead of stdio.
     #[arg(long, value_name = "ADDR")]
     pub http: Option<std::net::SocketAddr>,
-    /// Ask the user to confirm each destructive call, when the client supports MCP
-    /// elicitation (other clients' calls proceed). `--confirm-destructive false` turns it off.
+    /// Ask the user to confirm each destructive call through MCP elicitation: `ask` (the
+    /// default; clients that cannot ask proceed), `require` (refuse destructive calls the
+    /// user cannot be asked about) or `false`.
     #[arg(
         long,
-        value_name = "BOOL",
-        default_value_t = true,
+        value_name = "ask|require|false",
+        default_value = "ask",
         num_args = 0..=1,
-        default_missing_value = "true",
-        action = clap::ArgAction::Set
+        default_missing_value = "ask"
     )]
-    pub confirm_destructive: bool,
+    pub confirm_destructive: layerops_mcp::mcp::ConfirmMode,
     /// Append one JSON line per call of a tool that is not read-only to FILE (tool, masked
     /// arguments, method, URL, outcome, status, duration).
     #[arg(long, value_name = "FILE")]

@@ -487,3 +487,172 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
     client.cancel().await.ok();
     other.cancel().await.ok();
 }
+
+/// A client that declares URL-mode elicitation only: it cannot show a confirmation form.
+#[derive(Clone, Default)]
+struct UrlOnly;
+
+impl ClientHandler for UrlOnly {
+    fn get_info(&self) -> ClientConfig {
+        let mut capabilities = ClientCapabilities::default();
+        capabilities.elicitation = Some(
+            rmcp::model::ElicitationCapability::new()
+                .with_url(rmcp::model::UrlElicitationCapability::default()),
+        );
+        ClientConfig::new(capabilities, Implementation::new("url-only", "1.0.0"))
+    }
+}
+
+#[tokio::test]
+async fn require_refuses_destructive_calls_the_user_cannot_be_asked_about() {
+    // No elicitation at all.
+    let api = api().await;
+    let client = Launch::new(&api.base_url)
+        .arg("--confirm-destructive")
+        .arg("require")
+        .start()
+        .await;
+    let result = delete_service(&client).await;
+    assert!(is_error(&result), "{}", text(&result));
+    assert!(
+        text(&result).contains("--confirm-destructive require"),
+        "{}",
+        text(&result)
+    );
+    assert!(api.requests().is_empty());
+    // A read goes through.
+    let list = call(&client, "layerops_list_projects", json!({})).await;
+    assert!(!text(&list).contains("confirm"), "{}", text(&list));
+    client.cancel().await.ok();
+
+    // URL-mode elicitation only, on 2025-11-25 and on 2026-07-28.
+    for protocol_2026 in [false, true] {
+        let api = self::api().await;
+        let launch = Launch::new(&api.base_url)
+            .arg("--confirm-destructive")
+            .arg("require");
+        let result = if protocol_2026 {
+            let client = launch.start_2026(UrlOnly).await;
+            let r = delete_service(&client).await;
+            client.cancel().await.ok();
+            r
+        } else {
+            let client = launch.start_with(UrlOnly).await;
+            let r = delete_service(&client).await;
+            client.cancel().await.ok();
+            r
+        };
+        assert!(is_error(&result), "{}", text(&result));
+        assert!(api.requests().is_empty(), "2026: {protocol_2026}");
+    }
+
+    // A client that can ask still gets asked, and the call goes out on yes.
+    let api = self::api().await;
+    let user = User::answering(Answer::Yes);
+    let client = Launch::new(&api.base_url)
+        .arg("--confirm-destructive")
+        .arg("require")
+        .start_with(user.clone())
+        .await;
+    let result = delete_service(&client).await;
+    assert!(!is_error(&result), "{}", text(&result));
+    assert_eq!(user.questions().len(), 1);
+    assert_eq!(api.requests().len(), 1);
+    client.cancel().await.ok();
+}
+
+const DELETE_TOOL: &str = "name: drop_item\ndescription: Deletes an item.\ninput:\n  type: object\n  properties:\n    id: { type: string }\n  required: [id]\nrequest:\n  method: DELETE\n  path: /v1/items/{{ id }}\n";
+
+#[tokio::test]
+async fn safety_follows_the_method_not_the_hints() {
+    // A DELETE tool that claims to be read-only, directly or through its toolset, and one
+    // that claims not to destroy: check refuses them, and they are not served.
+    let root = TempRoot::standard();
+    root.write(
+        "registry/a/drop.yaml",
+        &format!("{DELETE_TOOL}annotations:\n  readOnlyHint: true\n"),
+    );
+    root.write(
+        "registry/b/_toolset.yaml",
+        "annotations:\n  readOnlyHint: true\n",
+    );
+    root.write(
+        "registry/b/drop.yaml",
+        &DELETE_TOOL.replace("drop_item", "drop_b"),
+    );
+    root.write(
+        "registry/c/drop.yaml",
+        &format!(
+            "{}annotations:\n  destructiveHint: false\n",
+            DELETE_TOOL.replace("drop_item", "drop_c")
+        ),
+    );
+    root.write(
+        "registry/d/post.yaml",
+        "name: post_item\ndescription: Creates.\ninput: {type: object}\nrequest: {method: POST, path: /v1/items}\nannotations: {readOnlyHint: true}\n",
+    );
+    let out = std::process::Command::new(common::bin())
+        .args(["check", "--root"])
+        .arg(root.path())
+        .output()
+        .expect("check runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("registry/a/drop.yaml:12:")
+            && stdout.contains("contradicts the method DELETE"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("registry/b/drop.yaml:") && stdout.contains("_toolset.yaml"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("registry/c/drop.yaml:12:"), "{stdout}");
+    assert!(
+        stdout.contains("registry/d/post.yaml:") && stdout.contains("contradicts the method POST"),
+        "{stdout}"
+    );
+
+    // Served with --read-only: none of them is, only the real read.
+    root.write(
+        "registry/e/get.yaml",
+        &DELETE_TOOL
+            .replace("drop_item", "get_e")
+            .replace("DELETE", "GET"),
+    );
+    let api = api().await;
+    let client = Launch::new(&api.base_url)
+        .root(root.path())
+        .arg("--read-only")
+        .arg("--toolsets")
+        .arg("all")
+        .start()
+        .await;
+    assert_eq!(common::tool_names(&client).await, vec!["get_e"]);
+    client.cancel().await.ok();
+
+    // With the loud override, a POST that only searches may be read-only; a DELETE given the
+    // same override and destructiveHint: false is no longer confirmed.
+    let root = TempRoot::standard();
+    root.write(
+        "registry/search.yaml",
+        "name: search_items\ndescription: Searches.\ninput: {type: object}\nrequest: {method: POST, path: /v1/search}\nannotations: {readOnlyHint: true}\nunsafe_trust_annotations: true\n",
+    );
+    let out = std::process::Command::new(common::bin())
+        .args(["check", "--root"])
+        .arg(root.path())
+        .output()
+        .expect("check runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let client = Launch::new(&api.base_url)
+        .root(root.path())
+        .arg("--read-only")
+        .start()
+        .await;
+    assert_eq!(common::tool_names(&client).await, vec!["search_items"]);
+    client.cancel().await.ok();
+}

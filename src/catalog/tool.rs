@@ -9,7 +9,7 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::Value;
 
 use crate::definition::AnnotationsDef;
-use crate::definition::tool::ToolFile;
+use crate::definition::tool::{Method, ToolFile};
 use crate::definition::toolset::ToolsetFile;
 pub use crate::diagnostic::FileReporter;
 use crate::request::render::{BodyTemplate, CompiledRequest, PathTemplate};
@@ -394,15 +394,16 @@ pub fn compile_tool(
         }
     }
 
-    if reporter.diagnostics.len() > before {
-        return None;
-    }
-    let (input, validator, path) = (input?, validator?, path?);
-
     let annotations = def
         .annotations
         .or(&toolset_def.annotations)
         .or(&def.request.method.default_annotations());
+    let safety = Safety::of(def, &annotations, reporter);
+
+    if reporter.diagnostics.len() > before {
+        return None;
+    }
+    let (input, validator, path) = (input?, validator?, path?);
     let title = def.title.clone().or_else(|| annotations.title.clone());
     let mut tool = Tool::new(
         def.name.clone(),
@@ -438,10 +439,72 @@ pub fn compile_tool(
             .response
             .as_ref()
             .is_some_and(|r| r.output_schema.is_some()),
-        read_only: annotations.read_only_hint.unwrap_or(false),
+        read_only: safety.read_only,
         idempotent: annotations.idempotent_hint.unwrap_or(false),
-        destructive: annotations.destructive_hint.unwrap_or(true),
+        destructive: safety.destructive,
     })
+}
+
+/// What the server enforces for a tool (`--read-only`, confirmations, the audit log):
+/// decided by the HTTP method, because annotations are hints written for clients and a
+/// wrong one must not open a door.
+struct Safety {
+    read_only: bool,
+    destructive: bool,
+}
+
+impl Safety {
+    fn of(def: &ToolFile, annotations: &AnnotationsDef, reporter: &mut FileReporter<'_>) -> Self {
+        let method = def.request.method;
+        let read_only_hint = annotations.read_only_hint.unwrap_or(false);
+        let destructive_hint = annotations.destructive_hint.unwrap_or(true);
+        if def.unsafe_trust_annotations {
+            return Self {
+                read_only: read_only_hint,
+                destructive: destructive_hint && !read_only_hint,
+            };
+        }
+        let from = |own: Option<bool>| {
+            if own.is_some() {
+                ""
+            } else {
+                " (set in the folder's _toolset.yaml)"
+            }
+        };
+        let key = |own: Option<bool>, name: &'static str| -> [&'static str; 2] {
+            if own.is_some() {
+                ["annotations", name]
+            } else {
+                ["request", "method"]
+            }
+        };
+        if read_only_hint && !method.is_safe() {
+            let at = key(def.annotations.read_only_hint, "readOnlyHint");
+            reporter.at(
+                &at,
+                format!(
+                    "readOnlyHint: true{} contradicts the method {}: only GET reads without changing anything, so this tool would pass --read-only and skip confirmations. Remove the hint, or write `unsafe_trust_annotations: true` if this endpoint really changes nothing",
+                    from(def.annotations.read_only_hint),
+                    method.as_str()
+                ),
+            );
+        }
+        if method == Method::Delete && annotations.destructive_hint == Some(false) {
+            let at = key(def.annotations.destructive_hint, "destructiveHint");
+            reporter.at(
+                &at,
+                format!(
+                    "destructiveHint: false{} contradicts the method DELETE, which destroys: the user would not be asked to confirm. Remove the hint, or write `unsafe_trust_annotations: true` if this endpoint really destroys nothing",
+                    from(def.annotations.destructive_hint)
+                ),
+            );
+        }
+        let read_only = method.is_safe() && read_only_hint;
+        Self {
+            read_only,
+            destructive: method == Method::Delete || (destructive_hint && !read_only),
+        }
+    }
 }
 
 fn to_rmcp(a: &AnnotationsDef, title: Option<String>) -> ToolAnnotations {

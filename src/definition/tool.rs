@@ -18,6 +18,10 @@ pub struct ToolFile {
     pub annotations: AnnotationsDef,
     #[serde(default)]
     pub response: Option<ResponseDef>,
+    /// Lets the annotations decide safety against the HTTP method (a POST that only
+    /// searches, say). Without it, only GET is read-only and DELETE is always destructive.
+    #[serde(default)]
+    pub unsafe_trust_annotations: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +73,11 @@ impl Method {
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
         }
+    }
+
+    /// Whether the method only reads (HTTP's "safe" methods).
+    pub fn is_safe(self) -> bool {
+        self == Method::Get
     }
 
     /// Defaults for MCP annotations: GET reads, PUT and DELETE are idempotent, DELETE

@@ -27,6 +27,36 @@ const FIELD: &str = "confirm";
 /// Confirmations asked and not answered yet, at most (the oldest are forgotten).
 const MAX_OPEN: usize = 256;
 
+/// `--confirm-destructive`: whether destructive calls are confirmed by the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfirmMode {
+    /// Ask when the client can; clients that cannot ask proceed.
+    #[default]
+    Ask,
+    /// Ask when the client can; refuse the call when it cannot.
+    Require,
+    /// Never ask.
+    Off,
+}
+
+impl std::str::FromStr for ConfirmMode {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "true" | "ask" | "yes" | "on" => Ok(Self::Ask),
+            "require" | "required" => Ok(Self::Require),
+            "false" | "off" | "no" => Ok(Self::Off),
+            _ => Err(format!(
+                "`{s}` is not a confirmation mode: use `ask` (the default: ask when the client can), `require` (refuse destructive calls the user cannot be asked about) or `false`"
+            )),
+        }
+    }
+}
+
+/// Told to the model when a destructive call cannot be confirmed under `require`.
+pub const CANNOT_ASK_REQUIRED: &str = "this server requires the user's confirmation for destructive calls (--confirm-destructive require), and this client cannot show the user a confirmation form (it does not declare form elicitation). Ask the user to run it from a client that supports MCP elicitation, or to do it in the LayerOps console";
+
 pub enum Confirmation {
     Confirmed,
     /// The client cannot ask its user: the call proceeds as without the option.

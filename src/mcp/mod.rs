@@ -9,6 +9,7 @@ mod session;
 mod status;
 pub mod stdio;
 
+pub use confirm::ConfirmMode;
 pub use server::McpServer;
 pub use session::{Changes, Sessions};
 pub use status::{STATUS_URI, status_key};

@@ -20,7 +20,7 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use super::completion;
-use super::confirm::{self, Asking, Confirmation, OpenQuestions};
+use super::confirm::{self, Asking, ConfirmMode, Confirmation, OpenQuestions};
 use super::session::{Session, Sessions};
 use super::status::{self, STATUS_URI};
 use crate::call::{CallError, Caller, Step};
@@ -37,17 +37,17 @@ struct Inner {
     catalog: Arc<ArcSwap<Catalog>>,
     caller: Caller,
     sessions: Sessions,
-    confirm_destructive: bool,
+    confirm_destructive: ConfirmMode,
     questions: OpenQuestions,
 }
 
 impl McpServer {
-    /// `confirm_destructive`: ask the user before each destructive call, when the client can.
+    /// `confirm_destructive`: whether the user is asked before each destructive call.
     pub fn new(
         catalog: Arc<ArcSwap<Catalog>>,
         caller: Caller,
         sessions: Sessions,
-        confirm_destructive: bool,
+        confirm_destructive: ConfirmMode,
     ) -> Self {
         let session = sessions.open();
         Self {
@@ -87,7 +87,8 @@ impl McpServer {
             Step::Done(result) => return Ok(result.into()),
             Step::Send(pending) => pending,
         };
-        if self.inner.confirm_destructive && pending.destructive() {
+        let mode = self.inner.confirm_destructive;
+        if mode != ConfirmMode::Off && pending.destructive() {
             let asking = Asking {
                 peer: &ctx.peer,
                 protocol: ctx.protocol_version(),
@@ -97,6 +98,9 @@ impl McpServer {
             };
             match confirm::ask(asking, &self.inner.questions, &pending).await {
                 Confirmation::Confirmed => {}
+                Confirmation::CannotAsk if mode == ConfirmMode::Require => {
+                    return Ok(caller.decline(pending, confirm::CANNOT_ASK_REQUIRED).into());
+                }
                 Confirmation::CannotAsk => {
                     tracing::debug!(tool = pending.tool(), "the client cannot confirm: calling");
                 }
