@@ -11,6 +11,7 @@ pub mod mcp;
 pub mod reload;
 pub mod request;
 pub mod sandbox;
+pub mod secret;
 pub mod source;
 pub mod upstream;
 pub mod yaml_locate;

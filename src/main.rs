@@ -73,6 +73,9 @@ pub struct ModeArgs {
     /// Start the built-in sandbox (demo data, nothing real) and send every call to it.
     #[arg(long)]
     pub sandbox: bool,
+    /// The secrets every log line is scrubbed of; the loader adds the upstream's.
+    #[arg(skip)]
+    pub log_secrets: layerops_mcp::secret::LogSecrets,
 }
 
 #[derive(Args, Clone, Default)]
@@ -122,8 +125,16 @@ pub struct CallArgs {
 fn main() -> ExitCode {
     // Before anything reads the environment, and before threads exist.
     let _ = dotenvy::from_path(".env");
-    let cli = Cli::parse();
-    cli::init_tracing();
+    let mut cli = Cli::parse();
+    let log_secrets = layerops_mcp::secret::LogSecrets::default();
+    cli::init_tracing(log_secrets.clone());
+    match &mut cli.command {
+        None => cli.serve.mode.log_secrets = log_secrets,
+        Some(Command::Serve(args)) => args.mode.log_secrets = log_secrets,
+        Some(Command::List(mode)) => mode.log_secrets = log_secrets,
+        Some(Command::Call(args)) => args.mode.log_secrets = log_secrets,
+        Some(Command::Check(_) | Command::Sandbox(_)) => {}
+    }
     let result = match cli.command {
         None => cli::serve::run(cli.serve),
         Some(Command::Serve(args)) => cli::serve::run(args),

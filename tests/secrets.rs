@@ -296,3 +296,122 @@ async fn the_commands_print_no_credentials() {
         assert_clean(&format!("{what}: stderr"), stderr);
     }
 }
+
+const SENSITIVE: &str = "s3ns1t1v3-canary-value-0042";
+
+/// An API that writes the key with JSON escapes, and an answer that is cut in the middle of
+/// the key by the response limit.
+async fn escaping_api() -> MockApi {
+    MockApi::start(|req: &Recorded, _| {
+        let path = req.target.clone();
+        if path.starts_with("/v1/workspaces") {
+            let escaped = KEY_SECRET.replace('-', "\\u002d");
+            let body = format!(
+                r#"[{{"name":"p","uuid":"{PROJECT}","seen":"{escaped}","also":"{}"}}]"#,
+                KEY_SECRET.replace('-', "\\u002D")
+            );
+            Reply::text(200, "application/json", &body)
+        } else if path.starts_with("/v1/environments/") {
+            // 17 bytes before the key, and 20 bytes of the key before the 1024-byte cut.
+            let body = format!(r#"{{"pad":"{}","key":"{KEY_SECRET}"}}"#, "x".repeat(987));
+            Reply::text(200, "application/json", &body)
+        } else {
+            Reply::Json(200, json!({}))
+        }
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_marked_by_the_content_escaped_or_cut_reach_no_output() {
+    let api = escaping_api().await;
+    let audit = tempfile::tempdir().expect("temp dir");
+    let audit_log = audit.path().join("audit.jsonl");
+    let update = |id: u64, value: &str| {
+        tool(
+            id,
+            "layerops_update_service",
+            json!({"serviceId": SERVICE, "environmentVariables": [
+                {"key": "DB_HOST", "value": "postgres", "isSensitive": false},
+                {"key": "DB_PASSWORD", "value": value, "isSensitive": true}
+            ]}),
+        )
+    };
+    let messages = vec![
+        request(1, "logging/setLevel", json!({"level": "debug"})),
+        tool(2, "layerops_list_projects", json!({})),
+        tool(
+            3,
+            "layerops_get_environment",
+            json!({"environmentId": PROJECT}),
+        ),
+        update(4, SENSITIVE),
+        // A get answer's mask sent back: refused, nothing sent.
+        update(5, "********"),
+    ];
+    let base_url = api.base_url.clone();
+    let audit_arg = audit_log.display().to_string();
+    let (stdout, stderr) = tokio::task::spawn_blocking(move || {
+        drive(
+            &["--audit-log", &audit_arg, "--max-response-bytes", "1024"],
+            &base_url,
+            &messages,
+        )
+    })
+    .await
+    .expect("driver");
+
+    // Both answers were really given, and the update really carried the value.
+    assert!(stdout.contains("\\\"seen\\\""), "{stdout}");
+    assert!(stdout.contains("[Cut:"), "{stdout}");
+    let puts: Vec<Recorded> = api
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 1, "the masked update is not sent: {puts:#?}");
+    assert_eq!(
+        puts[0].json()["environmentVariables"][1]["value"],
+        SENSITIVE
+    );
+    assert!(stdout.contains("only holds a mask"), "{stdout}");
+    assert!(stdout.contains("/environmentVariables/1/value"), "{stdout}");
+
+    assert_clean("stdout", &stdout);
+    assert_clean("stderr", &stderr);
+    let audit = std::fs::read_to_string(&audit_log).expect("audit log");
+    assert!(
+        audit.contains("DB_PASSWORD") && audit.contains("postgres"),
+        "{audit}"
+    );
+    for (what, text) in [
+        ("stderr", &stderr),
+        ("the audit log", &audit),
+        ("stdout", &stdout),
+    ] {
+        assert!(
+            !text.contains(SENSITIVE),
+            "{what} shows the sensitive value:\n{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dry_run_masks_values_marked_sensitive() {
+    let api = escaping_api().await;
+    let base_url = api.base_url.clone();
+    let messages = vec![tool(
+        1,
+        "layerops_update_service",
+        json!({"serviceId": SERVICE, "environmentVariables": [
+            {"key": "DB_PASSWORD", "value": SENSITIVE, "isSensitive": true}
+        ]}),
+    )];
+    let (stdout, stderr) =
+        tokio::task::spawn_blocking(move || drive(&["--dry-run"], &base_url, &messages))
+            .await
+            .expect("driver");
+    assert!(stdout.contains("DB_PASSWORD"), "{stdout}");
+    assert!(!stdout.contains(SENSITIVE), "{stdout}");
+    assert!(!stderr.contains(SENSITIVE), "{stderr}");
+}

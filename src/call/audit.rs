@@ -10,6 +10,7 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 
 use crate::catalog::Upstream;
+use crate::catalog::secret_fields::SecretFields;
 use crate::catalog::upstream::MASK;
 use crate::request::RenderedRequest;
 
@@ -95,6 +96,7 @@ impl AuditRecord {
         upstream: &Upstream,
         request: &RenderedRequest,
         args: &Map<String, Value>,
+        secrets: &CallSecrets,
     ) -> Self {
         let mut line = Map::new();
         line.insert(
@@ -104,9 +106,15 @@ impl AuditRecord {
                 .into(),
         );
         line.insert("tool".into(), tool.into());
-        line.insert("arguments".into(), masked_arguments(args, upstream));
+        line.insert(
+            "arguments".into(),
+            masked_arguments(args, secrets, upstream),
+        );
         line.insert("method".into(), request.method.as_str().into());
-        line.insert("url".into(), upstream.scrub(request.url.as_str()).into());
+        line.insert(
+            "url".into(),
+            secrets.scrub(upstream, request.url.as_str()).into(),
+        );
         Self {
             log: log.clone(),
             start: Instant::now(),
@@ -169,26 +177,63 @@ fn secret_name(name: &str) -> bool {
     SECRET_NAMES.iter().any(|s| folded.contains(s))
 }
 
-/// The arguments with every value under a secret-sounding name masked, and every
-/// configured secret scrubbed from the rest.
-pub fn masked_arguments(args: &Map<String, Value>, upstream: &Upstream) -> Value {
+/// The secret values of one call's arguments, as the tool's schema marks them.
+#[derive(Default)]
+pub struct CallSecrets {
+    fields: SecretFields,
+    values: Vec<String>,
+}
+
+impl CallSecrets {
+    pub fn of(fields: &SecretFields, args: &Value) -> Self {
+        Self {
+            fields: fields.clone(),
+            values: fields.texts(args),
+        }
+    }
+
+    /// `text` without the upstream's secrets nor this call's.
+    pub fn scrub(&self, upstream: &Upstream, text: &str) -> String {
+        crate::secret::scrub(upstream.scrub(text), &self.values)
+    }
+}
+
+/// The arguments with the values the schema marks secret and every value under a
+/// secret-sounding name masked, and every configured secret scrubbed from the rest.
+pub fn masked_arguments(
+    args: &Map<String, Value>,
+    secrets: &CallSecrets,
+    upstream: &Upstream,
+) -> Value {
+    let marked = if secrets.fields.is_empty() {
+        Value::Object(args.clone())
+    } else {
+        secrets.fields.mask(&Value::Object(args.clone()))
+    };
+    let Value::Object(marked) = marked else {
+        return Value::Null;
+    };
     Value::Object(
-        args.iter()
-            .map(|(k, v)| (k.clone(), mask_value(k, v, upstream)))
+        marked
+            .iter()
+            .map(|(k, v)| (k.clone(), mask_value(k, v, secrets, upstream)))
             .collect(),
     )
 }
 
-fn mask_value(name: &str, value: &Value, upstream: &Upstream) -> Value {
+fn mask_value(name: &str, value: &Value, secrets: &CallSecrets, upstream: &Upstream) -> Value {
     if secret_name(name) && !value.is_null() {
         return MASK.into();
     }
     match value {
-        Value::String(s) => upstream.scrub(s).into(),
-        Value::Array(items) => items.iter().map(|v| mask_value("", v, upstream)).collect(),
+        Value::String(s) => secrets.scrub(upstream, s).into(),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| mask_value("", v, secrets, upstream))
+            .collect(),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), mask_value(k, v, upstream)))
+                .map(|(k, v)| (k.clone(), mask_value(k, v, secrets, upstream)))
                 .collect(),
         ),
         other => other.clone(),

@@ -9,7 +9,7 @@ mod validate;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Map, Value, json};
 
-use self::audit::{AuditLog, AuditRecord, Outcome};
+use self::audit::{AuditLog, AuditRecord, CallSecrets, Outcome};
 use crate::catalog::{Catalog, ToolEntry, Upstream};
 use crate::request::render::render;
 use crate::request::{RenderedRequest, Templates};
@@ -47,6 +47,7 @@ pub struct Pending<'c> {
     templates: &'c Templates,
     request: RenderedRequest,
     args: Map<String, Value>,
+    secrets: CallSecrets,
 }
 
 impl Pending<'_> {
@@ -61,11 +62,10 @@ impl Pending<'_> {
 
     /// `METHOD URL`, with every secret masked: what a user is asked to confirm.
     pub fn request_line(&self) -> String {
-        self.upstream.scrub(&format!(
-            "{} {}",
-            self.request.method.as_str(),
-            self.request.url
-        ))
+        self.secrets.scrub(
+            self.upstream,
+            &format!("{} {}", self.request.method.as_str(), self.request.url),
+        )
     }
 
     /// The tool and its exact arguments: what a confirmation is for.
@@ -79,7 +79,7 @@ impl Pending<'_> {
 
     /// The arguments as the user may see them: secret-sounding names and secrets masked.
     pub fn shown_arguments(&self) -> Value {
-        audit::masked_arguments(&self.args, self.upstream)
+        audit::masked_arguments(&self.args, &self.secrets, self.upstream)
     }
 }
 
@@ -130,12 +130,26 @@ impl Caller {
         let args_value = Value::Object(arguments.unwrap_or_default());
         let problems = validation_errors(&entry.validator, &args_value);
         if !problems.is_empty() {
+            // A secret the model sent is not echoed back in the explanation.
+            let text = crate::secret::scrub(
+                format!(
+                    "Invalid arguments for {}:\n{}\nFix the arguments and call again.",
+                    entry.tool.name,
+                    problems.join("\n")
+                ),
+                &entry.secrets.texts(&args_value),
+            );
+            return Ok(Step::Done(error_text(text)));
+        }
+        let masked = entry.secrets.masked_values(&args_value);
+        if !masked.is_empty() {
             return Ok(Step::Done(error_text(format!(
-                "Invalid arguments for {}:\n{}\nFix the arguments and call again.",
-                entry.tool.name,
-                problems.join("\n")
+                "Not sent: {} of {} only holds a mask (`********`), which is how answers show a secret. Sent back, it would replace the real secret with the mask. To keep the current secret, leave that field out of the call (for a list such as environmentVariables, leave the whole list out); to change it, give its real value, asked of the user.",
+                masked.join(", "),
+                entry.tool.name
             ))));
         }
+        let secrets = CallSecrets::of(&entry.secrets, &args_value);
         let Value::Object(args) = args_value else {
             unreachable!("built from an object above")
         };
@@ -157,10 +171,10 @@ impl Caller {
             }
         };
         if self.dry_run {
-            if let Some(record) = self.audit_record(entry, upstream, &request, &args) {
+            if let Some(record) = self.audit_record(entry, upstream, &request, &args, &secrets) {
                 record.finish(Outcome::DryRun, upstream);
             }
-            return Ok(Step::Done(result::dry_run(upstream, &request)));
+            return Ok(Step::Done(result::dry_run(upstream, &request, &secrets)));
         }
         if let Some(message) = upstream.missing_credentials_message() {
             return Ok(Step::Done(error_text(message)));
@@ -171,6 +185,7 @@ impl Caller {
             templates: &catalog.templates,
             request,
             args,
+            secrets,
         }))
     }
 
@@ -182,9 +197,10 @@ impl Caller {
             templates,
             request,
             args,
+            secrets,
         } = pending;
         // Written even if this future is dropped: a cancelled call may have reached the API.
-        let record = self.audit_record(entry, upstream, &request, &args);
+        let record = self.audit_record(entry, upstream, &request, &args, &secrets);
         let timeout = entry.request.timeout.unwrap_or(upstream.timeout);
         match self
             .http
@@ -198,11 +214,14 @@ impl Caller {
                 result::shape(entry, upstream, &request, response, templates, &args)
             }
             Err(e) => {
-                let text = upstream.scrub(&format!(
-                    "{} {} failed: {e}.",
-                    request.method.as_str(),
-                    request.url.path()
-                ));
+                let text = secrets.scrub(
+                    upstream,
+                    &format!(
+                        "{} {} failed: {e}.",
+                        request.method.as_str(),
+                        request.url.path()
+                    ),
+                );
                 if let Some(record) = record {
                     record.finish(Outcome::Failed(&e.to_string()), upstream);
                 }
@@ -218,6 +237,7 @@ impl Caller {
             pending.upstream,
             &pending.request,
             &pending.args,
+            &pending.secrets,
         ) {
             record.finish(Outcome::Declined(why), pending.upstream);
         }
@@ -234,6 +254,7 @@ impl Caller {
         upstream: &Upstream,
         request: &RenderedRequest,
         args: &Map<String, Value>,
+        secrets: &CallSecrets,
     ) -> Option<AuditRecord> {
         let log = self.audit.as_ref().filter(|_| !entry.read_only)?;
         Some(AuditRecord::begin(
@@ -242,6 +263,7 @@ impl Caller {
             upstream,
             request,
             args,
+            secrets,
         ))
     }
 }

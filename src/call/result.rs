@@ -15,7 +15,11 @@ use crate::upstream::UpstreamResponse;
 /// The longest API error message passed on to the model.
 const MAX_ERROR_MESSAGE: usize = 2_000;
 
-pub fn dry_run(upstream: &Upstream, request: &RenderedRequest) -> CallToolResult {
+pub fn dry_run(
+    upstream: &Upstream,
+    request: &RenderedRequest,
+    secrets: &super::audit::CallSecrets,
+) -> CallToolResult {
     let mut headers: Vec<(String, String)> = upstream
         .headers
         .iter()
@@ -35,7 +39,7 @@ pub fn dry_run(upstream: &Upstream, request: &RenderedRequest) -> CallToolResult
         request.body.as_ref(),
     );
     let text = serde_json::to_string_pretty(&json).unwrap_or_default();
-    CallToolResult::success(vec![ContentBlock::text(upstream.scrub(&text))])
+    CallToolResult::success(vec![ContentBlock::text(secrets.scrub(upstream, &text))])
 }
 
 pub fn shape(
@@ -52,11 +56,12 @@ pub fn shape(
         return error_text(upstream.scrub(&api_error(&what, &response)));
     }
     if response.truncated {
-        let text = String::from_utf8_lossy(&response.body);
-        return CallToolResult::success(vec![ContentBlock::text(upstream.scrub(&format!(
+        // Scrubbed as cut: a secret cut in two loses the part that is shown too.
+        let text = upstream.scrub_cut(String::from_utf8_lossy(&response.body).into_owned());
+        return CallToolResult::success(vec![ContentBlock::text(format!(
             "{text}\n\n[Cut: the answer of {what} is longer than the limit of {} bytes, and only its beginning is shown. Ask for less if the tool has filters, or raise max_response_bytes (--max-response-bytes).]",
             upstream.max_response_bytes
-        )))]);
+        ))]);
     }
     if response.body.iter().all(u8::is_ascii_whitespace) {
         return CallToolResult::success(vec![ContentBlock::text(format!(
@@ -78,7 +83,13 @@ pub fn shape(
         && !entry.structured
         && let Some(text) = pretty_json(&response.body)
     {
-        return CallToolResult::success(vec![ContentBlock::text(upstream.scrub_owned(text))]);
+        // Indenting may multiply a deeply nested answer: past the limit, it goes as sent.
+        let text = if text.len() > upstream.max_response_bytes {
+            String::from_utf8_lossy(&response.body).into_owned()
+        } else {
+            text
+        };
+        return CallToolResult::success(vec![ContentBlock::text(upstream.scrub_json(text))]);
     }
     let parsed = if looks_json {
         serde_json::from_slice::<Value>(&response.body).ok()
@@ -107,13 +118,37 @@ pub fn shape(
             }
         }
     }
-    let text = upstream.scrub_owned(serde_json::to_string_pretty(&value).unwrap_or_default());
+    let text = bounded(
+        serde_json::to_string_pretty(&value).unwrap_or_default(),
+        &value,
+        upstream,
+        &what,
+    );
     if entry.structured && value.is_object() {
         let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
         result.structured_content = Some(value);
         return result;
     }
     CallToolResult::success(vec![ContentBlock::text(text)])
+}
+
+/// The answer as text within the response limit: indented when that fits, else compact,
+/// else cut with a note. Scrubbed before it is cut.
+fn bounded(pretty: String, value: &Value, upstream: &Upstream, what: &str) -> String {
+    let limit = upstream.max_response_bytes;
+    let text = if pretty.len() > limit {
+        serde_json::to_string(value).unwrap_or_default()
+    } else {
+        pretty
+    };
+    let text = upstream.scrub_owned(text);
+    if text.len() <= limit {
+        return text;
+    }
+    let cut = upstream.scrub_cut(truncate(&text, limit).trim_end_matches('…').to_owned());
+    format!(
+        "{cut}\n\n[Cut: the answer of {what} is longer than the limit of {limit} bytes, and only its beginning is shown. Ask for less if the tool has filters, or raise max_response_bytes (--max-response-bytes).]"
+    )
 }
 
 /// The first item of `list` whose fields equal the rendered `wanted` values.

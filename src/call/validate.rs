@@ -23,7 +23,27 @@ pub fn validation_errors(validator: &jsonschema::Validator, args: &Value) -> Vec
             } else {
                 path
             };
-            lines.push(format!("- {path}: {}", truncate(&error.to_string(), 300)));
+            let message = match error.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    let shown: Vec<String> = unexpected
+                        .iter()
+                        .take(MAX_LISTED)
+                        .map(|name| format!("`{}`", truncate(name, 64)))
+                        .collect();
+                    let more = unexpected.len().saturating_sub(MAX_LISTED);
+                    format!(
+                        "this tool does not take {}{}; remove them and call again (an answer of a get tool holds read-only fields, such as ids, states and dates, that a create or an update does not take)",
+                        shown.join(", "),
+                        if more > 0 {
+                            format!(" and {more} more")
+                        } else {
+                            String::new()
+                        }
+                    )
+                }
+                _ => truncate(&error.to_string(), 300),
+            };
+            lines.push(format!("- {path}: {message}"));
         }
     }
     if count > MAX_LISTED {
@@ -55,7 +75,7 @@ mod tests {
         assert!(
             errors
                 .iter()
-                .any(|e| e.starts_with("- (arguments): ") && e.contains("x"))
+                .any(|e| e.starts_with("- (arguments): this tool does not take `x`"))
         );
         assert!(
             validation_errors(&v, &json!({"id": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}))

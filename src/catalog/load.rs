@@ -76,6 +76,7 @@ pub fn build_with(
             Ok(server) => {
                 let mut reporter = FileReporter::new(&file.path, &file.text, 1);
                 upstream = resolve(&server.upstream, &options.env_overrides, &mut reporter).map(|mut u| {
+                    options.log_secrets.extend(&u.secrets);
                     if let Some(limit) = options.max_response_bytes {
                         u.max_response_bytes = limit;
                     }

@@ -4,6 +4,7 @@
 mod cache;
 mod load;
 pub mod prompt;
+pub mod secret_fields;
 pub mod selection;
 pub mod tool;
 pub mod upstream;
@@ -32,6 +33,8 @@ pub struct LoadOptions {
     pub max_response_bytes: Option<usize>,
     /// Variables `env()` and `secret()` see before the process environment.
     pub env_overrides: upstream::EnvOverrides,
+    /// Told every secret the upstream resolves, so that no log line shows it.
+    pub log_secrets: crate::secret::LogSecrets,
 }
 
 impl Default for LoadOptions {
@@ -42,6 +45,7 @@ impl Default for LoadOptions {
                 .expect("the default selection has no pattern"),
             max_response_bytes: None,
             env_overrides: Default::default(),
+            log_secrets: Default::default(),
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct ToolEntry {
     pub read_only: bool,
     pub idempotent: bool,
     pub destructive: bool,
+    /// The arguments the input schema marks secret.
+    pub secrets: super::secret_fields::SecretFields,
 }
 
 /// MCP tool names: 1 to 64 of `[A-Za-z0-9_-]`.
@@ -442,6 +444,7 @@ pub fn compile_tool(
         read_only: safety.read_only,
         idempotent: annotations.idempotent_hint.unwrap_or(false),
         destructive: safety.destructive,
+        secrets: super::secret_fields::SecretFields::from_schema(&def.input),
     })
 }
 

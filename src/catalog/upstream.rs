@@ -12,7 +12,7 @@ use url::Url;
 use super::tool::FileReporter;
 use crate::definition::server::UpstreamDef;
 
-pub const MASK: &str = "****";
+pub use crate::secret::MASK;
 
 #[derive(Clone)]
 pub struct UpstreamHeader {
@@ -68,13 +68,20 @@ impl Upstream {
 
     /// [`Self::scrub`] of a text the caller gives up: not copied when it holds no secret.
     pub fn scrub_owned(&self, text: String) -> String {
-        let mut out = text;
-        for secret in self.secrets.iter().filter(|s| s.len() >= 4) {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MASK);
-            }
-        }
-        out
+        crate::secret::scrub(text, &self.secrets)
+    }
+
+    /// [`Self::scrub`] of JSON text, whose strings may write a secret with escapes.
+    pub fn scrub_json(&self, text: String) -> String {
+        crate::secret::scrub_json(text, &self.secrets)
+    }
+
+    /// [`Self::scrub`] of a text cut short, which may end with the beginning of a secret.
+    pub fn scrub_cut(&self, text: String) -> String {
+        crate::secret::scrub_cut(
+            crate::secret::scrub_json(text, &self.secrets),
+            &self.secrets,
+        )
     }
 
     /// What a user must do before a call can be sent, if anything.

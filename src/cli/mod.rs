@@ -3,6 +3,7 @@
 pub mod call;
 pub mod check;
 pub mod list;
+mod log_format;
 pub mod sandbox;
 pub mod serve;
 
@@ -13,13 +14,18 @@ use layerops_mcp::source::ContentSource;
 
 use crate::ModeArgs;
 
-/// Logs go to stderr: stdout belongs to the MCP protocol.
-pub fn init_tracing() {
+/// Logs go to stderr: stdout belongs to the MCP protocol. Every line is scrubbed of the
+/// secrets known to `secrets`, and the protocol messages rmcp prints at debug and trace
+/// level (arguments and answers, which may hold secrets a tool's schema marks) are left out.
+pub fn init_tracing(secrets: layerops_mcp::secret::LogSecrets) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "layerops_mcp=info,rmcp=warn".into());
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(move || {
+            layerops_mcp::secret::ScrubbingWriter::new(secrets.clone(), std::io::stderr())
+        })
         .with_ansi(false)
+        .event_format(log_format::WithoutProtocolFields::default())
         .with_env_filter(filter)
         .init();
 }
@@ -42,6 +48,7 @@ pub fn load_options(
         matcher,
         max_response_bytes: mode.max_response_bytes,
         env_overrides,
+        log_secrets: mode.log_secrets.clone(),
     })
 }
 

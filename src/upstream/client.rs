@@ -10,6 +10,8 @@ use crate::request::RenderedRequest;
 /// Longest wait honoured from a `Retry-After` header; a longer one ends the retries.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 const MAX_REDIRECTS: usize = 5;
+/// The most allocated for an answer before its bytes arrive.
+const INITIAL_BODY: usize = 256 * 1024;
 
 #[derive(Debug)]
 pub struct UpstreamResponse {
@@ -90,13 +92,19 @@ impl HttpClient {
         };
         let method = reqwest::Method::from_bytes(request.method.as_str().as_bytes())
             .map_err(|e| SendError::Other(e.to_string()))?;
+        // One deadline for the whole call, retries and waits included.
+        let deadline = tokio::time::Instant::now() + timeout;
+        let remaining = || deadline.saturating_duration_since(tokio::time::Instant::now());
         let mut attempt = 0;
         loop {
+            if remaining().is_zero() {
+                return Err(SendError::Timeout(timeout));
+            }
             let mut builder = self
                 .client
                 .request(method.clone(), request.url.clone())
                 .headers(headers.clone())
-                .timeout(timeout);
+                .timeout(remaining());
             if let Some(body) = &body {
                 builder = builder
                     .header(CONTENT_TYPE, "application/json")
@@ -112,7 +120,7 @@ impl HttpClient {
                     {
                         let wait =
                             retry_after(response.headers()).unwrap_or_else(|| backoff(attempt));
-                        if wait <= MAX_RETRY_AFTER {
+                        if wait <= MAX_RETRY_AFTER && wait < remaining() {
                             tracing::debug!(%status, ?wait, attempt, "retrying");
                             tokio::time::sleep(wait).await;
                             attempt += 1;
@@ -121,7 +129,7 @@ impl HttpClient {
                     }
                     return read_body(response, upstream.max_response_bytes, timeout).await;
                 }
-                Err(e) if e.is_connect() && retryable => {
+                Err(e) if e.is_connect() && retryable && backoff(attempt) < remaining() => {
                     tracing::debug!(attempt, "connection failed, retrying");
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
@@ -162,14 +170,16 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(200u64 << attempt.min(5))
 }
 
+/// `Retry-After` in seconds or as an HTTP date (RFC 9110, 10.2.3).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
-    value
-        .trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(Duration::from_secs_f64)
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+    }
+    let date = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = date.signed_duration_since(chrono::Utc::now());
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
 }
 
 async fn read_body(
@@ -183,10 +193,17 @@ async fn read_body(
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // The declared length is the peer's word: it sizes the first allocation only up to a
+    // modest bound, and the body grows as it really arrives.
     let mut body = Vec::with_capacity(
         response
             .content_length()
-            .map(|l| (l as usize).min(limit))
+            .map(|l| {
+                usize::try_from(l)
+                    .unwrap_or(usize::MAX)
+                    .min(limit)
+                    .min(INITIAL_BODY)
+            })
             .unwrap_or(1024),
     );
     let mut truncated = false;
@@ -252,4 +269,31 @@ fn error_chain(e: reqwest::Error) -> String {
         source = s.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        let soon = chrono::Utc::now() + chrono::Duration::seconds(30);
+        let date = soon.format("%a, %d %b %Y %H:%M:%S GMT").to_string();
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&date).unwrap());
+        let wait = retry_after(&headers).expect("a date is understood");
+        assert!(
+            wait > Duration::from_secs(25) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
 }

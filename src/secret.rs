@@ -1,0 +1,253 @@
+//! Hiding secrets in text shown to anyone: tool results, errors, dry runs, confirmations,
+//! the audit log and log lines. A secret is hidden as written, JSON-escaped and
+//! percent-encoded, and a text cut short also loses a trailing beginning of a secret.
+
+use std::sync::{Arc, RwLock};
+
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+
+pub const MASK: &str = "****";
+
+/// Secrets shorter than this are not scrubbed: they would mask ordinary words.
+const MIN_SECRET: usize = 4;
+
+/// A trailing piece of text this long that begins a secret is masked too.
+const MIN_PREFIX: usize = 3;
+
+/// The forms a secret can take in text we show: as written, inside a JSON string, and
+/// percent-encoded in a URL.
+fn forms(secret: &str) -> impl Iterator<Item = String> {
+    let json = serde_json::to_string(secret)
+        .map(|q| q[1..q.len() - 1].to_owned())
+        .unwrap_or_default();
+    let json_ascii = ascii_json_escape(secret);
+    let percent = utf8_percent_encode(secret, NON_ALPHANUMERIC).to_string();
+    let form = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
+    [secret.to_owned(), json, json_ascii, percent, form].into_iter()
+}
+
+/// `\u00XX` escapes for every character that is not a letter or a digit: the form an API
+/// may use to write a secret inside a JSON string.
+fn ascii_json_escape(secret: &str) -> String {
+    let mut out = String::new();
+    for c in secret.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
+/// Replaces every secret of `secrets`, in each of its forms, by the mask.
+pub fn scrub(text: String, secrets: &[String]) -> String {
+    let mut out = text;
+    for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET) {
+        for form in forms(secret) {
+            if form.len() >= MIN_SECRET && out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), MASK);
+            }
+            // JSON escapes are case-insensitive hex: `\u002D` is `\u002d`.
+            if form.contains("\\u") {
+                let upper = upper_hex_escapes(&form);
+                if upper != form && out.contains(upper.as_str()) {
+                    out = out.replace(upper.as_str(), MASK);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn upper_hex_escapes(form: &str) -> String {
+    let mut out = String::with_capacity(form.len());
+    let mut rest = form;
+    while let Some(i) = rest.find("\\u") {
+        out.push_str(&rest[..i + 2]);
+        let hex_end = (i + 6).min(rest.len());
+        out.push_str(&rest[i + 2..hex_end].to_ascii_uppercase());
+        rest = &rest[hex_end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// [`scrub`] of JSON text, where an API may write a secret with escapes (`\u002d`, `\/`)
+/// in any mix: each string that holds an escape is decoded, and written anew, scrubbed,
+/// when it holds a secret.
+pub fn scrub_json(text: String, secrets: &[String]) -> String {
+    let text = scrub(text, secrets);
+    if secrets.is_empty() || !text.contains('\\') {
+        return text;
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        let mut escaped = false;
+        while i < bytes.len() && bytes[i] != b'"' {
+            if bytes[i] == b'\\' {
+                escaped = true;
+                i += 1;
+            }
+            i += 1;
+        }
+        let end = i.min(bytes.len());
+        if escaped
+            && let Some(token) = text.get(start..(end + 1).min(bytes.len()))
+            && let Ok(decoded) = serde_json::from_str::<String>(token)
+        {
+            let scrubbed = scrub(decoded.clone(), secrets);
+            if scrubbed != decoded {
+                out.push_str(&text[copied..start]);
+                out.push_str(&serde_json::Value::String(scrubbed).to_string());
+                copied = end + 1;
+            }
+        }
+        i = end + 1;
+    }
+    if copied == 0 {
+        return text;
+    }
+    if copied < text.len() {
+        out.push_str(&text[copied..]);
+    }
+    out
+}
+
+/// [`scrub`] of a text that was cut short: a secret cut in two loses its beginning too.
+pub fn scrub_cut(text: String, secrets: &[String]) -> String {
+    let mut out = scrub(text, secrets);
+    for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET) {
+        for form in forms(secret) {
+            let longest = (MIN_PREFIX..form.len())
+                .rev()
+                .filter(|n| form.is_char_boundary(*n))
+                .find(|n| out.ends_with(&form[..*n]));
+            if let Some(n) = longest {
+                out.truncate(out.len() - n);
+                out.push_str(MASK);
+            }
+        }
+    }
+    out
+}
+
+/// A value that only masks a secret (`********`): what `get` answers show in its place.
+pub fn is_mask(value: &str) -> bool {
+    value.len() >= 3 && value.bytes().all(|b| b == b'*')
+}
+
+/// The secrets every log line is scrubbed of, shared by the log writer and the loader,
+/// which adds the upstream's credentials each time it resolves them.
+#[derive(Clone, Default)]
+pub struct LogSecrets(Arc<RwLock<Vec<String>>>);
+
+impl std::fmt::Debug for LogSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogSecrets")
+    }
+}
+
+impl LogSecrets {
+    /// Adds secrets to hide from now on; a secret replaced by a reload stays hidden.
+    pub fn extend(&self, secrets: &[String]) {
+        let mut known = self.0.write().unwrap_or_else(|p| p.into_inner());
+        for s in secrets {
+            if !known.contains(s) {
+                known.push(s.clone());
+            }
+        }
+    }
+
+    pub fn scrub(&self, text: String) -> String {
+        let known = self.0.read().unwrap_or_else(|p| p.into_inner());
+        scrub(text, &known)
+    }
+}
+
+/// A log writer that scrubs every line before it reaches stderr. tracing's formatter
+/// writes each event in one call, so a secret is never split across two writes.
+pub struct ScrubbingWriter<W> {
+    secrets: LogSecrets,
+    inner: W,
+}
+
+impl<W> ScrubbingWriter<W> {
+    pub fn new(secrets: LogSecrets, inner: W) -> Self {
+        Self { secrets, inner }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for ScrubbingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = self
+            .secrets
+            .scrub(String::from_utf8_lossy(buf).into_owned());
+        self.inner.write_all(text.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "5b1c-9d2e/7f3a";
+
+    #[test]
+    fn every_form_of_a_secret_is_hidden() {
+        let secrets = vec![SECRET.to_owned()];
+        for shown in [
+            SECRET.to_owned(),
+            "5b1c\\u002d9d2e\\u002f7f3a".to_owned(),
+            "5b1c\\u002D9d2e\\u002F7f3a".to_owned(),
+            "5b1c-9d2e%2F7f3a".to_owned(),
+        ] {
+            let text = format!("before {shown} after");
+            let out = scrub(text.clone(), &secrets);
+            assert!(!out.contains("9d2e"), "{text} -> {out}");
+        }
+    }
+
+    #[test]
+    fn json_strings_are_scrubbed_in_any_mix_of_escapes() {
+        let secrets = vec![SECRET.to_owned()];
+        let text = r#"{"a": "x 5b1c\u002d9d2e\/7f3a y", "b": "plain \n", "c": 1}"#.to_owned();
+        let out = scrub_json(text, &secrets);
+        assert_eq!(out, r#"{"a": "x **** y", "b": "plain \n", "c": 1}"#);
+    }
+
+    #[test]
+    fn a_cut_secret_loses_its_beginning() {
+        let secrets = vec![SECRET.to_owned()];
+        assert_eq!(
+            scrub_cut("value: 5b1c-9d".to_owned(), &secrets),
+            "value: ****"
+        );
+        assert_eq!(scrub_cut("value: 5b".to_owned(), &secrets), "value: 5b");
+    }
+
+    #[test]
+    fn masks_are_recognised() {
+        assert!(is_mask("********"));
+        assert!(is_mask("***"));
+        assert!(!is_mask("**"));
+        assert!(!is_mask("pa**word"));
+    }
+}
