@@ -45,7 +45,7 @@ pub struct SandboxArgs {
 #[derive(Args, Clone, Default)]
 pub struct RootArg {
     /// Directory holding registry/, resources/ and prompts/ (default: the current directory
-    /// when it holds any of them, else the copy embedded in the binary).
+    /// when it holds registry/_server.yaml, else the copy embedded in the binary).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
 }
@@ -61,10 +61,12 @@ pub struct ModeArgs {
     /// Serve only the tools whose annotations say they are read-only.
     #[arg(long)]
     pub read_only: bool,
-    /// Serve only the tools whose names match these globs (comma-separated).
+    /// Serve only the tools whose names match these globs (comma-separated), among the
+    /// toolsets served (a tool of a toolset that is off needs --toolsets too).
     #[arg(long, value_name = "GLOB,...", value_delimiter = ',')]
     pub tools: Option<Vec<String>>,
-    /// Serve only these toolsets (folders of registry/); `all` serves every toolset.
+    /// Serve these toolsets (folders of registry/): `default` is the toolsets on by
+    /// default, `all` every toolset; e.g. `--toolsets default,unconfirmed` adds one.
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub toolsets: Option<Vec<String>>,
     /// Cut upstream answers longer than this many bytes (default: _server.yaml, else 102400).
@@ -85,8 +87,9 @@ pub struct ServeArgs {
     /// Do not watch the content folders for changes (no hot reload).
     #[arg(long)]
     pub no_watch: bool,
-    /// Serve MCP over Streamable HTTP on this address (path /mcp) instead of stdio.
-    #[arg(long, value_name = "ADDR")]
+    /// Serve MCP over Streamable HTTP on this address and port (path /mcp) instead of
+    /// stdio, e.g. 127.0.0.1:8080 or localhost:8080.
+    #[arg(long, value_name = "ADDR:PORT", value_parser = layerops_mcp::http_transport::parse_listen_address)]
     pub http: Option<std::net::SocketAddr>,
     /// Ask the user to confirm each destructive call through MCP elicitation: `ask` (the
     /// default; clients that cannot ask proceed), `require` (refuse destructive calls the

@@ -37,14 +37,16 @@ pub enum ContentSource {
 }
 
 impl ContentSource {
-    /// `--root DIR` when given; otherwise the current directory when it holds any content
-    /// folder; otherwise the embedded copy.
+    /// `--root DIR` when given; otherwise the current directory when it is a content root
+    /// (it holds `registry/_server.yaml`); otherwise the embedded copy. Clients start
+    /// servers in any project folder, and one that happens to hold `resources/` or
+    /// `prompts/` is not a content root.
     pub fn resolve(root: Option<&Path>) -> Self {
         if let Some(root) = root {
             return Self::Directory(root.to_path_buf());
         }
         match std::env::current_dir() {
-            Ok(cwd) if CONTENT_FOLDERS.iter().any(|f| cwd.join(f).is_dir()) => Self::Directory(cwd),
+            Ok(cwd) if is_content_root(&cwd) => Self::Directory(cwd),
             _ => Self::Embedded,
         }
     }
@@ -82,6 +84,13 @@ impl ContentSource {
             }
         }
     }
+}
+
+/// Whether `dir` holds `registry/_server.yaml` (or `.yml`).
+pub fn is_content_root(dir: &Path) -> bool {
+    ["_server.yaml", "_server.yml"]
+        .iter()
+        .any(|name| dir.join("registry").join(name).is_file())
 }
 
 const NOT_UTF8: &str = "the file is not valid UTF-8 text; save it as UTF-8";

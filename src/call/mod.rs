@@ -24,6 +24,14 @@ pub enum CallError {
     UnknownTool { name: String, hint: String },
     #[error("tool `{name}` is not served: {reason}")]
     NotServed { name: String, reason: String },
+    #[error(
+        "tool `{name}` is not available: its file {file} failed to load ({problems}). Fix the file; `layerops-mcp check` lists every problem"
+    )]
+    FailedToLoad {
+        name: String,
+        file: String,
+        problems: String,
+    },
 }
 
 #[derive(Clone)]
@@ -154,7 +162,10 @@ impl Caller {
             unreachable!("built from an object above")
         };
         let Some(upstream) = catalog.upstream.as_ref() else {
-            return Ok(Step::Done(error_text("The server has no upstream API: registry/_server.yaml is missing or invalid. Run `layerops-mcp check` to see why.".to_owned())));
+            return Ok(Step::Done(error_text(format!(
+                "The server cannot call the API, because its settings (registry/_server.yaml) are wrong: {}. Fix them and restart the server.",
+                catalog.problems_of("registry/_server.yaml")
+            ))));
         };
         let request = match render(
             &catalog.templates,
@@ -273,6 +284,13 @@ fn refusal(catalog: &Catalog, name: &str) -> CallError {
         return CallError::NotServed {
             name: name.to_owned(),
             reason: reason.clone(),
+        };
+    }
+    if let Some(file) = catalog.failed_tools.get(name) {
+        return CallError::FailedToLoad {
+            name: name.to_owned(),
+            file: file.clone(),
+            problems: crate::catalog::tool::truncate(&catalog.problems_of(file), 1_000),
         };
     }
     let close: Vec<&str> = catalog

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use rmcp::model::Resource;
+use serde_json::Value;
 
 use super::cache::{BuildCache, CompiledFile};
 use super::prompt::{PromptEntry, PromptTemplates, engine_for, to_rmcp};
@@ -110,6 +111,7 @@ pub fn build_with(
     }
 
     // Tools.
+    let mut failed_tools = BTreeMap::new();
     cache.begin();
     let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
     let default_toolset = ToolsetFile::default();
@@ -139,6 +141,9 @@ pub fn build_with(
         };
         diagnostics.extend(compiled.diagnostics.iter().cloned());
         let (Some(entry), Some(tool_name)) = (&compiled.entry, &compiled.name) else {
+            if let Some(name) = compiled.name.clone().or_else(|| declared_name(&file.text)) {
+                failed_tools.insert(name, file.path.clone());
+            }
             continue;
         };
         if let Some(existing) = all_tools.get(tool_name) {
@@ -188,20 +193,29 @@ pub fn build_with(
             }
         }
     }
-    let warnings = matcher
-        .named_toolsets()
-        .iter()
-        .filter(|n| *n != "all" && !toolsets.contains_key(*n))
-        .map(|n| {
-            format!(
-                "--toolsets names `{n}`, which is not a toolset; the toolsets are: {}",
-                toolsets.keys().cloned().collect::<Vec<_>>().join(", ")
-            )
-        })
-        .collect();
+    let warnings = super::selection::problems(matcher, &toolsets, &all_tools, &tools);
 
     // Documents and prompts may name tools: those names must exist.
     let known: std::collections::BTreeSet<&str> = all_tools.keys().map(String::as_str).collect();
+
+    // Tool descriptions may name other tools: those names must exist too.
+    for entry in all_tools.values() {
+        let Some(file) = files.iter().find(|f| f.path == entry.file) else {
+            continue;
+        };
+        let schema = Value::Object((*entry.tool.input_schema).clone());
+        let mut texts: Vec<&str> = entry.tool.description.as_deref().into_iter().collect();
+        super::schema_lint::texts(&schema, &mut texts);
+        let mut reported = std::collections::BTreeSet::new();
+        for text in texts {
+            for (_, _, word) in super::prompt::unknown_tool_mentions(text, &known) {
+                if reported.insert(word.clone()) {
+                    let (line, column) = position_of(&file.text, &word);
+                    diagnostics.push(Diagnostic::new(&file.path, (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
+                }
+            }
+        }
+    }
 
     // Resources.
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
@@ -379,8 +393,27 @@ pub fn build_with(
         diagnostics,
         warnings,
         kept_previous: Default::default(),
+        failed_tools,
         loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
     }
+}
+
+/// The `name:` a tool file declares, read leniently from a file that does not parse.
+fn declared_name(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let value = line.strip_prefix("name:")?.trim().trim_matches(['"', '\'']);
+        super::tool::check_tool_name(value)
+            .is_ok()
+            .then(|| value.to_owned())
+    })
+}
+
+/// The 1-based line and column of the first `word` in `text`.
+fn position_of(text: &str, word: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(i, line)| line.find(word).map(|c| (i + 1, c + 1)))
+        .unwrap_or((1, 1))
 }
 
 /// Parses and compiles one tool file; its templates go into `templates`.

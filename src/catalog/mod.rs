@@ -4,6 +4,7 @@
 mod cache;
 mod load;
 pub mod prompt;
+mod schema_lint;
 pub mod secret_fields;
 pub mod selection;
 pub mod tool;
@@ -88,6 +89,8 @@ pub struct Catalog {
     pub warnings: Vec<String>,
     /// Files that failed and are served in their last good version instead.
     pub kept_previous: BTreeSet<String>,
+    /// Tools whose file failed to load (and has no good version), by name: their file.
+    pub failed_tools: BTreeMap<String, String>,
     /// When this snapshot was built (RFC 3339).
     pub loaded_at: String,
 }
@@ -101,5 +104,19 @@ impl Catalog {
 
     pub fn server_name(&self) -> &str {
         &self.name
+    }
+
+    /// The problems of `file`, one per line: with their place when the file is on disk,
+    /// without it in the embedded copy (which the user cannot open).
+    pub fn problems_of(&self, file: &str) -> String {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.file == file)
+            .map(|d| match self.source {
+                ContentSource::Embedded => d.message.clone(),
+                ContentSource::Directory(_) => d.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }

@@ -178,6 +178,7 @@ pub fn compile_tool(
     let validator = input
         .as_ref()
         .and_then(|_| compile_schema(&def.input, &["input"], reporter));
+    super::schema_lint::lint(&def.input, &["input"], reporter);
     let declared: BTreeSet<String> = def
         .input
         .get("properties")
@@ -391,6 +392,7 @@ pub fn compile_tool(
             if schema.get("type").and_then(Value::as_str) != Some("object") {
                 reporter.at(&["response", "output_schema"], "response.output_schema must have `type: object` (MCP structured content is an object)");
             } else if compile_schema(schema, &["response", "output_schema"], reporter).is_some() {
+                super::schema_lint::lint(schema, &["response", "output_schema"], reporter);
                 output_schema = schema.as_object().cloned();
             }
         }

@@ -128,25 +128,40 @@ fn lookup(overrides: &EnvOverrides, name: &str) -> Option<String> {
         .or_else(|| std::env::var(name).ok())
 }
 
-fn environment(
-    mode: SecretMode,
-    overrides: EnvOverrides,
+/// What one resolution read: variables named by `secret()` that are unset, secret values,
+/// and the variables `env()` found set (to name them when their value is wrong).
+#[derive(Default, Clone)]
+struct Reads {
     missing: Arc<Mutex<Vec<String>>>,
     secrets: Arc<Mutex<Vec<String>>>,
-) -> Environment<'static> {
+    set: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+fn environment(mode: SecretMode, overrides: EnvOverrides, reads: Reads) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     let env_overrides = overrides.clone();
+    let set = reads.set.clone();
     env.add_function(
         "env",
         move |name: String, default: Option<String>| -> String {
             match lookup(&env_overrides, &name) {
-                Some(v) if !v.is_empty() => v,
+                Some(v) if !v.is_empty() => {
+                    if let Ok(mut set) = set.lock()
+                        && !set.iter().any(|(n, _)| *n == name)
+                    {
+                        set.push((name, v.clone()));
+                    }
+                    v
+                }
                 _ => default.unwrap_or_default(),
             }
         },
     );
+    let Reads {
+        missing, secrets, ..
+    } = reads;
     env.add_function("secret", move |name: String| -> String {
         if mode == SecretMode::Mask {
             return MASK.to_owned();
@@ -177,20 +192,14 @@ pub fn resolve(
     overrides: &EnvOverrides,
     reporter: &mut FileReporter<'_>,
 ) -> Option<Upstream> {
-    let missing = Arc::new(Mutex::new(Vec::new()));
-    let secrets = Arc::new(Mutex::new(Vec::new()));
-    let reveal = environment(
-        SecretMode::Reveal,
-        overrides.clone(),
-        missing.clone(),
-        secrets.clone(),
-    );
-    let mask = environment(
-        SecretMode::Mask,
-        overrides.clone(),
-        missing.clone(),
-        secrets.clone(),
-    );
+    let reads = Reads::default();
+    let reveal = environment(SecretMode::Reveal, overrides.clone(), reads.clone());
+    let mask = environment(SecretMode::Mask, overrides.clone(), Reads::default());
+    let Reads {
+        missing,
+        secrets,
+        set,
+    } = reads;
     let before = reporter.diagnostics.len();
 
     let base = match reveal.render_str(&def.base_url, ()) {
@@ -199,13 +208,22 @@ pub fn resolve(
                 Some(url)
             }
             _ => {
-                reporter.at(
-                    &["upstream", "base_url"],
-                    format!(
-                        "base_url must be an absolute http(s) URL, not `{}`",
-                        mask.render_str(&def.base_url, ()).unwrap_or_default()
+                let shown = mask.render_str(&def.base_url, ()).unwrap_or_default();
+                let shown = super::tool::truncate(&shown, 200);
+                let from_env = set.lock().map(|s| s.clone()).unwrap_or_default();
+                let message = match from_env.as_slice() {
+                    [] => format!(
+                        "base_url must be an absolute http(s) URL, not `{shown}`; write one such as https://api.example.com"
                     ),
-                );
+                    vars => format!(
+                        "the API address `{shown}` is not an absolute http(s) URL; it comes from {}: set it to a URL such as https://api.example.com, or unset it to use the default",
+                        vars.iter()
+                            .map(|(n, _)| format!("the environment variable {n}"))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    ),
+                };
+                reporter.at(&["upstream", "base_url"], message);
                 None
             }
         },

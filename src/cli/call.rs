@@ -22,6 +22,18 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
         for d in &catalog.diagnostics {
             eprintln!("{d}");
         }
+        if args.mode.toolsets.is_none()
+            && let Some(entry) = catalog.tools.get(&args.tool)
+            && catalog
+                .toolsets
+                .get(&entry.toolset)
+                .is_some_and(|t| !t.default)
+        {
+            eprintln!(
+                "note: {} is in the toolset `{}`, which is off by default: `serve` offers it only with --toolsets default,{}. Calling it as asked.",
+                args.tool, entry.toolset, entry.toolset
+            );
+        }
         let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
         Ok::<_, anyhow::Error>(caller.call(&catalog, &args.tool, Some(arguments)).await?)
     })?;

@@ -28,8 +28,27 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     for d in &catalog.diagnostics {
         tracing::warn!("{d}");
     }
-    for w in &catalog.warnings {
-        tracing::warn!("{w}");
+    if !catalog.warnings.is_empty() {
+        anyhow::bail!("{}", catalog.warnings.join("\n"));
+    }
+    if catalog.tools.is_empty() {
+        if !catalog.unserved.is_empty() {
+            let reasons: std::collections::BTreeSet<&str> = catalog
+                .unserved
+                .values()
+                .map(|(_, why)| why.as_str())
+                .collect();
+            anyhow::bail!(
+                "no tool would be served: all {} tools are left out ({}). Change --read-only, --tools or --toolsets.",
+                catalog.unserved.len(),
+                reasons.into_iter().collect::<Vec<_>>().join("; ")
+            );
+        }
+        tracing::warn!(
+            "no tool is served: {} holds no tool file that loads ({} problem(s); `layerops-mcp check` lists them). Clients are told so in the server's instructions.",
+            catalog.source.describe(),
+            catalog.diagnostics.len()
+        );
     }
     tracing::info!(
         tools = catalog.tools.len(),

@@ -139,8 +139,17 @@ impl ServerHandler for McpServer {
             Implementation::new(catalog.name.clone(), env!("CARGO_PKG_VERSION"));
         implementation.title = catalog.title.clone();
         let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
-        if let Some(instructions) = &catalog.instructions {
-            config = config.with_instructions(instructions.clone());
+        let mut instructions = catalog.instructions.clone().unwrap_or_default();
+        if catalog.tools.is_empty() {
+            // Never silently empty: the user learns why through the client.
+            instructions.insert_str(0, &format!(
+                "This server serves no tools now: {} holds no tool that loads ({} problem(s), listed by the {STATUS_URI} resource).\n\n",
+                catalog.source.describe(),
+                catalog.diagnostics.len()
+            ));
+        }
+        if !instructions.is_empty() {
+            config = config.with_instructions(instructions);
         }
         config
     }
@@ -179,7 +188,7 @@ impl ServerHandler for McpServer {
         tokio::select! {
             result = call => match result {
                 Ok(response) => Ok(response),
-                Err(e @ (CallError::UnknownTool { .. } | CallError::NotServed { .. })) => Err(McpError::invalid_params(e.to_string(), None)),
+                Err(e) => Err(McpError::invalid_params(e.to_string(), None)),
             },
             _ = ctx.ct.cancelled() => {
                 tracing::debug!(tool = %request.name, "call cancelled by the client");
