@@ -11,6 +11,9 @@ pub struct Diagnostic {
     pub line: usize,
     pub column: usize,
     pub message: String,
+    /// A problem `check` reports that does not stop the file from being served (a tool
+    /// name in a text that no tool has).
+    pub advisory: bool,
 }
 
 impl Diagnostic {
@@ -24,6 +27,19 @@ impl Diagnostic {
             line,
             column,
             message: message.into(),
+            advisory: false,
+        }
+    }
+
+    /// A problem that does not keep the file from being served.
+    pub fn advisory(
+        file: impl Into<String>,
+        position: (usize, usize),
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            advisory: true,
+            ..Self::new(file, position, message)
         }
     }
 

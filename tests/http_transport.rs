@@ -154,22 +154,18 @@ async fn foreign_hosts_and_origins_are_refused() {
         .and_then(|p| p.split('/').next())
         .expect("port")
         .to_owned();
-    assert_eq!(
-        post(Some(&format!("evil.example:{port}")), None)
-            .await
-            .expect("answer")
-            .status(),
-        403,
-        "DNS rebinding: a foreign Host"
-    );
-    assert_eq!(
-        post(None, Some("http://evil.example"))
-            .await
-            .expect("answer")
-            .status(),
-        403,
-        "a foreign Origin"
-    );
+    let refused = post(Some(&format!("evil.example:{port}")), None)
+        .await
+        .expect("answer");
+    assert_eq!(refused.status(), 403, "DNS rebinding: a foreign Host");
+    let why = refused.text().await.expect("a body");
+    assert!(why.contains("--allow-host evil.example"), "{why}");
+    let refused = post(None, Some("http://evil.example"))
+        .await
+        .expect("answer");
+    assert_eq!(refused.status(), 403, "a foreign Origin");
+    let why = refused.text().await.expect("a body");
+    assert!(why.contains("--allow-origin http://evil.example"), "{why}");
     assert_eq!(
         post(None, None).await.expect("answer").status(),
         200,
@@ -216,4 +212,63 @@ async fn a_non_loopback_address_is_served_with_a_warning() {
         "{}",
         server.stderr.lock().expect("lock")
     );
+}
+
+#[tokio::test]
+async fn a_host_name_is_a_listen_address_and_one_session_runs_calls_side_by_side() {
+    // Both calls of the session are held by the API until the second arrives: calls run
+    // one after the other would never both be answered.
+    let api = common::http::MockApi::start(|_, _| {
+        common::http::Reply::AfterRequests(
+            2,
+            Box::new(common::http::Reply::json(200, json!({"ok": true}))),
+        )
+    })
+    .await;
+    let root = TempRoot::standard();
+    root.write("registry/a.yaml", "name: alpha\ndescription: Alpha.\ninput: { type: object, properties: { n: { type: integer } } }\nrequest: { method: GET, path: /alpha, query: { n: \"{{ n }}\" } }\n");
+    let mut child = Command::new(bin())
+        .args([
+            "serve",
+            "--root",
+            &root.path().display().to_string(),
+            "--http",
+            "localhost:0",
+        ])
+        .env("RUST_LOG", "layerops_mcp=info")
+        .env("LAYEROPS_API_BASE_URL", &api.base_url)
+        .env("LAYEROPS_API_KEY_ID", KEY_ID)
+        .env("LAYEROPS_API_KEY_SECRET", KEY_SECRET)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).expect("read") > 0,
+            "the server exited"
+        );
+        if let Some(at) = line.find("MCP over HTTP on ") {
+            break line[at + "MCP over HTTP on ".len()..].trim().to_owned();
+        }
+    };
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let client = Recorder::default()
+        .serve(StreamableHttpClientTransport::from_uri(url))
+        .await
+        .expect("connect over HTTP");
+    let (a, b) = tokio::join!(
+        call(&client, "alpha", json!({"n": 1})),
+        call(&client, "alpha", json!({"n": 2}))
+    );
+    for result in [a, b] {
+        assert!(!is_error(&result), "{}", text(&result));
+    }
+    assert_eq!(api.requests().len(), 2);
+    client.cancel().await.ok();
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -211,7 +211,7 @@ pub fn build_with(
             for (_, _, word) in super::prompt::unknown_tool_mentions(text, &known) {
                 if reported.insert(word.clone()) {
                     let (line, column) = position_of(&file.text, &word);
-                    diagnostics.push(Diagnostic::new(&file.path, (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
+                    diagnostics.push(Diagnostic::advisory(&file.path, (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
                 }
             }
         }
@@ -263,7 +263,7 @@ pub fn build_with(
             continue;
         }
         for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, &known) {
-            diagnostics.push(Diagnostic::new(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
+            diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let text: Arc<str> = Arc::from(split.body);
         // No size in the listing: editing a document updates it (resources/updated) without
@@ -346,10 +346,10 @@ pub fn build_with(
             }
         }
         for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, &known) {
-            reporter.diagnostics.push(Diagnostic::new(&file.path, (split.body_first_line + line - 1, column), format!("the prompt names the tool `{word}`, which does not exist; fix the name or add the tool")));
+            reporter.diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the prompt names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let engine = engine_for(&file.path);
-        let template = if reporter.diagnostics.is_empty() {
+        let template = if reporter.diagnostics.iter().all(|d| d.advisory) {
             prompt_templates.compile(
                 &front,
                 engine,

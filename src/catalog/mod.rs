@@ -106,17 +106,23 @@ impl Catalog {
         &self.name
     }
 
-    /// The problems of `file`, one per line: with their place when the file is on disk,
-    /// without it in the embedded copy (which the user cannot open).
+    /// The problems of `file`, joined: with their place when the file is on disk, without
+    /// it in the embedded copy (which the user cannot open).
     pub fn problems_of(&self, file: &str) -> String {
         self.diagnostics
             .iter()
             .filter(|d| d.file == file)
-            .map(|d| match self.source {
-                ContentSource::Embedded => d.message.clone(),
-                ContentSource::Directory(_) => d.to_string(),
-            })
+            .map(|d| self.shown(d))
             .collect::<Vec<_>>()
             .join("; ")
+    }
+
+    /// A diagnostic as the user should read it: `file:line:column: message` for a file on
+    /// disk; for the embedded copy, the message alone.
+    pub fn shown(&self, d: &Diagnostic) -> String {
+        match self.source {
+            ContentSource::Embedded => d.message.clone(),
+            ContentSource::Directory(_) => d.to_string(),
+        }
     }
 }

@@ -20,7 +20,7 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
         let overrides = super::start_sandbox(&args.mode).await?;
         let catalog = super::load(&args.mode, true, overrides)?;
         for d in &catalog.diagnostics {
-            eprintln!("{d}");
+            eprintln!("{}", catalog.shown(d));
         }
         if args.mode.toolsets.is_none()
             && let Some(entry) = catalog.tools.get(&args.tool)

@@ -79,7 +79,7 @@ pub fn run(mode: ModeArgs) -> anyhow::Result<ExitCode> {
     }
     table(&mut out, &rows)?;
     for d in &catalog.diagnostics {
-        eprintln!("{d}");
+        eprintln!("{}", catalog.shown(d));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -26,7 +26,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let snapshot = reloader.catalog();
     let catalog = snapshot.load_full();
     for d in &catalog.diagnostics {
-        tracing::warn!("{d}");
+        tracing::warn!("{}", catalog.shown(d));
     }
     if !catalog.warnings.is_empty() {
         anyhow::bail!("{}", catalog.warnings.join("\n"));

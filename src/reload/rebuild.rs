@@ -112,7 +112,12 @@ impl Reloader {
             &self.options,
             &mut self.cache,
         );
-        let failed: BTreeSet<&String> = first.diagnostics.iter().map(|d| &d.file).collect();
+        let failed: BTreeSet<&String> = first
+            .diagnostics
+            .iter()
+            .filter(|d| !d.advisory)
+            .map(|d| &d.file)
+            .collect();
         if failed.is_empty() {
             self.last_good = self
                 .files
@@ -148,7 +153,12 @@ impl Reloader {
         let mut served = build_with(source, &fallback, &[], &self.options, &mut self.cache);
         // The fallback can still clash (a last good version against a newer file): keep what
         // loads.
-        let still_failing: BTreeSet<&String> = served.diagnostics.iter().map(|d| &d.file).collect();
+        let still_failing: BTreeSet<&String> = served
+            .diagnostics
+            .iter()
+            .filter(|d| !d.advisory)
+            .map(|d| &d.file)
+            .collect();
         self.last_good = fallback
             .iter()
             .filter(|f| !still_failing.contains(&f.path))
@@ -162,6 +172,7 @@ impl Reloader {
         }
         served.diagnostics = diagnostics;
         served.kept_previous = kept;
+        served.failed_tools = first.failed_tools;
         served
     }
 }

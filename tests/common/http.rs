@@ -41,6 +41,9 @@ pub enum Reply {
     },
     /// Answers after a delay.
     Delay(Duration, Box<Reply>),
+    /// Answers once this many requests have arrived in all (or after 10 s): requests that
+    /// are not sent side by side never get past it in time.
+    AfterRequests(usize, Box<Reply>),
     /// Never answers; notifies when the client closes the connection.
     Hang,
     /// Closes the connection without answering.
@@ -204,6 +207,25 @@ async fn serve(
         match reply {
             Reply::Delay(d, inner) => {
                 tokio::time::sleep(d).await;
+                reply = *inner;
+            }
+            Reply::AfterRequests(count, inner) => {
+                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+                while requests.lock().expect("lock").len() < count
+                    && tokio::time::Instant::now() < deadline
+                {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+                if requests.lock().expect("lock").len() < count {
+                    return write(
+                        &mut stream,
+                        504,
+                        "text/plain",
+                        b"the other request never came",
+                        &[],
+                    )
+                    .await;
+                }
                 reply = *inner;
             }
             Reply::Hang => {
