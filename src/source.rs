@@ -76,8 +76,13 @@ impl ContentSource {
             Self::Directory(root) => {
                 let mut files = Vec::new();
                 let mut errors = Vec::new();
+                let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+                let walker = Walker {
+                    root,
+                    real_root: &real_root,
+                };
                 for folder in CONTENT_FOLDERS {
-                    walk(root, &root.join(folder), &mut files, &mut errors);
+                    walker.walk(&root.join(folder), &mut files, &mut errors, 0);
                 }
                 files.sort_by(|a, b| a.path.cmp(&b.path));
                 (files, errors)
@@ -114,42 +119,121 @@ impl ContentSource {
         if !is_content_file(relative) {
             return PathState::Gone;
         }
-        match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => PathState::File(text.into()),
-                Err(_) => PathState::Unreadable(NOT_UTF8.to_owned()),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => PathState::Gone,
-            Err(e) => PathState::Unreadable(format!("cannot read the file: {e}")),
+        let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.clone());
+        match read_content(&real_root, &path) {
+            Ok(Some(text)) => PathState::File(text.into()),
+            Ok(None) => PathState::Gone,
+            Err(why) => PathState::Unreadable(why),
         }
     }
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<SourceFile>, errors: &mut Vec<(String, String)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+/// The most a content file may hold: a tool, a document or a prompt is text for people.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Reads one content file, refusing what is not a regular file inside the root (a FIFO
+/// would hang the reader, `/dev/zero` never ends, a link may point anywhere) and what is
+/// larger than [`MAX_FILE_BYTES`]. `Ok(None)`: the file is gone.
+fn read_content(real_root: &Path, path: &Path) -> Result<Option<String>, String> {
+    use std::io::Read;
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read the file: {e}")),
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let relative = relative_path(root, &path);
-        if is_ignored_name(&entry.file_name().to_string_lossy()) {
-            continue;
+    if !meta.is_file() {
+        return Err(
+            "not a regular file (a FIFO, a device or a socket); content files must be regular files"
+                .to_owned(),
+        );
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let real = std::fs::canonicalize(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    if !real.starts_with(real_root) {
+        return Err(format!(
+            "it is a link to {}, outside the content root; content is read only from inside the root",
+            real.display()
+        ));
+    }
+    let file = match std::fs::File::open(&real) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read the file: {e}")),
+    };
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read the file: {e}"))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| NOT_UTF8.to_owned())
+}
+
+fn too_large(bytes: u64) -> String {
+    format!(
+        "the file holds {bytes} bytes, more than the {MAX_FILE_BYTES} a content file may hold; split it"
+    )
+}
+
+/// Folders deeper than this under a content folder are not read (links may loop).
+const MAX_DEPTH: usize = 32;
+
+struct Walker<'a> {
+    root: &'a Path,
+    real_root: &'a Path,
+}
+
+impl Walker<'_> {
+    fn walk(
+        &self,
+        dir: &Path,
+        files: &mut Vec<SourceFile>,
+        errors: &mut Vec<(String, String)>,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
         }
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(root, &path, files, errors),
-            Ok(_) if is_content_file(&relative) => match std::fs::read(&path) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => files.push(SourceFile {
-                        path: relative,
-                        text: text.into(),
-                    }),
-                    Err(_) => errors.push((relative, NOT_UTF8.to_owned())),
-                },
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let relative = relative_path(self.root, &path);
+            if is_ignored_name(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            // A link is followed to what it points at; read_content keeps it in the root.
+            let is_dir = match entry.file_type() {
+                Ok(t) if t.is_symlink() => std::fs::metadata(&path).is_ok_and(|m| m.is_dir()),
+                Ok(t) => t.is_dir(),
+                Err(_) => false,
+            };
+            if is_dir {
+                let inside =
+                    std::fs::canonicalize(&path).is_ok_and(|r| r.starts_with(self.real_root));
+                if inside {
+                    self.walk(&path, files, errors, depth + 1);
+                }
+                continue;
+            }
+            if !is_content_file(&relative) {
+                continue;
+            }
+            match read_content(self.real_root, &path) {
+                Ok(Some(text)) => files.push(SourceFile {
+                    path: relative,
+                    text: text.into(),
+                }),
                 // A file removed between listing and reading is simply gone.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => errors.push((relative, format!("cannot read the file: {e}"))),
-            },
-            _ => {}
+                Ok(None) => {}
+                Err(why) => errors.push((relative, why)),
+            }
         }
     }
 }

@@ -418,3 +418,286 @@ fn pipelined_and_split_messages_all_get_answers() {
     }
     assert!(seen.contains("\"split\""));
 }
+
+#[test]
+fn a_request_id_still_in_flight_is_refused_not_lost() {
+    let api = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    // An API that accepts and never answers: the first call stays in flight.
+    let base_url = format!("http://{}", api.local_addr().expect("addr"));
+    let mut raw = Raw::start(
+        &["--root", &repo_root().display().to_string()],
+        &[
+            ("LAYEROPS_API_BASE_URL", &base_url),
+            ("LAYEROPS_API_KEY_ID", KEY_ID),
+            ("LAYEROPS_API_KEY_SECRET", KEY_SECRET),
+        ],
+    );
+    raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"tools/call","params":{"name":"layerops_list_projects","arguments":{}}}"#);
+    raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"ping"}"#);
+    let answer = raw.next();
+    assert_eq!(answer["id"], json!("dup"), "{answer}");
+    let (code, message) = error_of(&answer);
+    assert_eq!(code, -32600, "{answer}");
+    assert!(
+        message.contains("already used by a request still in progress"),
+        "{message}"
+    );
+    // The first call is cancelled; its id may be used again.
+    raw.line(
+        br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"dup"}}"#,
+    );
+    raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"ping"}"#);
+    loop {
+        let answer = raw.next();
+        if answer["id"] == json!("dup") {
+            assert_eq!(answer["result"], json!({}), "{answer}");
+            break;
+        }
+    }
+    for bad in [
+        r#"{"jsonrpc":"2.0","id":41}"#,
+        r#"{"jsonrpc":"1.0","id":42,"method":"ping"}"#,
+    ] {
+        raw.line(bad.as_bytes());
+        let answer = raw.next();
+        assert_eq!(error_of(&answer).0, -32600, "{bad}: {answer}");
+    }
+    raw.alive();
+    drop(api);
+}
+
+#[test]
+fn a_recursive_handlebars_partial_is_refused_at_load_and_never_aborts() {
+    let root = TempRoot::standard();
+    root.write(
+        "prompts/loop.hbs",
+        "---\nname: loop\narguments: [{ name: a }]\n---\n{{#*inline \"again\"}}x{{> again}}{{/inline}}{{> again}}\n",
+    );
+    root.write(
+        "prompts/self.hbs",
+        "---\nname: self\narguments: []\n---\nbefore\n{{#if true}}{{> prompts/self.hbs}}{{/if}}\n",
+    );
+    root.write(
+        "prompts/deep.hbs",
+        &format!(
+            "---\nname: deep\narguments: []\n---\n{}{}\n",
+            "{{#if true}}".repeat(5000),
+            "{{/if}}".repeat(5000)
+        ),
+    );
+    let out = Command::new(bin())
+        .args(["check", "--root"])
+        .arg(root.path())
+        .output()
+        .expect("check runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("prompts/loop.hbs:5:") && text.contains("partials"),
+        "{text}"
+    );
+    assert!(text.contains("prompts/self.hbs:6:"), "{text}");
+    assert!(
+        text.contains("prompts/deep.hbs:5:1: blocks nest deeper"),
+        "{text}"
+    );
+
+    let root_arg = root.path().display().to_string();
+    let mut raw = Raw::start(&["--root", &root_arg], &[]);
+    for name in ["loop", "self", "deep"] {
+        let answer = raw.request("prompts/get", json!({"name": name, "arguments": {}}));
+        assert!(answer.get("error").is_some(), "{answer}");
+    }
+    raw.alive();
+}
+
+#[cfg(unix)]
+#[test]
+fn content_files_are_regular_files_inside_the_root_and_not_too_large() {
+    let root = TempRoot::standard();
+    let outside = tempfile::tempdir().expect("temp dir");
+    let secret = outside.path().join("elsewhere.md");
+    std::fs::write(
+        &secret,
+        "---\nuri: test://outside\nname: outside\n---\nfrom outside the root\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(root.path().join("resources")).expect("mkdir");
+    std::os::unix::fs::symlink(&secret, root.path().join("resources/outside.md")).expect("link");
+    std::os::unix::fs::symlink("/dev/zero", root.path().join("resources/zero.md")).expect("link");
+    let fifo = root.path().join("resources/pipe.md");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    root.write(
+        "resources/big.md",
+        &format!(
+            "---\nuri: test://big\nname: big\n---\n{}\n",
+            "x".repeat(2 * 1024 * 1024)
+        ),
+    );
+    // A link inside the root is fine (a Kubernetes ConfigMap is made of them).
+    root.write(
+        "data/inside.md",
+        "---\nuri: test://inside\nname: inside\n---\nlinked from inside\n",
+    );
+    std::os::unix::fs::symlink(
+        root.path().join("data/inside.md"),
+        root.path().join("resources/inside.md"),
+    )
+    .expect("link");
+
+    let out = Command::new(bin())
+        .args(["check", "--root"])
+        .arg(root.path())
+        .output()
+        .expect("check runs and ends");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("resources/outside.md:1:1: it is a link to")
+            && text.contains("outside the content root"),
+        "{text}"
+    );
+    assert!(
+        text.contains("resources/zero.md:1:1: not a regular file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("resources/pipe.md:1:1: not a regular file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("resources/big.md:1:1: the file holds"),
+        "{text}"
+    );
+    assert!(!text.contains("resources/inside.md"), "{text}");
+
+    let root_arg = root.path().display().to_string();
+    let mut raw = Raw::start(&["--root", &root_arg], &[]);
+    let answer = raw.request("resources/list", json!({}));
+    let listed = answer["result"]["resources"].to_string();
+    assert!(listed.contains("test://inside"), "{listed}");
+    assert!(
+        !listed.contains("test://outside") && !listed.contains("test://big"),
+        "{listed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_model_receives_is_bounded_whatever_the_api_declares_or_nests() {
+    let nested = format!("{}{}", "[".repeat(120), "]".repeat(120));
+    let api = MockApi::start(move |request, _| {
+        if request.target.starts_with("/v1/workspaces") {
+            // Declares a terabyte, sends a few bytes, and closes.
+            Reply::BrokenOff {
+                declared: 1 << 40,
+                sent: 10,
+            }
+        } else {
+            Reply::text(200, "application/json", &nested)
+        }
+    })
+    .await;
+    let client = Launch::new(&api.base_url)
+        .arg("--max-response-bytes")
+        .arg("1099511627776")
+        .start()
+        .await;
+    let result = call(&client, "layerops_list_projects", json!({})).await;
+    assert!(
+        is_error(&result) && text(&result).contains("broke off"),
+        "{}",
+        text(&result)
+    );
+    client.cancel().await.ok();
+
+    let client = Launch::new(&api.base_url)
+        .arg("--max-response-bytes")
+        .arg("1024")
+        .start()
+        .await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
+    assert!(
+        text(&result).len() <= 1024 + 300,
+        "{} bytes",
+        text(&result).len()
+    );
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_timeout_is_one_deadline_for_every_try_of_a_call() {
+    // Each answer asks to retry in 1.5 s; the tool's timeout is 2 s: one retry fits, the
+    // next would end past the deadline.
+    let api = MockApi::start(|_, _| {
+        Reply::json(503, json!({"message": "busy"})).with_header("retry-after", "1.5")
+    })
+    .await;
+    let root = TempRoot::standard(); // timeout_seconds: 2, retries: default
+    root.write(
+        "registry/e.yaml",
+        &std::fs::read_to_string(repo_root().join("registry/environments/list_environments.yaml"))
+            .expect("shipped tool"),
+    );
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+    let result = call(
+        &client,
+        "layerops_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
+    assert!(
+        is_error(&result) && text(&result).contains("HTTP 503"),
+        "{}",
+        text(&result)
+    );
+    assert_eq!(api.requests().len(), 2);
+    client.cancel().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_that_cannot_be_sent_exactly_or_are_huge_are_refused_with_the_reason() {
+    let api = MockApi::start(|_, _| Reply::json(200, json!({}))).await;
+    let root = TempRoot::standard();
+    root.write(
+        "registry/item.yaml",
+        "name: get_item\ndescription: Gets one.\ninput:\n  type: object\n  properties:\n    n: { type: integer }\n    flag: { type: boolean }\n    id: { type: string }\n  required: [n, flag]\nrequest:\n  method: GET\n  path: \"/items/{{ n }}/{{ flag }}\"\n  query: { flag: \"{{ flag }}\", id: \"{{ id }}\" }\n",
+    );
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+    // One rendering of each type: `true` in the path as in the query.
+    let result = call(&client, "get_item", json!({"n": 7, "flag": true})).await;
+    assert!(!is_error(&result), "{}", text(&result));
+    assert_eq!(api.only_request().target, "/items/7/true?flag=true");
+
+    // Beyond 64 bits the number has already lost digits: refused, not changed.
+    let big: Value =
+        serde_json::from_str(r#"{"n": 18446744073709551616, "flag": false}"#).expect("json");
+    let result = call(&client, "get_item", big).await;
+    assert!(is_error(&result), "{}", text(&result));
+    assert!(
+        text(&result).contains("beyond what can be sent exactly"),
+        "{}",
+        text(&result)
+    );
+
+    // A 5 MB value: refused with its real cause, and not echoed back whole.
+    let result = call(
+        &client,
+        "get_item",
+        json!({"n": 1, "flag": true, "id": "a".repeat(5 * 1024 * 1024)}),
+    )
+    .await;
+    let said = text(&result);
+    assert!(
+        is_error(&result) && said.len() < 2_000,
+        "{} bytes",
+        said.len()
+    );
+    assert!(said.contains("the URL would be"), "{said}");
+    assert_eq!(api.requests().len(), 1);
+    client.cancel().await.ok();
+}

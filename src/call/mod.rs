@@ -227,11 +227,7 @@ impl Caller {
             Err(e) => {
                 let text = secrets.scrub(
                     upstream,
-                    &format!(
-                        "{} {} failed: {e}.",
-                        request.method.as_str(),
-                        request.url.path()
-                    ),
+                    &format!("{} failed: {e}.", result::request_shown(&request)),
                 );
                 if let Some(record) = record {
                     record.finish(Outcome::Failed(&e.to_string()), upstream);

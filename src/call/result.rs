@@ -42,6 +42,16 @@ pub fn dry_run(
     CallToolResult::success(vec![ContentBlock::text(secrets.scrub(upstream, &text))])
 }
 
+/// `METHOD /path` for messages, with a long path cut: an argument may be long, and the
+/// message must stay readable.
+pub fn request_shown(request: &RenderedRequest) -> String {
+    format!(
+        "{} {}",
+        request.method.as_str(),
+        truncate(request.url.path(), 200)
+    )
+}
+
 pub fn shape(
     entry: &ToolEntry,
     upstream: &Upstream,
@@ -51,7 +61,7 @@ pub fn shape(
     args: &Map<String, Value>,
 ) -> CallToolResult {
     let status = response.status;
-    let what = format!("{} {}", request.method.as_str(), request.url.path());
+    let what = request_shown(request);
     if !status.is_success() {
         return error_text(upstream.scrub(&api_error(&what, &response)));
     }

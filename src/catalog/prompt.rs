@@ -139,6 +139,15 @@ impl PromptTemplates {
                 }
             }
             Engine::Handlebars => {
+                // Deep nesting would exhaust the stack of the parser or the renderer.
+                if let Some(line) = too_deep(body) {
+                    reporter.diagnostics.push(crate::diagnostic::Diagnostic::new(
+                        reporter.file,
+                        (body_line(line), 1),
+                        format!("blocks nest deeper than {MAX_BLOCK_DEPTH} levels; flatten the template"),
+                    ));
+                    return None;
+                }
                 let template = match HbsTemplate::compile(body) {
                     Ok(t) => t,
                     Err(e) => {
@@ -153,6 +162,17 @@ impl PromptTemplates {
                         return None;
                     }
                 };
+                // A partial can include itself (or another that includes it back) and
+                // recurse until the process aborts; a prompt is one self-contained file.
+                if let Some(position) = first_partial_or_decorator(&template, None) {
+                    let (line, column) = position.unwrap_or((1, 1));
+                    reporter.diagnostics.push(crate::diagnostic::Diagnostic::new(
+                        reporter.file,
+                        (body_line(line), column),
+                        "partials (`{{> name}}`) and decorators (`{{*name}}`, `{{#*inline}}`) are not supported in prompts: write the text in place",
+                    ));
+                    return None;
+                }
                 let mut used = Vec::new();
                 handlebars_variables(&template, &mut used);
                 let mut ok = true;
@@ -368,6 +388,55 @@ fn handlebars_variables(template: &HbsTemplate, out: &mut Vec<(String, Option<(u
             _ => {}
         }
     }
+}
+
+/// Deepest nesting of handlebars blocks (`{{#...}}`) a prompt may have.
+const MAX_BLOCK_DEPTH: usize = 64;
+
+/// The line where blocks first nest deeper than [`MAX_BLOCK_DEPTH`], if they do.
+fn too_deep(body: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (index, line) in body.lines().enumerate() {
+        let mut rest = line;
+        while let Some(at) = rest.find("{{") {
+            rest = &rest[at + 2..];
+            let tag = rest.trim_start_matches(['~', '{']);
+            if tag.starts_with('#') {
+                depth += 1;
+                if depth > MAX_BLOCK_DEPTH {
+                    return Some(index + 1);
+                }
+            } else if tag.starts_with('/') {
+                depth = depth.saturating_sub(1);
+            }
+        }
+    }
+    None
+}
+
+/// Where the first partial or decorator of `template` is, at any depth.
+fn first_partial_or_decorator(
+    template: &HbsTemplate,
+    outer: Option<(usize, usize)>,
+) -> Option<Option<(usize, usize)>> {
+    for (index, element) in template.elements.iter().enumerate() {
+        let position = template.mapping.get(index).map(|m| (m.0, m.1)).or(outer);
+        match element {
+            TemplateElement::PartialExpression(_)
+            | TemplateElement::PartialBlock(_)
+            | TemplateElement::DecoratorExpression(_)
+            | TemplateElement::DecoratorBlock(_) => return Some(position),
+            TemplateElement::HelperBlock(h) => {
+                for inner in [&h.template, &h.inverse].into_iter().flatten() {
+                    if let Some(found) = first_partial_or_decorator(inner, position) {
+                        return Some(found);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 fn collect_param(

@@ -184,9 +184,10 @@ pub fn problems(
                 .iter()
                 .map(|e| e.toolset.as_str())
                 .filter(|t| {
-                    !matcher.all_toolsets
-                        && !matcher.named_toolsets().iter().any(|n| n == t)
-                        && !(matcher.default_toolsets && toolsets.get(*t).is_none_or(|i| i.default))
+                    let on = matcher.all_toolsets
+                        || matcher.named_toolsets().iter().any(|n| n == t)
+                        || (matcher.default_toolsets && toolsets.get(*t).is_none_or(|i| i.default));
+                    !on
                 })
                 .collect();
             off.sort_unstable();

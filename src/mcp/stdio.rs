@@ -3,9 +3,11 @@
 //! `-32700 Parse error`, `-32600 Invalid Request`) instead of silence, so that whoever sent
 //! it learns why nothing happened; the session goes on either way.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use rmcp::RoleServer;
+use rmcp::model::{ClientNotification, JsonRpcMessage, RequestId};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::{Value, json};
@@ -24,6 +26,9 @@ pub struct StdioTransport<R, W> {
     line: Vec<u8>,
     skipped: usize,
     max_line: usize,
+    /// The ids of requests received and not answered yet: a second request with one of
+    /// them would make one of the two answers unreachable, so it is refused.
+    in_flight: Arc<std::sync::Mutex<HashSet<RequestId>>>,
 }
 
 enum LineRead {
@@ -45,6 +50,7 @@ where
             line: Vec::new(),
             skipped: 0,
             max_line,
+            in_flight: Arc::default(),
         }
     }
 
@@ -121,7 +127,19 @@ where
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = self.writer.clone();
+        let answered = match &item {
+            JsonRpcMessage::Response(r) => Some(r.id.clone()),
+            JsonRpcMessage::Error(e) => e.id.clone(),
+            _ => None,
+        };
+        let in_flight = self.in_flight.clone();
         async move {
+            if let Some(id) = answered {
+                in_flight
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&id);
+            }
             let mut guard = writer.lock().await;
             let (writer, bytes) = &mut *guard;
             bytes.clear();
@@ -166,7 +184,9 @@ where
             if line.capacity() <= 1024 * 1024 {
                 self.line = line;
             }
-            if let Some(message) = parsed {
+            if let Some(message) = parsed
+                && self.admit(&message)
+            {
                 return Some(message);
             }
         }
@@ -183,6 +203,39 @@ where
     R: AsyncRead + Unpin + Send,
     W: AsyncWrite + Unpin + Send + 'static,
 {
+    /// Whether a message may go on to the server: a request whose id is still in flight is
+    /// answered with an error here instead.
+    fn admit(&self, message: &RxJsonRpcMessage<RoleServer>) -> bool {
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        match message {
+            JsonRpcMessage::Request(request) => {
+                if in_flight.insert(request.id.clone()) {
+                    return true;
+                }
+                drop(in_flight);
+                let id = serde_json::to_value(&request.id).unwrap_or(Value::Null);
+                self.reply(error(
+                    id.clone(),
+                    -32600,
+                    format!(
+                        "Invalid Request: the id {id} is already used by a request still in progress; give each request its own id."
+                    ),
+                ));
+                false
+            }
+            JsonRpcMessage::Notification(n) => {
+                // A cancelled request may never be answered: its id is free again.
+                if let ClientNotification::CancelledNotification(c) = &n.notification
+                    && let Some(id) = &c.params.request_id
+                {
+                    in_flight.remove(id);
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+
     /// One line to a message; a malformed one is answered and gives `None`.
     fn parse(&self, line: &[u8]) -> Option<RxJsonRpcMessage<RoleServer>> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);

@@ -6,7 +6,9 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use url::Url;
 
-use super::template::{EvalError, Template, Templates, check_segment, to_jinja};
+use super::template::{
+    EvalError, Template, Templates, check_exact_numbers, check_segment, scalar_text, to_jinja,
+};
 use crate::definition::tool::Method;
 
 /// `request.path` after compilation.
@@ -63,7 +65,26 @@ pub enum RenderError {
     Template(String),
     #[error("the rendered path `{0}` does not start with `/`")]
     RelativePath(String),
+    #[error(
+        "argument `{name}` is {length} bytes long, and a value in the URL path may have at most {MAX_PATH_VALUE}; check the argument"
+    )]
+    PathValueTooLong { name: String, length: usize },
+    #[error(
+        "the URL would be {0} bytes long, more than the {MAX_URL} this server sends; ask for less (fewer or shorter query values)"
+    )]
+    UrlTooLong(usize),
+    #[error(
+        "header `{name}` would be {length} bytes long, more than the {MAX_HEADER} this server sends"
+    )]
+    HeaderTooLong { name: String, length: usize },
 }
+
+/// The longest value placed in one path segment.
+pub const MAX_PATH_VALUE: usize = 1024;
+/// The longest URL sent; most servers refuse longer ones.
+pub const MAX_URL: usize = 16 * 1024;
+/// The longest header value sent.
+pub const MAX_HEADER: usize = 8 * 1024;
 
 impl From<EvalError> for RenderError {
     fn from(e: EvalError) -> Self {
@@ -90,6 +111,10 @@ pub fn render(
             templates.render_path(name, &ctx())?
         }
     };
+    let longest_path = base.as_str().len() + path.len();
+    if longest_path > MAX_URL {
+        return Err(RenderError::UrlTooLong(longest_path));
+    }
     if !path.starts_with('/') {
         return Err(RenderError::RelativePath(path));
     }
@@ -98,10 +123,10 @@ pub fn render(
     let joined = format!("{}{}", base.path().trim_end_matches('/'), path);
     url.set_path(&joined);
     if !request.query.is_empty() {
-        let mut pairs = Vec::new();
+        let mut pairs: Vec<(&str, String)> = Vec::new();
         for (key, template) in &request.query {
             if let Some(value) = templates.render(template, args, &ctx)? {
-                query_strings(&value, &mut |v| pairs.push((key.as_str(), v)));
+                query_strings(&value, &mut pairs, key)?;
             }
         }
         if !pairs.is_empty() {
@@ -112,12 +137,22 @@ pub fn render(
         }
     }
 
+    if url.as_str().len() > MAX_URL {
+        return Err(RenderError::UrlTooLong(url.as_str().len()));
+    }
+
     let mut headers = Vec::with_capacity(request.headers.len());
     for (name, template) in &request.headers {
         if let Some(value) = templates.render(template, args, &ctx)? {
-            let text = scalar_string(&value);
+            let text = scalar_text(&value)?;
             if text.chars().any(|c| c.is_control() && c != '\t') {
                 return Err(RenderError::BadHeader(name.clone()));
+            }
+            if text.len() > MAX_HEADER {
+                return Err(RenderError::HeaderTooLong {
+                    name: name.clone(),
+                    length: text.len(),
+                });
             }
             headers.retain(|(n, _): &(String, String)| !n.eq_ignore_ascii_case(name));
             headers.push((name.clone(), text));
@@ -140,6 +175,9 @@ pub fn render(
         }
         BodyTemplate::Value(template) => templates.render(template, args, &ctx)?,
     };
+    if let Some(body) = &body {
+        check_exact_numbers(body)?;
+    }
 
     Ok(RenderedRequest {
         method: request.method,
@@ -159,29 +197,31 @@ fn check_path_argument(name: &str, value: Option<&Value>) -> Result<(), RenderEr
         Some(Value::Object(_)) | Some(Value::Array(_)) => {
             Err(bad("it must be a string or a number"))
         }
+        Some(Value::String(s)) if s.len() > MAX_PATH_VALUE => Err(RenderError::PathValueTooLong {
+            name: name.to_owned(),
+            length: s.len(),
+        }),
         Some(Value::String(s)) => check_segment(s).map_err(|e| bad(&e.0)),
-        Some(_) => Ok(()),
+        Some(number) => scalar_text(number).map(|_| ()).map_err(|e| bad(&e.0)),
     }
 }
 
 /// Query values: scalars as text, lists as repeated keys, objects as JSON.
-fn query_strings(value: &Value, push: &mut dyn FnMut(String)) {
+fn query_strings<'k>(
+    value: &Value,
+    pairs: &mut Vec<(&'k str, String)>,
+    key: &'k str,
+) -> Result<(), RenderError> {
     match value {
         Value::Null => {}
-        Value::Array(items) => items
-            .iter()
-            .filter(|v| !v.is_null())
-            .for_each(|v| push(scalar_string(v))),
-        other => push(scalar_string(other)),
+        Value::Array(items) => {
+            for v in items.iter().filter(|v| !v.is_null()) {
+                pairs.push((key, scalar_text(v)?));
+            }
+        }
+        other => pairs.push((key, scalar_text(other)?)),
     }
-}
-
-pub fn scalar_string(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        other => other.to_string(),
-    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -304,6 +344,54 @@ mod tests {
             .unwrap_err(),
             RenderError::BadHeader("X-Name".into())
         );
+    }
+
+    #[test]
+    fn each_type_renders_one_way_and_inexact_or_huge_values_are_refused() {
+        let mut t = Templates::new();
+        let req = compile(
+            &mut t,
+            "/v1/{{ kind }}/{{ flag ~ '' if false else flag }}/{{ n }}",
+            json!({"flag": "{{ flag }}", "n": "{{ n }}"}),
+            json!({"X-N": "{{ n }}"}),
+            BodyTemplate::Args,
+        );
+        let base = Url::parse("http://h").unwrap();
+        let out = render(
+            &t,
+            &req,
+            &base,
+            &args(json!({"kind": "a", "flag": true, "n": 1.5})),
+        )
+        .unwrap();
+        assert_eq!(out.url.as_str(), "http://h/v1/a/true/1.5?flag=true&n=1.5");
+        assert_eq!(out.headers[0].1, "1.5");
+        let big: Value = serde_json::from_str("18446744073709551616").unwrap();
+        for (name, value) in [("n", big.clone()), ("kind", big)] {
+            let mut a = args(json!({"kind": "a", "flag": true, "n": 1}));
+            a.insert(name.to_owned(), value);
+            let err = render(&t, &req, &base, &a).unwrap_err().to_string();
+            assert!(err.contains("beyond what can be sent exactly"), "{err}");
+        }
+        let long = "a".repeat(MAX_PATH_VALUE + 1);
+        let err = render(
+            &t,
+            &req,
+            &base,
+            &args(json!({"kind": long, "flag": true, "n": 1})),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("may have at most 1024"), "{err}");
+        let err = render(
+            &t,
+            &req,
+            &base,
+            &args(json!({"kind": "a", "flag": true, "n": 1, "extra": 18446744073709551615.0})),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("beyond what can be sent exactly"), "{err}");
     }
 
     #[test]

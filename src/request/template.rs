@@ -271,10 +271,53 @@ pub fn path_segment(value: &JinjaValue) -> Result<String, EvalError> {
             "a value placed in the path must be a string or a number".into(),
         )),
         _ => {
-            let s = value.to_string();
+            // The JSON form of the value, as in query strings and headers: `true`, `12`, `1.5`.
+            let json = serde_json::to_value(value).map_err(|e| {
+                EvalError(format!("a value placed in the path cannot be shown: {e}"))
+            })?;
+            let s = scalar_text(&json)?;
             check_segment(&s)?;
             Ok(s)
         }
+    }
+}
+
+/// Integers beyond this are not exact as floating point: a number the JSON parser could
+/// not keep as a 64-bit integer has already lost digits.
+const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0;
+
+/// One text form of a scalar everywhere it is sent (path, query, header): strings as they
+/// are, booleans `true`/`false`, numbers as JSON writes them. A number that cannot be
+/// sent exactly is refused rather than changed.
+pub fn scalar_text(value: &Value) -> Result<String, EvalError> {
+    match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Null => Ok(String::new()),
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() >= EXACT_FLOAT_LIMIT {
+                Err(EvalError(inexact(n)))
+            } else {
+                Ok(n.to_string())
+            }
+        }
+        other => Ok(other.to_string()),
+    }
+}
+
+fn inexact(n: &serde_json::Number) -> String {
+    format!(
+        "the number {n} is beyond what can be sent exactly (whole numbers up to 64 bits); send it as a string if the API takes one"
+    )
+}
+
+/// Refuses a number anywhere in `value` that lost digits on its way in (see [`scalar_text`]).
+pub fn check_exact_numbers(value: &Value) -> Result<(), EvalError> {
+    match value {
+        Value::Number(_) => scalar_text(value).map(|_| ()),
+        Value::Array(items) => items.iter().try_for_each(check_exact_numbers),
+        Value::Object(map) => map.values().try_for_each(check_exact_numbers),
+        _ => Ok(()),
     }
 }
 
@@ -332,6 +375,9 @@ fn lookup_path(expr: &str) -> Option<Vec<String>> {
 
 /// A minijinja error as one sentence, without the template's internal name.
 pub fn describe_jinja_error(e: &minijinja::Error) -> String {
+    if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        return "the template needed more work than a request may take; an argument is probably far too long or too deeply nested".to_owned();
+    }
     let detail = e
         .detail()
         .map(str::to_owned)
