@@ -275,6 +275,119 @@ fn main() {
     if wanted("soak") {
         soak(full);
     }
+    if wanted("http") {
+        http(full);
+    }
+}
+
+/// Streamable HTTP: sequential requests over one keep-alive connection (where Nagle's
+/// algorithm once cost 40 ms each), then 50 clients at once on one session.
+fn http(full: bool) {
+    let sequential = if full { 2000 } else { 20 };
+    let seconds = if full { 5.0 } else { 0.5 };
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--no-watch",
+            "--sandbox",
+            "--http",
+            "127.0.0.1:0",
+            "--root",
+            &root(),
+        ])
+        .env("RUST_LOG", "layerops_mcp=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the HTTP server");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap_or(0) > 0,
+            "the server did not start"
+        );
+        if let Some(at) = line.find("MCP over HTTP on ") {
+            break line[at + "MCP over HTTP on ".len()..].trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(64)
+            .build()
+            .expect("client");
+        let post = |body: String, session: Option<String>| {
+            let mut request = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2025-06-18")
+                .body(body);
+            if let Some(id) = session {
+                request = request.header("mcp-session-id", id);
+            }
+            request.send()
+        };
+        let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
+        let answer = post(init.to_owned(), None).await.expect("initialize");
+        let session = answer
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        answer.bytes().await.expect("initialize answer");
+        post(
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned(),
+            session.clone(),
+        )
+        .await
+        .expect("initialized");
+        let ping = |id: u64| format!(r#"{{"jsonrpc":"2.0","id":{id},"method":"ping"}}"#);
+        let mut samples = Vec::with_capacity(sequential);
+        for i in 0..sequential {
+            let t = Instant::now();
+            let answer = post(ping(i as u64 + 1), session.clone()).await.expect("ping");
+            answer.bytes().await.expect("ping answer");
+            samples.push(t.elapsed());
+        }
+        println!(
+            "HTTP, one keep-alive connection: ping median {:.1} us over {sequential} requests",
+            median(samples).as_secs_f64() * 1e6
+        );
+
+        let clients = 50;
+        let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+        let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..clients)
+            .map(|c| {
+                let (post, session, done) = (post.clone(), session.clone(), done.clone());
+                async move {
+                    let mut id = 1_000_000 * (c + 1);
+                    while Instant::now() < deadline {
+                        id += 1;
+                        let answer = post(ping(id), session.clone()).await.expect("ping");
+                        answer.bytes().await.expect("ping answer");
+                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            })
+            .collect();
+        futures::future::join_all(tasks).await;
+        let total = done.load(std::sync::atomic::Ordering::Relaxed);
+        println!(
+            "HTTP, {clients} clients on one session: {:.0} requests/s",
+            total as f64 / started.elapsed().as_secs_f64()
+        );
+    });
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// The variables that point a server at `addr` with the sandbox's credentials.

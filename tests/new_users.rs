@@ -306,3 +306,97 @@ async fn events_take_the_singular_resource_type_an_event_gives() {
     }
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+async fn a_get_answer_fed_back_into_update_is_refused_with_what_to_drop() {
+    let client = Launch::new("http://127.0.0.1:9")
+        .arg("--sandbox")
+        .start()
+        .await;
+    let projects: serde_json::Value = serde_json::from_str(&text(
+        &call(
+            &client,
+            "layerops_list_projects",
+            json!({"includeEnvironments": true}),
+        )
+        .await,
+    ))
+    .expect("JSON");
+    let mut service = None;
+    for env in projects["workspaces"]
+        .as_array()
+        .expect("workspaces")
+        .iter()
+        .flat_map(|p| p["environments"].as_array().cloned().unwrap_or_default())
+    {
+        let listed = text(
+            &call(
+                &client,
+                "layerops_list_services",
+                json!({"environmentId": env["uuid"]}),
+            )
+            .await,
+        );
+        let services: serde_json::Value = serde_json::from_str(&listed).expect("JSON");
+        let found = services.as_array().into_iter().flatten().find(|s| {
+            s["environmentVariables"]
+                .as_array()
+                .is_some_and(|vars| vars.iter().any(|v| v["isSensitive"] == json!(true)))
+        });
+        if let Some(found) = found {
+            service = Some(found["uuid"].as_str().expect("uuid").to_owned());
+            break;
+        }
+    }
+    let service = service.expect("the demo has a service with a sensitive variable");
+    let got: serde_json::Value = serde_json::from_str(&text(
+        &call(
+            &client,
+            "layerops_get_service",
+            json!({"serviceId": service}),
+        )
+        .await,
+    ))
+    .expect("JSON");
+    let mut update = got.as_object().expect("an object").clone();
+    update.insert("serviceId".into(), json!(service));
+    let result = call(
+        &client,
+        "layerops_update_service",
+        serde_json::Value::Object(update.clone()),
+    )
+    .await;
+    assert!(is_error(&result));
+    let said = text(&result);
+    assert!(
+        said.contains("this tool does not take") && said.contains("`uuid`"),
+        "{said}"
+    );
+
+    // Only the fields the update takes: the masked secret is what is refused now.
+    let schema = client
+        .list_all_tools()
+        .await
+        .expect("tools")
+        .into_iter()
+        .find(|t| t.name == "layerops_update_service")
+        .expect("the update tool");
+    let known = schema.input_schema["properties"]
+        .as_object()
+        .expect("properties")
+        .clone();
+    update.retain(|k, _| known.contains_key(k));
+    let result = call(
+        &client,
+        "layerops_update_service",
+        serde_json::Value::Object(update),
+    )
+    .await;
+    assert!(is_error(&result));
+    assert!(
+        text(&result).contains("only holds a mask"),
+        "{}",
+        text(&result)
+    );
+    client.cancel().await.ok();
+}
