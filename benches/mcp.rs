@@ -15,6 +15,12 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_layerops-mcp");
 const KEY: &str = "LYPSANDBOXDEMOKEY00000000:00000000-5a4d-4b0c-8000-000000000000";
 
+/// The binary measured: this build's, or another given in `BENCH_BIN` (an older release, to
+/// compare both in one run on one machine).
+fn bin() -> String {
+    std::env::var("BENCH_BIN").unwrap_or_else(|_| BIN.to_owned())
+}
+
 fn root() -> String {
     env!("CARGO_MANIFEST_DIR").to_owned()
 }
@@ -47,7 +53,7 @@ impl Server {
     }
 
     fn spawn(extra: &[&str], env: &[(&str, String)]) -> Server {
-        let child = Command::new(BIN)
+        let child = Command::new(bin())
             .args(["serve", "--no-watch", "--root", &root()])
             .args(extra)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
@@ -89,7 +95,7 @@ impl Server {
     /// A server on `root` with hot reload on; the time each reload took by the server's own
     /// clock (its `reloaded` log line) goes to `reloads`, in microseconds.
     fn spawn_watching(root: &str, reloads: &Arc<Mutex<Vec<u64>>>) -> Server {
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(bin())
             .args(["serve", "--root", root])
             .env("RUST_LOG", "info")
             .stdin(Stdio::piped())
@@ -181,7 +187,7 @@ impl Drop for Sandbox {
 }
 
 fn sandbox() -> Sandbox {
-    let child = Command::new(BIN)
+    let child = Command::new(bin())
         .args(["sandbox", "--listen", "127.0.0.1:0"])
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -285,7 +291,7 @@ fn main() {
 fn http(full: bool) {
     let sequential = if full { 2000 } else { 20 };
     let seconds = if full { 5.0 } else { 0.5 };
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(bin())
         .args([
             "serve",
             "--no-watch",
@@ -367,7 +373,7 @@ fn http(full: bool) {
         let started = Instant::now();
         let tasks: Vec<_> = (0..clients)
             .map(|c| {
-                let (post, session, done) = (post.clone(), session.clone(), done.clone());
+                let (post, session, done) = (post, session.clone(), done.clone());
                 async move {
                     let mut id = 1_000_000 * (c + 1);
                     while Instant::now() < deadline {
