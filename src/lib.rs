@@ -10,7 +10,6 @@ pub mod http_transport;
 pub mod mcp;
 pub mod reload;
 pub mod request;
-pub mod sandbox;
 pub mod secret;
 pub mod source;
 pub mod upstream;

@@ -237,3 +237,27 @@ fn call_dry_run_needs_no_credentials_and_invalid_calls_exit_1() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--args must be a JSON object"));
 }
+
+#[test]
+fn the_sandbox_command_says_nothing_is_real_and_listens_on_loopback_only() {
+    let mut child = Command::new(bin())
+        .args(["sandbox", "--listen", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the sandbox");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("stderr"));
+    let mut said = String::new();
+    while !said.contains("Listening on http://127.0.0.1:") {
+        let mut line = String::new();
+        let read = std::io::BufRead::read_line(&mut stderr, &mut line).expect("read");
+        assert!(read > 0, "the sandbox exited: {said}");
+        said.push_str(&line);
+    }
+    assert!(said.contains("Nothing is real"), "{said}");
+    let _ = child.kill();
+    let _ = child.wait();
+    let out = run(&["sandbox", "--listen", "0.0.0.0:0"], &std::env::temp_dir());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only listens on loopback"));
+}

@@ -100,15 +100,10 @@ pub async fn start_sandbox(mode: &ModeArgs) -> anyhow::Result<EnvOverrides> {
         .context("cannot open a loopback port for the sandbox")?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        if let Err(e) = layerops_mcp::sandbox::serve(listener, std::future::pending()).await {
+        if let Err(e) = layerops_sandbox::serve(listener, std::future::pending()).await {
             tracing::error!("the sandbox stopped: {e}");
         }
     });
-    tracing::warn!(
-        "{} It listens on http://{addr}.",
-        layerops_mcp::sandbox::NOTICE
-    );
-    Ok(std::sync::Arc::new(layerops_mcp::sandbox::upstream_env(
-        addr,
-    )))
+    tracing::warn!("{} It listens on http://{addr}.", layerops_sandbox::NOTICE);
+    Ok(std::sync::Arc::new(layerops_sandbox::upstream_env(addr)))
 }

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use layerops_mcp::sandbox;
+use layerops_sandbox as sandbox;
 
 use crate::SandboxArgs;
 

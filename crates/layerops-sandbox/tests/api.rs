@@ -1,10 +1,5 @@
-//! The sandbox as an HTTP API: the real binary (`layerops-mcp sandbox`) on loopback, every
-//! endpoint with its documented shape, and the errors of a careful API.
-
-mod common;
-
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+//! The sandbox as an HTTP API on loopback: every endpoint with its documented shape, and
+//! the errors of a careful API.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -12,53 +7,26 @@ use serde_json::{Value, json};
 const KEY: &str = "LYPSANDBOXDEMOKEY00000000:00000000-5a4d-4b0c-8000-000000000000";
 
 struct Sandbox {
-    child: Child,
     base: String,
     http: reqwest::Client,
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    _stop: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Sandbox {
-    fn start() -> Self {
-        let mut child = Command::new(common::bin())
-            .args(["sandbox", "--listen", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn the sandbox");
-        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-        let mut notice = String::new();
-        let base = loop {
-            let mut line = String::new();
-            assert!(
-                stderr.read_line(&mut line).expect("read stderr") > 0,
-                "the sandbox exited: {notice}"
-            );
-            notice.push_str(&line);
-            if let Some(rest) = line.strip_prefix("Listening on ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .expect("address")
-                    .trim_end_matches('.')
-                    .to_owned();
-            }
-        };
-        assert!(
-            notice.contains("Nothing is real"),
-            "stderr says the data is not real: {notice}"
-        );
-        std::thread::spawn(move || for _ in stderr.lines() {});
+    /// The sandbox in this process, on a free loopback port.
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback port");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(layerops_sandbox::serve(listener, async move {
+            let _ = stopped.await;
+        }));
         Self {
-            child,
             base,
             http: reqwest::Client::new(),
+            _stop: stop,
         }
     }
 
@@ -123,7 +91,7 @@ fn assert_error(body: &Value, status: u16) {
 
 #[tokio::test]
 async fn requests_need_the_api_key() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     for key in [
         None,
         Some("wrong"),
@@ -144,7 +112,7 @@ async fn requests_need_the_api_key() {
 
 #[tokio::test]
 async fn projects_have_the_documented_shape_and_lifecycle() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let plain = sandbox.get("/v1/workspaces").await;
     assert_eq!(plain["globalLimitEnvironmentNumber"], 8);
     assert_eq!(plain["totalAssociatedEnvironments"], 3);
@@ -217,7 +185,7 @@ async fn projects_have_the_documented_shape_and_lifecycle() {
 
 #[tokio::test]
 async fn bad_bodies_unknown_ids_routes_and_verbs_get_json_errors() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let cases: Vec<(Method, String, Option<Value>, u16, &str)> = vec![
         (
             Method::POST,
@@ -315,7 +283,7 @@ async fn bad_bodies_unknown_ids_routes_and_verbs_get_json_errors() {
 
 #[tokio::test]
 async fn environments_respect_the_project_limit_and_list_their_providers() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let (lab, analytics) = sandbox.environment("analytics").await;
     let listed = sandbox
         .get(&format!("/v1/workspaces/{lab}/environments"))
@@ -377,7 +345,7 @@ async fn environments_respect_the_project_limit_and_list_their_providers() {
 
 #[tokio::test]
 async fn machine_types_carry_scaled_prices() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let (_, prod) = sandbox.environment("production").await;
     let env = sandbox.get(&format!("/v1/environments/{prod}")).await;
     let provider = env["providers"][0]["uuid"]
@@ -414,7 +382,7 @@ async fn machine_types_carry_scaled_prices() {
 
 #[tokio::test]
 async fn instance_pools_are_created_resized_and_deleted_with_events() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let (_, staging) = sandbox.environment("staging").await;
     let env = sandbox.get(&format!("/v1/environments/{staging}")).await;
     let provider = env["providers"][0]["uuid"]
@@ -526,7 +494,7 @@ async fn instance_pools_are_created_resized_and_deleted_with_events() {
 
 #[tokio::test]
 async fn services_are_created_scaled_updated_and_deleted() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let (_, prod) = sandbox.environment("production").await;
     let services = sandbox
         .get(&format!("/v1/environments/{prod}/services"))
@@ -659,7 +627,7 @@ async fn services_are_created_scaled_updated_and_deleted() {
 
 #[tokio::test]
 async fn analyze_computes_costs_from_running_machines() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let (_, prod) = sandbox.environment("production").await;
     let window = "startTime=2026-10-01T00:00:00.000Z&endTime=2026-10-02T00:00:00.000Z";
     let analysis = sandbox
@@ -723,7 +691,7 @@ async fn analyze_computes_costs_from_running_machines() {
 
 #[tokio::test]
 async fn monitoring_answers_with_time_series() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let (_, prod) = sandbox.environment("production").await;
     let services = sandbox
         .get(&format!("/v1/environments/{prod}/services"))
@@ -778,7 +746,7 @@ async fn monitoring_answers_with_time_series() {
 
 #[tokio::test]
 async fn hostile_input_gets_errors_and_never_stops_the_sandbox() {
-    let sandbox = Sandbox::start();
+    let sandbox = Sandbox::start().await;
     let (_, prod) = sandbox.environment("production").await;
     let bodies = vec![
         json!(null),
