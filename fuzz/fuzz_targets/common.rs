@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use layerops_mcp::catalog::{Catalog, LoadOptions, build};
-use layerops_mcp::source::{ContentSource, SourceFile};
+use mcp_engine::catalog::{Catalog, LoadOptions, build};
+use mcp_engine::source::{ContentSource, SourceFile};
 
 pub const SERVER: &str = "name: fuzz\nupstream:\n  base_url: http://127.0.0.1:9/api\n  headers:\n    X-API-KEY: \"{{ secret('FUZZ_KEY') }}\"\n";
 
@@ -17,7 +17,7 @@ pub fn file(path: &str, text: &str) -> SourceFile {
 pub fn catalog(files: &[SourceFile]) -> Catalog {
     let mut all = vec![file("registry/_server.yaml", SERVER)];
     all.extend_from_slice(files);
-    build(ContentSource::Embedded, &all, &[], &LoadOptions::default())
+    build(ContentSource::Embedded(&[]), &all, &[], &LoadOptions::default())
 }
 
 /// Splits fuzz input in `n` texts at 0xFF bytes (never part of UTF-8).

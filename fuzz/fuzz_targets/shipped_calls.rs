@@ -4,20 +4,21 @@
 
 use std::sync::OnceLock;
 
-use layerops_mcp::call::validation_errors;
-use layerops_mcp::catalog::{Catalog, LoadOptions, build};
-use layerops_mcp::request::render::render;
-use layerops_mcp::source::ContentSource;
+use mcp_engine::call::validation_errors;
+use mcp_engine::catalog::{Catalog, LoadOptions, build};
+use mcp_engine::request::render::render;
+use mcp_engine::source::ContentSource;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 
 fn shipped() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let source = ContentSource::Embedded;
+        // The shipped content, read from the repository beside this crate.
+        let source = ContentSource::Directory(concat!(env!("CARGO_MANIFEST_DIR"), "/..").into());
         let (files, errors) = source.read_all();
         let options = LoadOptions {
-            matcher: layerops_mcp::catalog::selection::Selection {
+            matcher: mcp_engine::catalog::selection::Selection {
                 toolsets: Some(vec!["all".to_owned()]),
                 ..Default::default()
             }

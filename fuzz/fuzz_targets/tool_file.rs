@@ -5,8 +5,8 @@
 #[path = "common.rs"]
 mod common;
 
-use layerops_mcp::call::validation_errors;
-use layerops_mcp::request::render::render;
+use mcp_engine::call::validation_errors;
+use mcp_engine::request::render::render;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
 

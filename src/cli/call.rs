@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use layerops_mcp::call::Caller;
+use mcp_engine::call::Caller;
 use rmcp::model::ContentBlock;
 use serde_json::Value;
 

@@ -8,21 +8,21 @@ pub mod sandbox;
 pub mod serve;
 
 use anyhow::Context;
-use layerops_mcp::catalog::upstream::EnvOverrides;
-use layerops_mcp::catalog::{Catalog, LoadOptions, Selection};
-use layerops_mcp::source::ContentSource;
+use mcp_engine::catalog::upstream::EnvOverrides;
+use mcp_engine::catalog::{Catalog, LoadOptions, Selection};
+use mcp_engine::source::ContentSource;
 
 use crate::ModeArgs;
 
 /// Logs go to stderr: stdout belongs to the MCP protocol. Every line is scrubbed of the
 /// secrets known to `secrets`, and the protocol messages rmcp prints at debug and trace
 /// level (arguments and answers, which may hold secrets a tool's schema marks) are left out.
-pub fn init_tracing(secrets: layerops_mcp::secret::LogSecrets) {
+pub fn init_tracing(secrets: mcp_engine::secret::LogSecrets) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| "layerops_mcp=info,rmcp=warn".into());
     tracing_subscriber::fmt()
         .with_writer(move || {
-            layerops_mcp::secret::ScrubbingWriter::new(secrets.clone(), std::io::stderr())
+            mcp_engine::secret::ScrubbingWriter::new(secrets.clone(), std::io::stderr())
         })
         .with_ansi(false)
         .event_format(log_format::WithoutProtocolFields::default())
@@ -49,12 +49,13 @@ pub fn load_options(
         max_response_bytes: mode.max_response_bytes,
         env_overrides,
         log_secrets: mode.log_secrets.clone(),
+        program: std::sync::Arc::from(env!("CARGO_PKG_NAME")),
     })
 }
 
 /// Where the content comes from: `--root`, the current directory, or the embedded copy.
 pub fn source(mode: &ModeArgs) -> anyhow::Result<ContentSource> {
-    let source = ContentSource::resolve(mode.root.root.as_deref());
+    let source = ContentSource::resolve(mode.root.root.as_deref(), crate::embedded::FILES);
     if let ContentSource::Directory(dir) = &source
         && !dir.is_dir()
     {
@@ -79,14 +80,18 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-pub fn http_client(catalog: &Catalog) -> anyhow::Result<layerops_mcp::upstream::HttpClient> {
+pub fn http_client(catalog: &Catalog) -> anyhow::Result<mcp_engine::upstream::HttpClient> {
     let (connect, in_flight) = catalog
         .upstream
         .as_ref()
         .map(|u| (u.connect_timeout, u.max_in_flight))
         .unwrap_or((std::time::Duration::from_secs(10), 32));
-    layerops_mcp::upstream::HttpClient::new(connect, in_flight)
-        .context("cannot build the HTTP client")
+    mcp_engine::upstream::HttpClient::new(
+        connect,
+        in_flight,
+        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
+    )
+    .context("cannot build the HTTP client")
 }
 
 /// With `--sandbox`: starts the sandbox on a free loopback port (on the current runtime) and

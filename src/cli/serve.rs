@@ -3,13 +3,13 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use layerops_mcp::call::Caller;
-use layerops_mcp::call::audit::AuditLog;
-use layerops_mcp::http_transport;
-use layerops_mcp::mcp::stdio::{MAX_LINE, StdioTransport};
-use layerops_mcp::mcp::{McpServer, Sessions};
-use layerops_mcp::reload::{self, Reloader};
-use layerops_mcp::source::ContentSource;
+use mcp_engine::call::Caller;
+use mcp_engine::call::audit::AuditLog;
+use mcp_engine::http_transport;
+use mcp_engine::mcp::stdio::{MAX_LINE, StdioTransport};
+use mcp_engine::mcp::{McpServer, Sessions};
+use mcp_engine::reload::{self, Reloader};
+use mcp_engine::source::ContentSource;
 use rmcp::ServiceExt;
 
 use crate::ServeArgs;

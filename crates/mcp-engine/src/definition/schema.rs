@@ -33,11 +33,11 @@ fn compile(text: &str) -> jsonschema::Validator {
 
 /// Compiled once, read-only afterwards.
 static SCHEMAS: LazyLock<Schemas> = LazyLock::new(|| Schemas {
-    tool: compile(include_str!("../../docs/schema/tool.schema.json")),
-    server: compile(include_str!("../../docs/schema/server.schema.json")),
-    toolset: compile(include_str!("../../docs/schema/toolset.schema.json")),
-    resource: compile(include_str!("../../docs/schema/resource.schema.json")),
-    prompt: compile(include_str!("../../docs/schema/prompt.schema.json")),
+    tool: compile(include_str!("../../../../docs/schema/tool.schema.json")),
+    server: compile(include_str!("../../../../docs/schema/server.schema.json")),
+    toolset: compile(include_str!("../../../../docs/schema/toolset.schema.json")),
+    resource: compile(include_str!("../../../../docs/schema/resource.schema.json")),
+    prompt: compile(include_str!("../../../../docs/schema/prompt.schema.json")),
 });
 
 /// Reports every violation of the file format, located at the offending key.

@@ -135,6 +135,7 @@ pub fn problems(
     toolsets: &BTreeMap<String, ToolsetInfo>,
     all_tools: &BTreeMap<String, Arc<ToolEntry>>,
     served: &HashMap<String, Arc<ToolEntry>>,
+    program: &str,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let valid = || {
@@ -167,14 +168,14 @@ pub fn problems(
             .collect();
         if matching.is_empty() {
             let names: Vec<&str> = all_tools.keys().map(String::as_str).take(60).collect();
+            let more = if all_tools.len() > names.len() {
+                format!(", ... (see `{program} list`)")
+            } else {
+                String::new()
+            };
             out.push(format!(
-                "--tools `{pattern}` matches no tool; the tools are: {}{}",
-                names.join(", "),
-                if all_tools.len() > names.len() {
-                    ", ... (see `layerops-mcp list`)"
-                } else {
-                    ""
-                }
+                "--tools `{pattern}` matches no tool; the tools are: {}{more}",
+                names.join(", ")
             ));
         } else if !matching
             .iter()

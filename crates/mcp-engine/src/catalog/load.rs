@@ -66,7 +66,7 @@ pub fn build_with(
         .collect();
 
     // _server.yaml
-    let mut name = env!("CARGO_PKG_NAME").to_owned();
+    let mut name = options.program.to_string();
     let mut title = None;
     let mut instructions = None;
     let mut upstream = None;
@@ -193,7 +193,8 @@ pub fn build_with(
             }
         }
     }
-    let warnings = super::selection::problems(matcher, &toolsets, &all_tools, &tools);
+    let warnings =
+        super::selection::problems(matcher, &toolsets, &all_tools, &tools, &options.program);
 
     // Documents and prompts may name tools: those names must exist.
     let known: std::collections::BTreeSet<&str> = all_tools.keys().map(String::as_str).collect();
@@ -245,7 +246,7 @@ pub fn build_with(
             reporter.at(
                 &["uri"],
                 format!(
-                    "uri `{}` is not an absolute URI (e.g. layerops://docs/services)",
+                    "uri `{}` is not an absolute URI (e.g. acme://docs/services)",
                     front.uri
                 ),
             );
@@ -378,6 +379,7 @@ pub fn build_with(
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     Catalog {
         source,
+        program: options.program.clone(),
         name,
         title,
         instructions,
@@ -462,7 +464,12 @@ mod tests {
     }
 
     fn load(files: &[SourceFile]) -> Catalog {
-        build(ContentSource::Embedded, files, &[], &LoadOptions::default())
+        build(
+            ContentSource::Embedded(&[]),
+            files,
+            &[],
+            &LoadOptions::default(),
+        )
     }
 
     fn messages(c: &Catalog) -> Vec<String> {
@@ -495,14 +502,26 @@ mod tests {
             file("registry/items/other.yaml", &other),
         ];
         let options = LoadOptions::default();
-        let first = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        let first = build_with(
+            ContentSource::Embedded(&[]),
+            &files,
+            &[],
+            &options,
+            &mut cache,
+        );
         assert!(first.diagnostics.is_empty(), "{:?}", messages(&first));
 
         files[2] = file(
             "registry/items/other.yaml",
             &other.replace("/v1/others/", "/v2/others/"),
         );
-        let second = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        let second = build_with(
+            ContentSource::Embedded(&[]),
+            &files,
+            &[],
+            &options,
+            &mut cache,
+        );
         assert!(Arc::ptr_eq(
             &first.tools["get_item"],
             &second.tools["get_item"]
@@ -522,7 +541,13 @@ mod tests {
             "annotations:\n  openWorldHint: false\n",
         ));
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let third = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        let third = build_with(
+            ContentSource::Embedded(&[]),
+            &files,
+            &[],
+            &options,
+            &mut cache,
+        );
         assert!(third.diagnostics.is_empty(), "{:?}", messages(&third));
         let hint = |c: &Catalog| {
             c.tools["get_item"]
@@ -536,7 +561,13 @@ mod tests {
 
         // A removed file is forgotten, and so are its templates.
         files.retain(|f| f.path != "registry/items/other.yaml");
-        let fourth = build_with(ContentSource::Embedded, &files, &[], &options, &mut cache);
+        let fourth = build_with(
+            ContentSource::Embedded(&[]),
+            &files,
+            &[],
+            &options,
+            &mut cache,
+        );
         assert!(!fourth.tools.contains_key("get_other"));
         assert_eq!(cache.tools.len(), 1);
         assert_eq!(render_path(&fourth, "get_item", "c"), "/v1/items/c");

@@ -55,7 +55,7 @@ impl std::str::FromStr for ConfirmMode {
 }
 
 /// Told to the model when a destructive call cannot be confirmed under `require`.
-pub const CANNOT_ASK_REQUIRED: &str = "this server requires the user's confirmation for destructive calls (--confirm-destructive require), and this client cannot show the user a confirmation form (it does not declare form elicitation). Ask the user to run it from a client that supports MCP elicitation, or to do it in the LayerOps console";
+pub const CANNOT_ASK_REQUIRED: &str = "this server requires the user's confirmation for destructive calls (--confirm-destructive require), and this client cannot show the user a confirmation form (it does not declare form elicitation). Ask the user to run it from a client that supports MCP elicitation, or to do it another way";
 
 pub enum Confirmation {
     Confirmed,

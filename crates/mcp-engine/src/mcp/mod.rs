@@ -12,4 +12,4 @@ pub mod stdio;
 pub use confirm::ConfirmMode;
 pub use server::McpServer;
 pub use session::{Changes, Sessions};
-pub use status::{STATUS_URI, status_key};
+pub use status::{status_key, status_uri};

@@ -4,10 +4,13 @@ use rmcp::model::Resource;
 
 use crate::catalog::Catalog;
 
-pub const STATUS_URI: &str = concat!(env!("CARGO_PKG_NAME"), "://status");
+/// The URI of the status resource: `<program>://status`.
+pub fn status_uri(catalog: &Catalog) -> String {
+    format!("{}://status", catalog.program)
+}
 
-pub fn resource() -> Resource {
-    Resource::new(STATUS_URI, "status")
+pub fn resource(catalog: &Catalog) -> Resource {
+    Resource::new(status_uri(catalog), "status")
         .with_title("Server status")
         .with_description("What this server loaded, from where, and which files failed to load and why. Updated on every reload.")
         .with_mime_type("text/markdown")

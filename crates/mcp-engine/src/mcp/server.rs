@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::completion;
 use super::confirm::{self, Asking, ConfirmMode, Confirmation, OpenQuestions};
 use super::session::{Session, Sessions};
-use super::status::{self, STATUS_URI};
+use super::status::{self, status_uri};
 use crate::call::{CallError, Caller, Step};
 use crate::catalog::Catalog;
 
@@ -143,9 +143,10 @@ impl ServerHandler for McpServer {
         if catalog.tools.is_empty() {
             // Never silently empty: the user learns why through the client.
             instructions.insert_str(0, &format!(
-                "This server serves no tools now: {} holds no tool that loads ({} problem(s), listed by the {STATUS_URI} resource).\n\n",
+                "This server serves no tools now: {} holds no tool that loads ({} problem(s), listed by the {} resource).\n\n",
                 catalog.source.describe(),
-                catalog.diagnostics.len()
+                catalog.diagnostics.len(),
+                status_uri(&catalog)
             ));
         }
         if !instructions.is_empty() {
@@ -208,7 +209,7 @@ impl ServerHandler for McpServer {
             .values()
             .map(|r| r.resource.clone())
             .collect();
-        resources.push(status::resource());
+        resources.push(status::resource(&catalog));
         Ok(ListResourcesResult::with_all_items(resources))
     }
 
@@ -218,10 +219,10 @@ impl ServerHandler for McpServer {
         _: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let catalog = self.inner.catalog.load();
-        if request.uri == STATUS_URI {
+        if request.uri == status_uri(&catalog) {
             let text = status::render(&catalog);
             return Ok(ReadResourceResult::new(vec![
-                ResourceContents::text(text, STATUS_URI).with_mime_type("text/markdown"),
+                ResourceContents::text(text, request.uri.clone()).with_mime_type("text/markdown"),
             ])
             .into());
         }

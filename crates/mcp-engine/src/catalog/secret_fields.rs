@@ -1,6 +1,6 @@
 //! The arguments a tool file marks secret in its input schema: `writeOnly: true` or
 //! `x-secret: true` on a property, or `x-secret-when: FLAG` for a value that is secret when
-//! its sibling boolean FLAG is true (LayerOps' `{key, value, isSensitive}`). Their values
+//! its sibling boolean FLAG is true (an environment variable's `{key, value, isSensitive}`). Their values
 //! are hidden from the audit log, dry runs, confirmations and errors, and a value that is
 //! only a mask (`********`, as `get` answers show secrets) is refused.
 

@@ -202,7 +202,7 @@ fn diff(old: &Catalog, new: &Catalog) -> Changes {
         .map(|(uri, _)| uri.clone())
         .collect();
     if status_key(old) != status_key(new) {
-        updated.push(crate::mcp::STATUS_URI.to_owned());
+        updated.push(crate::mcp::status_uri(new));
     }
     Changes {
         tools: old.tool_list != new.tool_list,
@@ -210,6 +210,7 @@ fn diff(old: &Catalog, new: &Catalog) -> Changes {
         resources: resources(old) != resources(new),
         updated,
         messages: messages(old, new),
+        logger: new.program.to_string(),
     }
 }
 

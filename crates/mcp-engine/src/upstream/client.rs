@@ -42,14 +42,15 @@ pub struct HttpClient {
 }
 
 impl HttpClient {
-    pub fn new(connect_timeout: Duration, max_in_flight: usize) -> Result<Self, reqwest::Error> {
+    /// `user_agent` names the embedding program to the API, e.g. `my-server/1.0`.
+    pub fn new(
+        connect_timeout: Duration,
+        max_in_flight: usize,
+        user_agent: &str,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
-            .user_agent(concat!(
-                env!("CARGO_PKG_NAME"),
-                "/",
-                env!("CARGO_PKG_VERSION")
-            ))
+            .user_agent(user_agent)
             // Never carry the API key to another host: follow redirects only on the same origin.
             .redirect(reqwest::redirect::Policy::custom(|attempt| {
                 let same_origin = attempt

@@ -3,10 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
-}
-
 /// The three content folders, relative to a root.
 pub const CONTENT_FOLDERS: [&str; 3] = ["registry", "resources", "prompts"];
 
@@ -29,10 +25,15 @@ pub enum PathState {
     Unreadable(String),
 }
 
+/// Content files built into the embedding program: (path relative to the root, text).
+pub type EmbeddedFiles = &'static [(&'static str, &'static str)];
+
 /// The origin of the content folders.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ContentSource {
-    Embedded,
+    /// Files the embedding program carries (for example with `include_str!`).
+    Embedded(EmbeddedFiles),
+    /// A content root on disk, watched for changes.
     Directory(PathBuf),
 }
 
@@ -41,19 +42,19 @@ impl ContentSource {
     /// (it holds `registry/_server.yaml`); otherwise the embedded copy. Clients start
     /// servers in any project folder, and one that happens to hold `resources/` or
     /// `prompts/` is not a content root.
-    pub fn resolve(root: Option<&Path>) -> Self {
+    pub fn resolve(root: Option<&Path>, embedded: EmbeddedFiles) -> Self {
         if let Some(root) = root {
             return Self::Directory(root.to_path_buf());
         }
         match std::env::current_dir() {
             Ok(cwd) if is_content_root(&cwd) => Self::Directory(cwd),
-            _ => Self::Embedded,
+            _ => Self::Embedded(embedded),
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
-            Self::Embedded => "the copy embedded in the binary".to_owned(),
+            Self::Embedded(_) => "the copy embedded in the binary".to_owned(),
             Self::Directory(dir) => dir.display().to_string(),
         }
     }
@@ -62,8 +63,8 @@ impl ContentSource {
     /// errors beside the files that could.
     pub fn read_all(&self) -> (Vec<SourceFile>, Vec<(String, String)>) {
         match self {
-            Self::Embedded => {
-                let files = embedded::FILES
+            Self::Embedded(embedded) => {
+                let files = embedded
                     .iter()
                     .map(|(path, text)| SourceFile {
                         path: (*path).to_owned(),
@@ -331,9 +332,14 @@ mod tests {
     }
 
     #[test]
-    fn embedded_copy_holds_the_server_file() {
-        let (files, errors) = ContentSource::Embedded.read_all();
+    fn embedded_files_are_read_as_content() {
+        let (files, errors) = ContentSource::Embedded(&[
+            ("registry/_server.yaml", "name: x\n"),
+            ("registry/notes.txt", "not content"),
+        ])
+        .read_all();
         assert!(errors.is_empty());
-        assert!(files.iter().any(|f| f.path == "registry/_server.yaml"));
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].path, "registry/_server.yaml");
     }
 }

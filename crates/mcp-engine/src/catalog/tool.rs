@@ -528,7 +528,7 @@ mod tests {
 
     #[test]
     fn tool_names_follow_mcp_rules() {
-        assert!(check_tool_name("layerops_list-projects").is_ok());
+        assert!(check_tool_name("acme_list-projects").is_ok());
         assert!(check_tool_name("").is_err());
         assert!(check_tool_name(&"a".repeat(65)).is_err());
         assert!(check_tool_name("has space").is_err());

@@ -25,12 +25,13 @@ pub enum CallError {
     #[error("tool `{name}` is not served: {reason}")]
     NotServed { name: String, reason: String },
     #[error(
-        "tool `{name}` is not available: its file {file} failed to load ({problems}). Fix the file; `layerops-mcp check` lists every problem"
+        "tool `{name}` is not available: its file {file} failed to load ({problems}). Fix the file; `{program} check` lists every problem"
     )]
     FailedToLoad {
         name: String,
         file: String,
         problems: String,
+        program: String,
     },
 }
 
@@ -287,6 +288,7 @@ fn refusal(catalog: &Catalog, name: &str) -> CallError {
             name: name.to_owned(),
             file: file.clone(),
             problems: crate::catalog::tool::truncate(&catalog.problems_of(file), 1_000),
+            program: catalog.program.to_string(),
         };
     }
     let close: Vec<&str> = catalog

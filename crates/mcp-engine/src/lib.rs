@@ -1,4 +1,4 @@
-//! layerops-mcp: a declarative MCP server. Tools are YAML files (an HTTP request and the JSON
+//! mcp-engine: a declarative MCP server. Tools are YAML files (an HTTP request and the JSON
 //! Schema of its arguments), resources are markdown files, prompts are templates; the engine
 //! validates, renders, sends and serves them over MCP, knowing nothing of the API behind.
 

@@ -36,6 +36,9 @@ pub struct LoadOptions {
     pub env_overrides: upstream::EnvOverrides,
     /// Told every secret the upstream resolves, so that no log line shows it.
     pub log_secrets: crate::secret::LogSecrets,
+    /// The embedding program's name: the default server name, the scheme of the status
+    /// resource (`<program>://status`), and the command named in messages.
+    pub program: Arc<str>,
 }
 
 impl Default for LoadOptions {
@@ -47,6 +50,7 @@ impl Default for LoadOptions {
             max_response_bytes: None,
             env_overrides: Default::default(),
             log_secrets: Default::default(),
+            program: Arc::from("mcp-engine"),
         }
     }
 }
@@ -68,6 +72,8 @@ pub struct ToolsetInfo {
 #[derive(Debug)]
 pub struct Catalog {
     pub source: ContentSource,
+    /// See [`LoadOptions::program`].
+    pub program: Arc<str>,
     pub name: String,
     pub title: Option<String>,
     pub instructions: Option<String>,
@@ -121,7 +127,7 @@ impl Catalog {
     /// disk; for the embedded copy, the message alone.
     pub fn shown(&self, d: &Diagnostic) -> String {
         match self.source {
-            ContentSource::Embedded => d.message.clone(),
+            ContentSource::Embedded(_) => d.message.clone(),
             ContentSource::Directory(_) => d.to_string(),
         }
     }

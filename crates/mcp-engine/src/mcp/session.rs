@@ -25,11 +25,17 @@ pub struct Changes {
     pub updated: Vec<String>,
     /// Messages for the clients' logs (a file that failed, a file fixed).
     pub messages: Vec<(LoggingLevel, String)>,
+    /// The logger name the messages go out under: the program's name.
+    pub logger: String,
 }
 
 impl Changes {
     pub fn is_empty(&self) -> bool {
-        *self == Changes::default()
+        !self.tools
+            && !self.prompts
+            && !self.resources
+            && self.updated.is_empty()
+            && self.messages.is_empty()
     }
 }
 
@@ -128,7 +134,7 @@ impl Session {
                     *level,
                     serde_json::Value::String(text.clone()),
                 )
-                .with_logger(env!("CARGO_PKG_NAME"));
+                .with_logger(changes.logger.clone());
                 let _ = peer.notify_logging_message(param).await;
             }
         }

@@ -316,7 +316,7 @@ pub fn to_rmcp(front: &PromptFrontMatter) -> Prompt {
 }
 
 /// Words of `body` that look like names of this catalog's tools (they start with the first
-/// segment of a tool name, such as `layerops_`) but name no tool: (line, column, word).
+/// segment of a tool name, such as `acme_`) but name no tool: (line, column, word).
 pub fn unknown_tool_mentions(body: &str, tools: &BTreeSet<&str>) -> Vec<(usize, usize, String)> {
     let prefixes: BTreeSet<&str> = tools
         .iter()
