@@ -4,7 +4,6 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mcp_engine::call::Caller;
 use rmcp::model::ContentBlock;
 use serde_json::Value;
 
@@ -17,8 +16,9 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--args must be a JSON object, e.g. --args '{{\"projectId\": \"...\"}}'");
     };
     let result = super::runtime()?.block_on(async {
-        let overrides = super::start_sandbox(&args.mode).await?;
-        let catalog = super::load(&args.mode, true, overrides)?;
+        let upstream_env = super::start_sandbox(&args.mode).await?;
+        let engine = super::builder(&args.mode, true, upstream_env)?.build()?;
+        let catalog = engine.catalog();
         for d in &catalog.diagnostics {
             eprintln!("{}", catalog.shown(d));
         }
@@ -34,8 +34,7 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
                 args.tool, entry.toolset, entry.toolset
             );
         }
-        let caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
-        Ok::<_, anyhow::Error>(caller.call(&catalog, &args.tool, Some(arguments)).await?)
+        Ok::<_, anyhow::Error>(engine.call(&args.tool, arguments).await?)
     })?;
     let mut out = std::io::stdout().lock();
     for block in &result.content {

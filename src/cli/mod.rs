@@ -7,34 +7,34 @@ mod log_format;
 pub mod sandbox;
 pub mod serve;
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
-use mcp_engine::catalog::upstream::EnvOverrides;
-use mcp_engine::catalog::{Catalog, LoadOptions, Selection};
-use mcp_engine::source::ContentSource;
+use mcp_engine::{Catalog, ContentSource, Engine, EngineBuilder, Selection};
 
 use crate::ModeArgs;
 
 /// Logs go to stderr: stdout belongs to the MCP protocol. Every line is scrubbed of the
 /// secrets known to `secrets`, and the protocol messages rmcp prints at debug and trace
 /// level (arguments and answers, which may hold secrets a tool's schema marks) are left out.
-pub fn init_tracing(secrets: mcp_engine::secret::LogSecrets) {
+pub fn init_tracing(secrets: mcp_engine::LogSecrets) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "layerops_mcp=info,rmcp=warn".into());
+        .unwrap_or_else(|_| "layerops_mcp=info,mcp_engine=info,rmcp=warn".into());
     tracing_subscriber::fmt()
-        .with_writer(move || {
-            mcp_engine::secret::ScrubbingWriter::new(secrets.clone(), std::io::stderr())
-        })
+        .with_writer(move || mcp_engine::ScrubbingWriter::new(secrets.clone(), std::io::stderr()))
         .with_ansi(false)
         .event_format(log_format::WithoutProtocolFields::default())
         .with_env_filter(filter)
         .init();
 }
 
-pub fn load_options(
+/// The engine's settings for these options, with the content from `--root`, the current
+/// directory or the embedded copy. `all_toolsets_by_default`: every toolset unless named.
+pub fn builder(
     mode: &ModeArgs,
     all_toolsets_by_default: bool,
-    env_overrides: EnvOverrides,
-) -> anyhow::Result<LoadOptions> {
+    upstream_env: BTreeMap<String, String>,
+) -> anyhow::Result<EngineBuilder> {
     let toolsets = mode.toolsets.clone().or_else(|| {
         (all_toolsets_by_default && mode.tools.is_none()).then(|| vec!["all".to_owned()])
     });
@@ -43,14 +43,17 @@ pub fn load_options(
         tools: mode.tools.clone(),
         toolsets,
     };
-    let matcher = selection.matcher()?;
-    Ok(LoadOptions {
-        matcher,
-        max_response_bytes: mode.max_response_bytes,
-        env_overrides,
-        log_secrets: mode.log_secrets.clone(),
-        program: std::sync::Arc::from(env!("CARGO_PKG_NAME")),
-    })
+    // A bad pattern is reported now, before anything starts.
+    selection.matcher()?;
+    Ok(
+        Engine::builder(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+            .content(source(mode)?)
+            .selection(selection)
+            .max_response_bytes(mode.max_response_bytes)
+            .upstream_env(upstream_env)
+            .dry_run(mode.dry_run)
+            .log_secrets(mode.log_secrets.clone()),
+    )
 }
 
 /// Where the content comes from: `--root`, the current directory, or the embedded copy.
@@ -64,13 +67,13 @@ pub fn source(mode: &ModeArgs) -> anyhow::Result<ContentSource> {
     Ok(source)
 }
 
+/// Loads the catalog only (for `check` and `list`).
 pub fn load(
     mode: &ModeArgs,
     all_toolsets_by_default: bool,
-    env_overrides: EnvOverrides,
+    upstream_env: BTreeMap<String, String>,
 ) -> anyhow::Result<Catalog> {
-    let options = load_options(mode, all_toolsets_by_default, env_overrides)?;
-    Ok(Catalog::load(source(mode)?, &options))
+    Ok(builder(mode, all_toolsets_by_default, upstream_env)?.load()?)
 }
 
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -80,23 +83,9 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-pub fn http_client(catalog: &Catalog) -> anyhow::Result<mcp_engine::upstream::HttpClient> {
-    let (connect, in_flight) = catalog
-        .upstream
-        .as_ref()
-        .map(|u| (u.connect_timeout, u.max_in_flight))
-        .unwrap_or((std::time::Duration::from_secs(10), 32));
-    mcp_engine::upstream::HttpClient::new(
-        connect,
-        in_flight,
-        concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION")),
-    )
-    .context("cannot build the HTTP client")
-}
-
 /// With `--sandbox`: starts the sandbox on a free loopback port (on the current runtime) and
 /// returns the variables that point the upstream at it; otherwise none.
-pub async fn start_sandbox(mode: &ModeArgs) -> anyhow::Result<EnvOverrides> {
+pub async fn start_sandbox(mode: &ModeArgs) -> anyhow::Result<BTreeMap<String, String>> {
     if !mode.sandbox {
         return Ok(Default::default());
     }
@@ -110,5 +99,5 @@ pub async fn start_sandbox(mode: &ModeArgs) -> anyhow::Result<EnvOverrides> {
         }
     });
     tracing::warn!("{} It listens on http://{addr}.", layerops_sandbox::NOTICE);
-    Ok(std::sync::Arc::new(layerops_sandbox::upstream_env(addr)))
+    Ok(layerops_sandbox::upstream_env(addr))
 }

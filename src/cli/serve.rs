@@ -3,14 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mcp_engine::call::Caller;
-use mcp_engine::call::audit::AuditLog;
-use mcp_engine::http_transport;
-use mcp_engine::mcp::stdio::{MAX_LINE, StdioTransport};
-use mcp_engine::mcp::{McpServer, Sessions};
-use mcp_engine::reload::{self, Reloader};
-use mcp_engine::source::ContentSource;
-use rmcp::ServiceExt;
+use mcp_engine::{Access, Engine};
 
 use crate::ServeArgs;
 
@@ -19,12 +12,13 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let overrides = super::start_sandbox(&args.mode).await?;
-    let options = super::load_options(&args.mode, false, overrides)?;
-    let source = super::source(&args.mode)?;
-    let reloader = Reloader::start(source.clone(), options);
-    let snapshot = reloader.catalog();
-    let catalog = snapshot.load_full();
+    let upstream_env = super::start_sandbox(&args.mode).await?;
+    let engine = super::builder(&args.mode, false, upstream_env)?
+        .confirm_destructive(args.confirm_destructive)
+        .audit_log(args.audit_log.clone())
+        .watch(!args.no_watch)
+        .build()?;
+    let catalog = engine.catalog();
     for d in &catalog.diagnostics {
         tracing::warn!("{}", catalog.shown(d));
     }
@@ -71,34 +65,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         tracing::warn!("{message}");
     }
-    let mut caller = Caller::new(super::http_client(&catalog)?, args.mode.dry_run);
     if let Some(path) = &args.audit_log {
-        caller = caller.with_audit_log(AuditLog::open(path)?);
         tracing::info!(path = %path.display(), "calls of tools that are not read-only are written to the audit log");
     }
     drop(catalog);
-    let sessions = Sessions::default();
-    let server = McpServer::new(snapshot, caller, sessions.clone(), args.confirm_destructive);
-    // The embedded copy cannot change; a directory is watched unless told not to.
-    let _watch = match &source {
-        ContentSource::Directory(root) if !args.no_watch => {
-            Some(reload::spawn(root.clone(), reloader, sessions).context(
-                "cannot watch the content folders (use --no-watch to serve without hot reload)",
-            )?)
-        }
-        _ => None,
-    };
     match args.http {
-        Some(addr) => serve_http(addr, &args, server).await,
+        Some(addr) => serve_http(addr, &args, engine).await,
         None => {
-            let running = server
-                .serve({
-                    let (read, write) = rmcp::transport::stdio_pipes();
-                    StdioTransport::new(read, write, MAX_LINE)
-                })
-                .await
-                .context("the MCP session did not start")?;
-            running.waiting().await.context("the MCP session failed")?;
+            engine.serve_stdio().await?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -107,25 +81,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 async fn serve_http(
     addr: std::net::SocketAddr,
     args: &ServeArgs,
-    server: McpServer,
+    engine: Engine,
 ) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
-    if let Some(warning) = http_transport::exposure_warning(&bound) {
+    if let Some(warning) = mcp_engine::exposure_warning(&bound) {
         tracing::warn!("{warning}");
     }
-    tracing::info!("MCP over HTTP on http://{bound}{}", http_transport::PATH);
+    tracing::info!("MCP over HTTP on http://{bound}/mcp");
     let shutdown = tokio_util::sync::CancellationToken::new();
     let stop = shutdown.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
     });
-    let access = http_transport::Access::loopback_and(&args.allow_hosts, &args.allow_origins);
-    http_transport::serve(listener, server, access, shutdown)
-        .await
-        .context("the HTTP server failed")?;
+    let access = Access::loopback_and(&args.allow_hosts, &args.allow_origins);
+    engine.serve_http(listener, access, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }

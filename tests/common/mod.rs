@@ -134,7 +134,7 @@ impl Launch {
                 .env_remove("LAYEROPS_API_BASE_URL")
                 .env_remove("LAYEROPS_API_KEY_ID")
                 .env_remove("LAYEROPS_API_KEY_SECRET")
-                .env("RUST_LOG", "layerops_mcp=warn");
+                .env("RUST_LOG", "layerops_mcp=warn,mcp_engine=warn");
             for (k, v) in &self.env {
                 c.env(k, v);
             }

@@ -6,6 +6,7 @@ pub mod call;
 pub mod catalog;
 pub mod definition;
 pub mod diagnostic;
+mod engine;
 pub mod http_transport;
 pub mod mcp;
 pub mod reload;
@@ -14,3 +15,10 @@ pub mod secret;
 pub mod source;
 pub mod upstream;
 pub mod yaml_locate;
+
+pub use catalog::{Catalog, Selection};
+pub use engine::{Engine, EngineBuilder, EngineError};
+pub use http_transport::{Access, exposure_warning, parse_listen_address};
+pub use mcp::ConfirmMode;
+pub use secret::{LogSecrets, ScrubbingWriter};
+pub use source::{ContentSource, EmbeddedFiles};

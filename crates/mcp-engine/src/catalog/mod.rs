@@ -18,7 +18,7 @@ use rmcp::model::{Resource, Tool};
 pub use cache::BuildCache;
 pub use load::{build, build_with};
 pub use prompt::{PromptEntry, PromptTemplates};
-pub use selection::{Matcher, Selection};
+pub use selection::{Matcher, Selection, SelectionError};
 pub use tool::ToolEntry;
 pub use upstream::Upstream;
 

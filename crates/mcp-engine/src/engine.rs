@@ -1,0 +1,275 @@
+//! The one entry point for a program that embeds the engine: say where the content is and
+//! how calls behave, build, then serve over stdio or HTTP (or call one tool).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolResult, JsonObject};
+use tokio_util::sync::CancellationToken;
+
+use crate::call::audit::{AuditLog, AuditOpenError};
+use crate::call::{CallError, Caller};
+use crate::catalog::{Catalog, LoadOptions, Selection, SelectionError};
+use crate::http_transport::{self, Access};
+use crate::mcp::stdio::{MAX_LINE, StdioTransport};
+use crate::mcp::{ConfirmMode, McpServer, Sessions};
+use crate::reload::{self, Reloader, WatchHandle};
+use crate::secret::LogSecrets;
+use crate::source::{ContentSource, EmbeddedFiles};
+
+/// What can stop an engine from being built or from serving.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A `--tools` pattern is not a glob.
+    #[error(transparent)]
+    Selection(#[from] SelectionError),
+    /// The audit log cannot be opened.
+    #[error(transparent)]
+    AuditLog(#[from] AuditOpenError),
+    /// The HTTP client cannot be built.
+    #[error("cannot build the HTTP client: {0}")]
+    HttpClient(String),
+    /// The content root cannot be watched.
+    #[error("cannot watch the content folders ({0}); serve without hot reload to go on")]
+    Watch(String),
+    /// The MCP session failed or could not start.
+    #[error("the MCP session failed: {0}")]
+    Session(String),
+    /// The HTTP server failed.
+    #[error("the HTTP server failed: {0}")]
+    Http(#[from] std::io::Error),
+}
+
+/// Settings of an [`Engine`], given one by one; see [`Engine::builder`].
+#[derive(Clone)]
+pub struct EngineBuilder {
+    program: Arc<str>,
+    version: String,
+    source: ContentSource,
+    selection: Selection,
+    max_response_bytes: Option<usize>,
+    upstream_env: BTreeMap<String, String>,
+    dry_run: bool,
+    confirm: ConfirmMode,
+    audit_log: Option<PathBuf>,
+    watch: bool,
+    log_secrets: LogSecrets,
+}
+
+/// A built engine: the catalog loaded, the HTTP client ready. Serve it, or call its tools.
+pub struct Engine {
+    program: Arc<str>,
+    source: ContentSource,
+    reloader: Reloader,
+    caller: Caller,
+    confirm: ConfirmMode,
+    watch: bool,
+}
+
+impl Engine {
+    /// Starts the settings of an engine for the program `program` (its name appears in the
+    /// status resource URI `<program>://status`, the client log and messages) at `version`.
+    /// The content is empty until [`EngineBuilder::content_root`] or
+    /// [`EngineBuilder::embedded`] says where it is.
+    pub fn builder(program: &str, version: &str) -> EngineBuilder {
+        EngineBuilder {
+            program: Arc::from(program),
+            version: version.to_owned(),
+            source: ContentSource::Embedded(&[]),
+            selection: Selection::default(),
+            max_response_bytes: None,
+            upstream_env: BTreeMap::new(),
+            dry_run: false,
+            confirm: ConfirmMode::Ask,
+            audit_log: None,
+            watch: true,
+            log_secrets: LogSecrets::default(),
+        }
+    }
+
+    /// The catalog served now (it changes with each reload).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.reloader.catalog().load_full()
+    }
+
+    /// Calls one tool as a client would, without a confirmation (the caller is the user).
+    pub async fn call(
+        &self,
+        tool: &str,
+        arguments: JsonObject,
+    ) -> Result<CallToolResult, CallError> {
+        let catalog = self.catalog();
+        self.caller.call(&catalog, tool, Some(arguments)).await
+    }
+
+    /// Serves MCP on the process's standard input and output until the client leaves.
+    pub async fn serve_stdio(self) -> Result<(), EngineError> {
+        let (server, _watch) = self.start()?;
+        let running = server
+            .serve({
+                let (read, write) = rmcp::transport::stdio_pipes();
+                StdioTransport::new(read, write, MAX_LINE)
+            })
+            .await
+            .map_err(|e| EngineError::Session(e.to_string()))?;
+        running
+            .waiting()
+            .await
+            .map_err(|e| EngineError::Session(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Serves MCP over Streamable HTTP on `listener` (path `/mcp`) until `shutdown` is
+    /// cancelled, to the hosts and origins `access` allows.
+    pub async fn serve_http(
+        self,
+        listener: tokio::net::TcpListener,
+        access: Access,
+        shutdown: CancellationToken,
+    ) -> Result<(), EngineError> {
+        let (server, _watch) = self.start()?;
+        http_transport::serve(listener, server, access, shutdown).await?;
+        Ok(())
+    }
+
+    /// The MCP handler, and the watcher of the content root when there is one to watch.
+    fn start(self) -> Result<(McpServer, Option<WatchHandle>), EngineError> {
+        let sessions = Sessions::default();
+        let server = McpServer::new(
+            self.reloader.catalog(),
+            self.caller,
+            sessions.clone(),
+            self.confirm,
+        );
+        let watch = match &self.source {
+            ContentSource::Directory(root) if self.watch => Some(
+                reload::spawn(root.clone(), self.reloader, sessions)
+                    .map_err(|e| EngineError::Watch(e.to_string()))?,
+            ),
+            _ => None,
+        };
+        Ok((server, watch))
+    }
+
+    /// The program this engine serves for.
+    pub fn program(&self) -> &str {
+        &self.program
+    }
+}
+
+impl EngineBuilder {
+    /// Serves the content of a root on disk (`registry/`, `resources/`, `prompts/`),
+    /// watched for changes unless [`Self::watch`] says not to.
+    pub fn content_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.source = ContentSource::Directory(root.into());
+        self
+    }
+
+    /// Serves content files the program carries: (path relative to the root, text).
+    pub fn embedded(mut self, files: EmbeddedFiles) -> Self {
+        self.source = ContentSource::Embedded(files);
+        self
+    }
+
+    /// Serves from `source`.
+    pub fn content(mut self, source: ContentSource) -> Self {
+        self.source = source;
+        self
+    }
+
+    /// Variables that `env()` and `secret()` in `_server.yaml` see before the process
+    /// environment (to point the upstream at a test server, say).
+    pub fn upstream_env(mut self, vars: BTreeMap<String, String>) -> Self {
+        self.upstream_env = vars;
+        self
+    }
+
+    /// Which tools are served (read-only, name patterns, toolsets).
+    pub fn selection(mut self, selection: Selection) -> Self {
+        self.selection = selection;
+        self
+    }
+
+    /// Cuts answers longer than this (default: `_server.yaml`'s `max_response_bytes`).
+    pub fn max_response_bytes(mut self, limit: Option<usize>) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// Returns the request each tool would send instead of sending it.
+    pub fn dry_run(mut self, on: bool) -> Self {
+        self.dry_run = on;
+        self
+    }
+
+    /// Whether destructive calls are confirmed by the user.
+    pub fn confirm_destructive(mut self, mode: ConfirmMode) -> Self {
+        self.confirm = mode;
+        self
+    }
+
+    /// Appends a JSON line per call of a tool that is not read-only to this file.
+    pub fn audit_log(mut self, path: Option<PathBuf>) -> Self {
+        self.audit_log = path;
+        self
+    }
+
+    /// Watches a content root on disk and reloads it on change (the default).
+    pub fn watch(mut self, on: bool) -> Self {
+        self.watch = on;
+        self
+    }
+
+    /// Shares with the program's log writer the secrets the upstream resolves, so that no
+    /// log line shows them (see [`crate::ScrubbingWriter`]).
+    pub fn log_secrets(mut self, secrets: LogSecrets) -> Self {
+        self.log_secrets = secrets;
+        self
+    }
+
+    /// The options the catalog is loaded with.
+    fn load_options(&self) -> Result<LoadOptions, EngineError> {
+        Ok(LoadOptions {
+            matcher: self.selection.matcher()?,
+            max_response_bytes: self.max_response_bytes,
+            env_overrides: Arc::new(self.upstream_env.clone()),
+            log_secrets: self.log_secrets.clone(),
+            program: self.program.clone(),
+        })
+    }
+
+    /// Loads the catalog only, to check or list it.
+    pub fn load(&self) -> Result<Catalog, EngineError> {
+        Ok(Catalog::load(self.source.clone(), &self.load_options()?))
+    }
+
+    /// Loads the catalog and readies the HTTP client and the audit log.
+    pub fn build(self) -> Result<Engine, EngineError> {
+        let reloader = Reloader::start(self.source.clone(), self.load_options()?);
+        let (connect, in_flight) = reloader
+            .catalog()
+            .load()
+            .upstream
+            .as_ref()
+            .map(|u| (u.connect_timeout, u.max_in_flight))
+            .unwrap_or((Duration::from_secs(10), 32));
+        let user_agent = format!("{}/{}", self.program, self.version);
+        let http = crate::upstream::HttpClient::new(connect, in_flight, &user_agent)
+            .map_err(|e| EngineError::HttpClient(e.to_string()))?;
+        let mut caller = Caller::new(http, self.dry_run);
+        if let Some(path) = &self.audit_log {
+            caller = caller.with_audit_log(AuditLog::open(path)?);
+        }
+        Ok(Engine {
+            program: self.program,
+            source: self.source,
+            reloader,
+            caller,
+            confirm: self.confirm,
+            watch: self.watch,
+        })
+    }
+}
