@@ -82,7 +82,7 @@ pub struct ModeArgs {
     pub sandbox: bool,
     /// The secrets every log line is scrubbed of; the loader adds the upstream's.
     #[arg(skip)]
-    pub log_secrets: mcp_engine::secret::LogSecrets,
+    pub log_secrets: mcp_engine::LogSecrets,
 }
 
 #[derive(Args, Clone, Default)]
@@ -94,7 +94,7 @@ pub struct ServeArgs {
     pub no_watch: bool,
     /// Serve MCP over Streamable HTTP on this address and port (path /mcp) instead of
     /// stdio, e.g. 127.0.0.1:8080 or localhost:8080.
-    #[arg(long, value_name = "ADDR:PORT", value_parser = mcp_engine::http_transport::parse_listen_address)]
+    #[arg(long, value_name = "ADDR:PORT", value_parser = mcp_engine::parse_listen_address)]
     pub http: Option<std::net::SocketAddr>,
     /// Ask the user to confirm each destructive call through MCP elicitation: `ask` (the
     /// default; clients that cannot ask proceed), `require` (refuse destructive calls the
@@ -106,7 +106,7 @@ pub struct ServeArgs {
         num_args = 0..=1,
         default_missing_value = "ask"
     )]
-    pub confirm_destructive: mcp_engine::mcp::ConfirmMode,
+    pub confirm_destructive: mcp_engine::ConfirmMode,
     /// Append one JSON line per call of a tool that is not read-only to FILE (tool, masked
     /// arguments, method, URL, outcome, status, duration).
     #[arg(long, value_name = "FILE")]
@@ -134,7 +134,7 @@ fn main() -> ExitCode {
     // Before anything reads the environment, and before threads exist.
     let _ = dotenvy::from_path(".env");
     let mut cli = Cli::parse();
-    let log_secrets = mcp_engine::secret::LogSecrets::default();
+    let log_secrets = mcp_engine::LogSecrets::default();
     cli::init_tracing(log_secrets.clone());
     match &mut cli.command {
         None => cli.serve.mode.log_secrets = log_secrets,

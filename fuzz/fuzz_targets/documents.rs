@@ -13,11 +13,11 @@ fuzz_target!(|data: &[u8]| {
     let [resource, jinja, hbs, args]: [String; 4] =
         common::parts(data, 4).try_into().expect("four parts");
     let catalog = common::catalog(&[
-        common::file("resources/fuzz.md", &resource),
-        common::file("prompts/fuzz.j2", &jinja),
-        common::file("prompts/fuzz.hbs", &hbs),
+        ("resources/fuzz.md", &resource),
+        ("prompts/fuzz.j2", &jinja),
+        ("prompts/fuzz.hbs", &hbs),
     ]);
-    for d in &catalog.diagnostics {
+    for d in catalog.diagnostics() {
         let _ = d.to_string();
     }
     // Arguments as `name=value` lines.
@@ -26,7 +26,5 @@ fuzz_target!(|data: &[u8]| {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    for entry in catalog.prompts.values() {
-        let _ = catalog.prompt_templates.render(entry, &given);
-    }
+    mcp_engine::fuzzing::render_prompts(&catalog, &given);
 });

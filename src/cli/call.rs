@@ -19,19 +19,15 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
         let upstream_env = super::start_sandbox(&args.mode).await?;
         let engine = super::builder(&args.mode, true, upstream_env)?.build()?;
         let catalog = engine.catalog();
-        for d in &catalog.diagnostics {
+        for d in catalog.diagnostics() {
             eprintln!("{}", catalog.shown(d));
         }
         if args.mode.toolsets.is_none()
-            && let Some(entry) = catalog.tools.get(&args.tool)
-            && catalog
-                .toolsets
-                .get(&entry.toolset)
-                .is_some_and(|t| !t.default)
+            && let Some((toolset, false)) = catalog.toolset_of(&args.tool)
         {
             eprintln!(
-                "note: {} is in the toolset `{}`, which is off by default: `serve` offers it only with --toolsets default,{}. Calling it as asked.",
-                args.tool, entry.toolset, entry.toolset
+                "note: {} is in the toolset `{toolset}`, which is off by default: `serve` offers it only with --toolsets default,{toolset}. Calling it as asked.",
+                args.tool
             );
         }
         Ok::<_, anyhow::Error>(engine.call(&args.tool, arguments).await?)

@@ -17,25 +17,23 @@ pub fn run(args: RootArg) -> anyhow::Result<ExitCode> {
         .map(|r| r.display().to_string().trim_end_matches('/').to_owned() + "/")
         .unwrap_or_default();
     let mut out = std::io::stdout().lock();
-    for d in &catalog.diagnostics {
+    for d in catalog.diagnostics() {
         writeln!(out, "{prefix}{d}")?;
     }
-    let served = catalog.tools.len() + catalog.unserved.len();
-    if catalog.diagnostics.is_empty() {
+    let (served, left_out) = catalog.tool_counts();
+    let tools = served + left_out;
+    let (resources, prompts) = catalog.document_counts();
+    if catalog.diagnostics().is_empty() {
         eprintln!(
-            "ok: {served} tools, {} resources, {} prompts in {}",
-            catalog.resources.len(),
-            catalog.prompts.len(),
-            catalog.source.describe()
+            "ok: {tools} tools, {resources} resources, {prompts} prompts in {}",
+            catalog.source_description()
         );
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!(
-            "{} problem(s) in {}; {served} tools, {} resources, {} prompts load",
-            catalog.diagnostics.len(),
-            catalog.source.describe(),
-            catalog.resources.len(),
-            catalog.prompts.len()
+            "{} problem(s) in {}; {tools} tools, {resources} resources, {prompts} prompts load",
+            catalog.diagnostics().len(),
+            catalog.source_description(),
         );
         Ok(ExitCode::from(1))
     }

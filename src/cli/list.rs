@@ -15,45 +15,28 @@ pub fn run(mode: ModeArgs) -> anyhow::Result<ExitCode> {
         "REQUEST".to_owned(),
         "HINTS".to_owned(),
     ]];
-    let mut entries: Vec<_> = catalog
-        .tools
-        .values()
-        .map(|e| (e, None))
-        .chain(catalog.unserved.values().map(|(e, why)| (e, Some(why))))
-        .collect();
-    entries.sort_by(|a, b| a.0.tool.name.cmp(&b.0.tool.name));
-    for (entry, unserved) in entries {
-        let path = &entry.request.path_source;
+    for tool in catalog.tool_summaries() {
         let mut hints = Vec::new();
-        if entry.read_only {
+        if tool.read_only {
             hints.push("read-only");
         }
-        if entry.destructive {
+        if tool.destructive {
             hints.push("destructive");
         }
-        if entry.idempotent {
+        if tool.idempotent {
             hints.push("idempotent");
         }
-        if unserved.is_some() {
+        if tool.not_served.is_some() {
             hints.push("NOT SERVED");
         }
-        rows.push([
-            entry.tool.name.to_string(),
-            entry.toolset.clone(),
-            format!("{} {}", entry.request.method.as_str(), path),
-            hints.join(","),
-        ]);
+        rows.push([tool.name, tool.toolset, tool.request, hints.join(",")]);
     }
     table(&mut out, &rows)?;
 
     writeln!(out)?;
     let mut rows = vec![["RESOURCE".to_owned(), "NAME".to_owned(), "TITLE".to_owned()]];
-    for r in catalog.resources.values() {
-        rows.push([
-            r.resource.uri.clone(),
-            r.resource.name.clone(),
-            r.resource.title.clone().unwrap_or_default(),
-        ]);
+    for r in catalog.resource_summaries() {
+        rows.push([r.uri, r.name, r.title.unwrap_or_default()]);
     }
     table(&mut out, &rows)?;
 
@@ -63,22 +46,16 @@ pub fn run(mode: ModeArgs) -> anyhow::Result<ExitCode> {
         "ARGUMENTS".to_owned(),
         "FILE".to_owned(),
     ]];
-    for p in catalog.prompts.values() {
+    for p in catalog.prompt_summaries() {
         let args: Vec<String> = p
             .arguments
-            .iter()
-            .map(|a| {
-                if a.required {
-                    a.name.clone()
-                } else {
-                    format!("[{}]", a.name)
-                }
-            })
+            .into_iter()
+            .map(|(name, required)| if required { name } else { format!("[{name}]") })
             .collect();
-        rows.push([p.prompt.name.clone(), args.join(" "), p.file.clone()]);
+        rows.push([p.name, args.join(" "), p.file]);
     }
     table(&mut out, &rows)?;
-    for d in &catalog.diagnostics {
+    for d in catalog.diagnostics() {
         eprintln!("{}", catalog.shown(d));
     }
     Ok(ExitCode::SUCCESS)

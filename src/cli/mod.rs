@@ -44,7 +44,7 @@ pub fn builder(
         toolsets,
     };
     // A bad pattern is reported now, before anything starts.
-    selection.matcher()?;
+    selection.check()?;
     Ok(
         Engine::builder(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
             .content(source(mode)?)

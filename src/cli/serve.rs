@@ -19,48 +19,46 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .watch(!args.no_watch)
         .build()?;
     let catalog = engine.catalog();
-    for d in &catalog.diagnostics {
+    for d in catalog.diagnostics() {
         tracing::warn!("{}", catalog.shown(d));
     }
-    if !catalog.warnings.is_empty() {
-        anyhow::bail!("{}", catalog.warnings.join("\n"));
+    if !catalog.selection_problems().is_empty() {
+        anyhow::bail!("{}", catalog.selection_problems().join("\n"));
     }
-    if catalog.tools.is_empty() {
-        if !catalog.unserved.is_empty() {
-            let reasons: std::collections::BTreeSet<&str> = catalog
-                .unserved
-                .values()
-                .map(|(_, why)| why.as_str())
+    let (served, left_out) = catalog.tool_counts();
+    if served == 0 {
+        if left_out > 0 {
+            let reasons: std::collections::BTreeSet<String> = catalog
+                .tool_summaries()
+                .into_iter()
+                .filter_map(|t| t.not_served)
                 .collect();
             anyhow::bail!(
-                "no tool would be served: all {} tools are left out ({}). Change --read-only, --tools or --toolsets.",
-                catalog.unserved.len(),
+                "no tool would be served: all {left_out} tools are left out ({}). Change --read-only, --tools or --toolsets.",
                 reasons.into_iter().collect::<Vec<_>>().join("; ")
             );
         }
         tracing::warn!(
             "no tool is served: {} holds no tool file that loads ({} problem(s); `layerops-mcp check` lists them). Clients are told so in the server's instructions.",
-            catalog.source.describe(),
-            catalog.diagnostics.len()
+            catalog.source_description(),
+            catalog.diagnostics().len()
         );
     }
+    let (resources, prompts) = catalog.document_counts();
     tracing::info!(
-        tools = catalog.tools.len(),
-        resources = catalog.resources.len(),
-        prompts = catalog.prompts.len(),
+        tools = served,
+        resources,
+        prompts,
         "serving {} from {}{}",
-        catalog.name,
-        catalog.source.describe(),
+        catalog.name(),
+        catalog.source_description(),
         if args.mode.dry_run {
             " (dry run: no request is sent)"
         } else {
             ""
         }
     );
-    if let Some(message) = catalog
-        .upstream
-        .as_ref()
-        .and_then(|u| u.missing_credentials_warning())
+    if let Some(message) = catalog.missing_credentials_warning()
         && !args.mode.dry_run
     {
         tracing::warn!("{message}");

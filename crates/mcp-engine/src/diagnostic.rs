@@ -7,9 +7,13 @@ use crate::yaml_locate::locate;
 /// One problem in one file. Lines and columns are 1-based; 0 means "the whole file".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The file, relative to the content root, with `/` separators.
     pub file: String,
+    /// 1-based line.
     pub line: usize,
+    /// 1-based column.
     pub column: usize,
+    /// What is wrong and what to do.
     pub message: String,
     /// A problem `check` reports that does not stop the file from being served (a tool
     /// name in a text that no tool has).
@@ -17,6 +21,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A problem at `(line, column)` of `file`.
     pub fn new(
         file: impl Into<String>,
         (line, column): (usize, usize),
@@ -59,11 +64,8 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Diagnostics collected while loading one file; a file with any is not served.
-pub type Diagnostics = Vec<Diagnostic>;
-
 /// Reports problems at key paths of one file.
-pub struct FileReporter<'a> {
+pub(crate) struct FileReporter<'a> {
     pub file: &'a str,
     pub text: &'a str,
     pub first_line: usize,
@@ -71,7 +73,7 @@ pub struct FileReporter<'a> {
 }
 
 impl<'a> FileReporter<'a> {
-    pub fn new(file: &'a str, text: &'a str, first_line: usize) -> Self {
+    pub(crate) fn new(file: &'a str, text: &'a str, first_line: usize) -> Self {
         Self {
             file,
             text,
@@ -80,7 +82,7 @@ impl<'a> FileReporter<'a> {
         }
     }
 
-    pub fn at(&mut self, keys: &[&str], message: impl Into<String>) {
+    pub(crate) fn at(&mut self, keys: &[&str], message: impl Into<String>) {
         let position = locate(self.text, keys, self.first_line);
         self.diagnostics
             .push(Diagnostic::new(self.file, position, message));

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::mcp::McpServer;
 
-pub const PATH: &str = "/mcp";
+pub(crate) const PATH: &str = "/mcp";
 
 /// Who may talk to the endpoint.
 #[derive(Debug, Clone)]
@@ -45,7 +45,7 @@ impl Access {
 
 /// Serves `server` on `listener` until `shutdown` is cancelled. Each session gets its own
 /// handler (its own subscriptions and log level) over the shared catalog.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     server: McpServer,
     access: Access,
@@ -71,7 +71,7 @@ pub async fn serve(
 
 /// The listener with Nagle's algorithm off on every accepted connection: answers are small
 /// writes, and Nagle held each one back until the client's delayed ACK, 40 ms per request.
-pub fn without_nagle(
+pub(crate) fn without_nagle(
     listener: tokio::net::TcpListener,
 ) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
     use axum::serve::ListenerExt;

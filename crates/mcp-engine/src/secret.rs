@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
-pub const MASK: &str = "****";
+pub(crate) const MASK: &str = "****";
 
 /// Secrets shorter than this are not scrubbed: they would mask ordinary words.
 const MIN_SECRET: usize = 4;
@@ -44,7 +44,7 @@ fn ascii_json_escape(secret: &str) -> String {
 }
 
 /// Replaces every secret of `secrets`, in each of its forms, by the mask.
-pub fn scrub(text: String, secrets: &[String]) -> String {
+pub(crate) fn scrub(text: String, secrets: &[String]) -> String {
     let mut out = text;
     for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET) {
         for form in forms(secret) {
@@ -79,7 +79,7 @@ fn upper_hex_escapes(form: &str) -> String {
 /// [`scrub`] of JSON text, where an API may write a secret with escapes (`\u002d`, `\/`)
 /// in any mix: each string that holds an escape is decoded, and written anew, scrubbed,
 /// when it holds a secret.
-pub fn scrub_json(text: String, secrets: &[String]) -> String {
+pub(crate) fn scrub_json(text: String, secrets: &[String]) -> String {
     let text = scrub(text, secrets);
     if secrets.is_empty() || !text.contains('\\') {
         return text;
@@ -127,7 +127,7 @@ pub fn scrub_json(text: String, secrets: &[String]) -> String {
 }
 
 /// [`scrub`] of a text that was cut short: a secret cut in two loses its beginning too.
-pub fn scrub_cut(text: String, secrets: &[String]) -> String {
+pub(crate) fn scrub_cut(text: String, secrets: &[String]) -> String {
     let mut out = scrub(text, secrets);
     for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET) {
         for form in forms(secret) {
@@ -145,7 +145,7 @@ pub fn scrub_cut(text: String, secrets: &[String]) -> String {
 }
 
 /// A value that only masks a secret (`********`): what `get` answers show in its place.
-pub fn is_mask(value: &str) -> bool {
+pub(crate) fn is_mask(value: &str) -> bool {
     value.len() >= 3 && value.bytes().all(|b| b == b'*')
 }
 
@@ -171,6 +171,7 @@ impl LogSecrets {
         }
     }
 
+    /// `text` without any secret known so far.
     pub fn scrub(&self, text: String) -> String {
         let known = self.0.read().unwrap_or_else(|p| p.into_inner());
         scrub(text, &known)
@@ -185,6 +186,7 @@ pub struct ScrubbingWriter<W> {
 }
 
 impl<W> ScrubbingWriter<W> {
+    /// Writes to `inner` what it is given, scrubbed of `secrets`.
     pub fn new(secrets: LogSecrets, inner: W) -> Self {
         Self { secrets, inner }
     }

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The three content folders, relative to a root.
-pub const CONTENT_FOLDERS: [&str; 3] = ["registry", "resources", "prompts"];
+pub(crate) const CONTENT_FOLDERS: [&str; 3] = ["registry", "resources", "prompts"];
 
 /// A content file: its path relative to the root, always with `/` separators, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +52,7 @@ impl ContentSource {
         }
     }
 
+    /// Where the content comes from, for people.
     pub fn describe(&self) -> String {
         match self {
             Self::Embedded(_) => "the copy embedded in the binary".to_owned(),
@@ -93,7 +94,7 @@ impl ContentSource {
 }
 
 /// Whether `dir` holds `registry/_server.yaml` (or `.yml`).
-pub fn is_content_root(dir: &Path) -> bool {
+pub(crate) fn is_content_root(dir: &Path) -> bool {
     ["_server.yaml", "_server.yml"]
         .iter()
         .any(|name| dir.join("registry").join(name).is_file())
@@ -130,7 +131,7 @@ impl ContentSource {
 }
 
 /// The most a content file may hold: a tool, a document or a prompt is text for people.
-pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Reads one content file, refusing what is not a regular file inside the root (a FIFO
 /// would hang the reader, `/dev/zero` never ends, a link may point anywhere) and what is
@@ -240,7 +241,7 @@ impl Walker<'_> {
 }
 
 /// `root`-relative path with `/` separators, as shown in diagnostics.
-pub fn relative_path(root: &Path, path: &Path) -> String {
+pub(crate) fn relative_path(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
     relative
         .components()
@@ -250,7 +251,7 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
 }
 
 /// Editor temp files and hidden files, never content.
-pub fn is_ignored_name(name: &str) -> bool {
+pub(crate) fn is_ignored_name(name: &str) -> bool {
     name.starts_with('.')
         || name.starts_with('#')
         || name.ends_with('~')
@@ -263,7 +264,7 @@ pub fn is_ignored_name(name: &str) -> bool {
 
 /// The kind of content a root-relative path holds, by folder and extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContentKind {
+pub(crate) enum ContentKind {
     Server,
     Toolset,
     Tool,
@@ -271,7 +272,7 @@ pub enum ContentKind {
     Prompt,
 }
 
-pub fn content_kind(path: &str) -> Option<ContentKind> {
+pub(crate) fn content_kind(path: &str) -> Option<ContentKind> {
     let name = path.rsplit('/').next().unwrap_or(path);
     if is_ignored_name(name) {
         return None;

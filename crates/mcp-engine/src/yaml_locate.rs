@@ -5,7 +5,7 @@
 
 /// 1-based (line, column) of the deepest key of `keys` that can be found, starting at
 /// `first_line` (1-based; front matter starts after the opening `---`).
-pub fn locate(text: &str, keys: &[&str], first_line: usize) -> (usize, usize) {
+pub(crate) fn locate(text: &str, keys: &[&str], first_line: usize) -> (usize, usize) {
     let lines: Vec<&str> = text.lines().collect();
     let mut found = (first_line.max(1), 1);
     let mut start = first_line.saturating_sub(1);

@@ -25,7 +25,7 @@ pub struct AuditOpenError {
 
 /// The audit log file, shared by every call of the process.
 #[derive(Clone)]
-pub struct AuditLog {
+pub(crate) struct AuditLog {
     path: Arc<PathBuf>,
     file: Arc<Mutex<File>>,
 }
@@ -41,7 +41,7 @@ impl std::fmt::Debug for AuditLog {
 impl AuditLog {
     /// Opens `path` for appending, creating it readable by its owner only (it holds the
     /// arguments of calls).
-    pub fn open(path: &Path) -> Result<Self, AuditOpenError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, AuditOpenError> {
         let mut options = OpenOptions::new();
         options.create(true).append(true);
         #[cfg(unix)]
@@ -69,7 +69,7 @@ impl AuditLog {
 }
 
 /// What happened to an audited call.
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     /// The API answered, with this HTTP status.
     Answered(u16),
     /// No answer: the connection failed or timed out.
@@ -82,7 +82,7 @@ pub enum Outcome<'a> {
 
 /// One call being audited. Dropped before [`Self::finish`] (the client cancelled the
 /// call, and the request may have been sent), it still writes its line, as `cancelled`.
-pub struct AuditRecord {
+pub(crate) struct AuditRecord {
     log: AuditLog,
     start: Instant,
     line: Map<String, Value>,
@@ -90,7 +90,7 @@ pub struct AuditRecord {
 }
 
 impl AuditRecord {
-    pub fn begin(
+    pub(crate) fn begin(
         log: &AuditLog,
         tool: &str,
         upstream: &Upstream,
@@ -123,7 +123,7 @@ impl AuditRecord {
         }
     }
 
-    pub fn finish(mut self, outcome: Outcome<'_>, upstream: &Upstream) {
+    pub(crate) fn finish(mut self, outcome: Outcome<'_>, upstream: &Upstream) {
         let (name, status, detail) = match outcome {
             Outcome::Answered(status) => ("answered", json!(status), None),
             Outcome::Failed(why) => ("failed", Value::Null, Some(upstream.scrub(why))),
@@ -179,13 +179,13 @@ fn secret_name(name: &str) -> bool {
 
 /// The secret values of one call's arguments, as the tool's schema marks them.
 #[derive(Default)]
-pub struct CallSecrets {
+pub(crate) struct CallSecrets {
     fields: SecretFields,
     values: Vec<String>,
 }
 
 impl CallSecrets {
-    pub fn of(fields: &SecretFields, args: &Value) -> Self {
+    pub(crate) fn of(fields: &SecretFields, args: &Value) -> Self {
         Self {
             fields: fields.clone(),
             values: fields.texts(args),
@@ -193,14 +193,14 @@ impl CallSecrets {
     }
 
     /// `text` without the upstream's secrets nor this call's.
-    pub fn scrub(&self, upstream: &Upstream, text: &str) -> String {
+    pub(crate) fn scrub(&self, upstream: &Upstream, text: &str) -> String {
         crate::secret::scrub(upstream.scrub(text), &self.values)
     }
 }
 
 /// The arguments with the values the schema marks secret and every value under a
 /// secret-sounding name masked, and every configured secret scrubbed from the rest.
-pub fn masked_arguments(
+pub(crate) fn masked_arguments(
     args: &Map<String, Value>,
     secrets: &CallSecrets,
     upstream: &Upstream,

@@ -1,7 +1,7 @@
 //! One tool call from arguments to result: validate, render, send (or show, in dry-run),
 //! shape the answer. Shared by the MCP server and the `call` command.
 
-pub mod audit;
+pub(crate) mod audit;
 mod pretty;
 mod result;
 mod validate;
@@ -15,15 +15,19 @@ use crate::request::render::render;
 use crate::request::{RenderedRequest, Templates};
 use crate::upstream::HttpClient;
 
-pub use validate::validation_errors;
+pub(crate) use validate::validation_errors;
 
 /// Refusals that are protocol errors rather than tool results.
 #[derive(Debug, thiserror::Error)]
+#[allow(missing_docs)] // The fields are named for what they hold; the messages say the rest.
 pub enum CallError {
+    /// No tool has this name; `hint` names close ones.
     #[error("unknown tool `{name}`{hint}")]
     UnknownTool { name: String, hint: String },
+    /// The tool exists but this mode leaves it out, for `reason`.
     #[error("tool `{name}` is not served: {reason}")]
     NotServed { name: String, reason: String },
+    /// The tool's file failed to load and has no good version to serve.
     #[error(
         "tool `{name}` is not available: its file {file} failed to load ({problems}). Fix the file; `{program} check` lists every problem"
     )]
@@ -36,7 +40,7 @@ pub enum CallError {
 }
 
 #[derive(Clone)]
-pub struct Caller {
+pub(crate) struct Caller {
     http: HttpClient,
     dry_run: bool,
     audit: Option<AuditLog>,
@@ -44,13 +48,13 @@ pub struct Caller {
 
 /// What [`Caller::prepare`] made of a call: answered already (invalid arguments, dry run,
 /// missing credentials), or a request ready to send.
-pub enum Step<'c> {
+pub(crate) enum Step<'c> {
     Done(CallToolResult),
     Send(Pending<'c>),
 }
 
 /// A validated call with its request rendered, not sent yet.
-pub struct Pending<'c> {
+pub(crate) struct Pending<'c> {
     entry: &'c ToolEntry,
     upstream: &'c Upstream,
     templates: &'c Templates,
@@ -60,17 +64,17 @@ pub struct Pending<'c> {
 }
 
 impl Pending<'_> {
-    pub fn tool(&self) -> &str {
+    pub(crate) fn tool(&self) -> &str {
         &self.entry.tool.name
     }
 
     /// Whether the tool says it may destroy something (and is not read-only).
-    pub fn destructive(&self) -> bool {
+    pub(crate) fn destructive(&self) -> bool {
         self.entry.destructive && !self.entry.read_only
     }
 
     /// `METHOD URL`, with every secret masked: what a user is asked to confirm.
-    pub fn request_line(&self) -> String {
+    pub(crate) fn request_line(&self) -> String {
         self.secrets.scrub(
             self.upstream,
             &format!("{} {}", self.request.method.as_str(), self.request.url),
@@ -78,7 +82,7 @@ impl Pending<'_> {
     }
 
     /// The tool and its exact arguments: what a confirmation is for.
-    pub fn fingerprint(&self) -> String {
+    pub(crate) fn fingerprint(&self) -> String {
         format!(
             "{}\n{}",
             self.entry.tool.name,
@@ -87,13 +91,13 @@ impl Pending<'_> {
     }
 
     /// The arguments as the user may see them: secret-sounding names and secrets masked.
-    pub fn shown_arguments(&self) -> Value {
+    pub(crate) fn shown_arguments(&self) -> Value {
         audit::masked_arguments(&self.args, &self.secrets, self.upstream)
     }
 }
 
 impl Caller {
-    pub fn new(http: HttpClient, dry_run: bool) -> Self {
+    pub(crate) fn new(http: HttpClient, dry_run: bool) -> Self {
         Self {
             http,
             dry_run,
@@ -102,18 +106,14 @@ impl Caller {
     }
 
     /// Writes a line to `log` for every call of a tool that is not read-only.
-    pub fn with_audit_log(mut self, log: AuditLog) -> Self {
+    pub(crate) fn with_audit_log(mut self, log: AuditLog) -> Self {
         self.audit = Some(log);
         self
     }
 
-    pub fn dry_run(&self) -> bool {
-        self.dry_run
-    }
-
     /// Validates, renders and sends one call. Cancellation is the caller's: drop the future
     /// to stop the HTTP call.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         catalog: &Catalog,
         name: &str,
@@ -126,7 +126,7 @@ impl Caller {
     }
 
     /// Everything before the request goes out: a place to ask the user first.
-    pub fn prepare<'c>(
+    pub(crate) fn prepare<'c>(
         &self,
         catalog: &'c Catalog,
         name: &str,
@@ -202,7 +202,7 @@ impl Caller {
     }
 
     /// Sends a prepared call and shapes the answer.
-    pub async fn send(&self, pending: Pending<'_>) -> CallToolResult {
+    pub(crate) async fn send(&self, pending: Pending<'_>) -> CallToolResult {
         let Pending {
             entry,
             upstream,
@@ -239,7 +239,7 @@ impl Caller {
     }
 
     /// The user said no: nothing is sent, and the model is told not to insist.
-    pub fn decline(&self, pending: Pending<'_>, why: &str) -> CallToolResult {
+    pub(crate) fn decline(&self, pending: Pending<'_>, why: &str) -> CallToolResult {
         if let Some(record) = self.audit_record(
             pending.entry,
             pending.upstream,
@@ -320,7 +320,7 @@ pub(crate) fn error_text(text: String) -> CallToolResult {
 }
 
 /// The JSON shown for a dry run and by the `call` command.
-pub fn dry_run_json(
+pub(crate) fn dry_run_json(
     method: &str,
     url: &str,
     headers: Vec<(String, String)>,

@@ -7,7 +7,7 @@ const INDENT: &[u8] = b"  ";
 
 /// `body` laid out as `serde_json::to_string_pretty` would, or `None` when it is not JSON.
 /// Strings and numbers are copied as the API wrote them, so large numbers keep their digits.
-pub fn pretty_json(body: &[u8]) -> Option<String> {
+pub(super) fn pretty_json(body: &[u8]) -> Option<String> {
     // Validates the whole text first; the layout pass below may then assume valid JSON.
     serde_json::from_slice::<IgnoredAny>(body).ok()?;
     let mut out = Vec::with_capacity(body.len() + body.len() / 2);

@@ -15,7 +15,7 @@ use crate::upstream::UpstreamResponse;
 /// The longest API error message passed on to the model.
 const MAX_ERROR_MESSAGE: usize = 2_000;
 
-pub fn dry_run(
+pub(super) fn dry_run(
     upstream: &Upstream,
     request: &RenderedRequest,
     secrets: &super::audit::CallSecrets,
@@ -44,7 +44,7 @@ pub fn dry_run(
 
 /// `METHOD /path` for messages, with a long path cut: an argument may be long, and the
 /// message must stay readable.
-pub fn request_shown(request: &RenderedRequest) -> String {
+pub(super) fn request_shown(request: &RenderedRequest) -> String {
     format!(
         "{} {}",
         request.method.as_str(),
@@ -52,7 +52,7 @@ pub fn request_shown(request: &RenderedRequest) -> String {
     )
 }
 
-pub fn shape(
+pub(super) fn shape(
     entry: &ToolEntry,
     upstream: &Upstream,
     request: &RenderedRequest,

@@ -8,7 +8,7 @@ use crate::catalog::tool::truncate;
 const MAX_LISTED: usize = 20;
 
 /// Every violation as `- <JSON path>: <message>`; empty when the arguments are valid.
-pub fn validation_errors(validator: &jsonschema::Validator, args: &Value) -> Vec<String> {
+pub(crate) fn validation_errors(validator: &jsonschema::Validator, args: &Value) -> Vec<String> {
     if validator.is_valid(args) {
         return Vec::new();
     }

@@ -12,7 +12,7 @@ use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
 
 #[derive(Default)]
-pub struct BuildCache {
+pub(crate) struct BuildCache {
     pub(super) templates: Templates,
     pub(super) tools: HashMap<String, CompiledFile>,
 }

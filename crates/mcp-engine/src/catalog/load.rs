@@ -24,10 +24,10 @@ use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
 use crate::source::{ContentKind, ContentSource, SourceFile, content_kind};
 
-pub const ROOT_TOOLSET: &str = "default";
+pub(super) const ROOT_TOOLSET: &str = "default";
 
 /// The toolset of a tool file: the first folder under `registry/`.
-pub fn toolset_of(path: &str) -> &str {
+pub(super) fn toolset_of(path: &str) -> &str {
     let rest = path.strip_prefix("registry/").unwrap_or(path);
     match rest.split_once('/') {
         Some((folder, _)) => folder,
@@ -35,7 +35,7 @@ pub fn toolset_of(path: &str) -> &str {
     }
 }
 
-pub fn build(
+pub(crate) fn build(
     source: ContentSource,
     files: &[SourceFile],
     read_errors: &[(String, String)],
@@ -52,7 +52,7 @@ pub fn build(
 
 /// [`build`], reusing from `cache` what the files have not changed, and leaving in it what
 /// this build compiled.
-pub fn build_with(
+pub(crate) fn build_with(
     source: ContentSource,
     files: &[SourceFile],
     read_errors: &[(String, String)],
@@ -175,13 +175,7 @@ pub fn build_with(
             .unwrap_or(true);
         let info = toolsets
             .entry(entry.toolset.clone())
-            .or_insert_with(|| ToolsetInfo {
-                description: toolset_defs
-                    .get(&entry.toolset)
-                    .and_then(|t| t.description.clone()),
-                default,
-                tools: 0,
-            });
+            .or_insert_with(|| ToolsetInfo { default, tools: 0 });
         info.tools += 1;
         match matcher.refuse(tool_name, &entry.toolset, default, entry.read_only) {
             None => {
@@ -371,7 +365,6 @@ pub fn build_with(
                 arguments: front.arguments,
                 engine,
                 template,
-                body_first_line: split.body_first_line,
             },
         );
     }

@@ -3,24 +3,24 @@
 
 mod cache;
 mod load;
-pub mod prompt;
+pub(crate) mod prompt;
 mod schema_lint;
-pub mod secret_fields;
-pub mod selection;
-pub mod tool;
-pub mod upstream;
+pub(crate) mod secret_fields;
+pub(crate) mod selection;
+pub(crate) mod tool;
+pub(crate) mod upstream;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rmcp::model::{Resource, Tool};
 
-pub use cache::BuildCache;
-pub use load::{build, build_with};
-pub use prompt::{PromptEntry, PromptTemplates};
-pub use selection::{Matcher, Selection, SelectionError};
-pub use tool::ToolEntry;
-pub use upstream::Upstream;
+pub(crate) use cache::BuildCache;
+pub(crate) use load::{build, build_with};
+pub(crate) use prompt::{PromptEntry, PromptTemplates};
+pub(crate) use selection::{Matcher, Selection, SelectionError};
+pub(crate) use tool::ToolEntry;
+pub(crate) use upstream::Upstream;
 
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
@@ -28,7 +28,7 @@ use crate::source::ContentSource;
 
 /// What the command line changes in every catalog built.
 #[derive(Debug, Clone)]
-pub struct LoadOptions {
+pub(crate) struct LoadOptions {
     pub matcher: Matcher,
     /// Overrides `upstream.max_response_bytes` of `_server.yaml`.
     pub max_response_bytes: Option<usize>,
@@ -56,60 +56,195 @@ impl Default for LoadOptions {
 }
 
 #[derive(Debug, Clone)]
-pub struct ResourceEntry {
+pub(crate) struct ResourceEntry {
     pub resource: Resource,
     pub text: Arc<str>,
     pub file: String,
 }
 
 #[derive(Debug, Clone)]
-pub struct ToolsetInfo {
-    pub description: Option<String>,
+pub(crate) struct ToolsetInfo {
     pub default: bool,
     pub tools: usize,
 }
 
+/// One immutable snapshot of what is served: tools, resources, prompts and the upstream,
+/// with every problem found in the content. A reload builds a new one.
 #[derive(Debug)]
 pub struct Catalog {
-    pub source: ContentSource,
+    pub(crate) source: ContentSource,
     /// See [`LoadOptions::program`].
-    pub program: Arc<str>,
-    pub name: String,
-    pub title: Option<String>,
-    pub instructions: Option<String>,
+    pub(crate) program: Arc<str>,
+    pub(crate) name: String,
+    pub(crate) title: Option<String>,
+    pub(crate) instructions: Option<String>,
     /// `None` when `_server.yaml` is missing or broken: tools are listed but cannot be called.
-    pub upstream: Option<Arc<Upstream>>,
-    pub templates: Templates,
+    pub(crate) upstream: Option<Arc<Upstream>>,
+    pub(crate) templates: Templates,
     /// Served tools by name, and the same in listing order.
-    pub tools: HashMap<String, Arc<ToolEntry>>,
-    pub tool_list: Vec<Tool>,
+    pub(crate) tools: HashMap<String, Arc<ToolEntry>>,
+    pub(crate) tool_list: Vec<Tool>,
     /// Tools that exist but are not served in this mode, with the reason.
-    pub unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
-    pub toolsets: BTreeMap<String, ToolsetInfo>,
-    pub resources: BTreeMap<String, ResourceEntry>,
-    pub prompts: BTreeMap<String, PromptEntry>,
-    pub prompt_templates: PromptTemplates,
+    pub(crate) unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
+    pub(crate) toolsets: BTreeMap<String, ToolsetInfo>,
+    pub(crate) resources: BTreeMap<String, ResourceEntry>,
+    pub(crate) prompts: BTreeMap<String, PromptEntry>,
+    pub(crate) prompt_templates: PromptTemplates,
     /// Every problem found, sorted by file and line.
-    pub diagnostics: Vec<Diagnostic>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
     /// Problems with the selection itself (an unknown toolset name).
-    pub warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// Files that failed and are served in their last good version instead.
-    pub kept_previous: BTreeSet<String>,
+    pub(crate) kept_previous: BTreeSet<String>,
     /// Tools whose file failed to load (and has no good version), by name: their file.
-    pub failed_tools: BTreeMap<String, String>,
+    pub(crate) failed_tools: BTreeMap<String, String>,
     /// When this snapshot was built (RFC 3339).
-    pub loaded_at: String,
+    pub(crate) loaded_at: String,
+}
+
+/// A tool as `list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolSummary {
+    /// The tool's name.
+    pub name: String,
+    /// Its toolset (the folder under `registry/`).
+    pub toolset: String,
+    /// `METHOD /path` as the tool file writes it.
+    pub request: String,
+    /// Served under `--read-only`, never confirmed (only GET tools are).
+    pub read_only: bool,
+    /// Confirmed with the user before it is sent.
+    pub destructive: bool,
+    /// Retried on connection errors, 429 and 503.
+    pub idempotent: bool,
+    /// Why the tool is not served in this mode, when it is not.
+    pub not_served: Option<String>,
+}
+
+/// A resource as `list` shows it: URI, name, title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceSummary {
+    /// Its URI.
+    pub uri: String,
+    /// Its name.
+    pub name: String,
+    /// Its title, if any.
+    pub title: Option<String>,
+}
+
+/// A prompt as `list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptSummary {
+    /// Its name.
+    pub name: String,
+    /// Its arguments: name, and whether it is required.
+    pub arguments: Vec<(String, bool)>,
+    /// The file it comes from.
+    pub file: String,
 }
 
 impl Catalog {
-    /// Reads the files of `source` and builds the catalog.
-    pub fn load(source: ContentSource, options: &LoadOptions) -> Catalog {
-        let (files, read_errors) = source.read_all();
-        build(source, &files, &read_errors, options)
+    /// The server's name (`_server.yaml`'s `name`).
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
-    pub fn server_name(&self) -> &str {
-        &self.name
+    /// Where the content comes from, for people.
+    pub fn source_description(&self) -> String {
+        self.source.describe()
+    }
+
+    /// Every problem found in the content, sorted by file and line.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// Names of the selection that select nothing (a toolset or a `--tools` pattern).
+    pub fn selection_problems(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// How many tools are served, and how many exist but are left out in this mode.
+    pub fn tool_counts(&self) -> (usize, usize) {
+        (self.tools.len(), self.unserved.len())
+    }
+
+    /// How many resources and prompts are served.
+    pub fn document_counts(&self) -> (usize, usize) {
+        (self.resources.len(), self.prompts.len())
+    }
+
+    /// Every tool, served or not, by name.
+    pub fn tool_summaries(&self) -> Vec<ToolSummary> {
+        let summary = |entry: &ToolEntry, not_served: Option<&String>| ToolSummary {
+            name: entry.tool.name.to_string(),
+            toolset: entry.toolset.clone(),
+            request: format!(
+                "{} {}",
+                entry.request.method.as_str(),
+                entry.request.path_source
+            ),
+            read_only: entry.read_only,
+            destructive: entry.destructive,
+            idempotent: entry.idempotent,
+            not_served: not_served.cloned(),
+        };
+        let mut out: Vec<ToolSummary> = self
+            .tools
+            .values()
+            .map(|e| summary(e, None))
+            .chain(self.unserved.values().map(|(e, why)| summary(e, Some(why))))
+            .collect();
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        out
+    }
+
+    /// The toolset of a served tool, and whether that toolset is on by default.
+    pub fn toolset_of(&self, tool: &str) -> Option<(&str, bool)> {
+        let entry = self.tools.get(tool)?;
+        let default = self.toolsets.get(&entry.toolset).is_none_or(|t| t.default);
+        Some((entry.toolset.as_str(), default))
+    }
+
+    /// The served resources, by URI.
+    pub fn resource_summaries(&self) -> Vec<ResourceSummary> {
+        self.resources
+            .values()
+            .map(|r| ResourceSummary {
+                uri: r.resource.uri.clone(),
+                name: r.resource.name.clone(),
+                title: r.resource.title.clone(),
+            })
+            .collect()
+    }
+
+    /// The served prompts, by name.
+    pub fn prompt_summaries(&self) -> Vec<PromptSummary> {
+        self.prompts
+            .values()
+            .map(|p| PromptSummary {
+                name: p.prompt.name.clone(),
+                arguments: p
+                    .arguments
+                    .iter()
+                    .map(|a| (a.name.clone(), a.required))
+                    .collect(),
+                file: p.file.clone(),
+            })
+            .collect()
+    }
+
+    /// What the user must set before calls can be sent, if anything.
+    pub fn missing_credentials_warning(&self) -> Option<String> {
+        self.upstream
+            .as_ref()
+            .and_then(|u| u.missing_credentials_warning())
+    }
+
+    /// Reads the files of `source` and builds the catalog.
+    pub(crate) fn load(source: ContentSource, options: &LoadOptions) -> Catalog {
+        let (files, read_errors) = source.read_all();
+        build(source, &files, &read_errors, options)
     }
 
     /// The problems of `file`, joined: with their place when the file is on disk, without

@@ -26,24 +26,23 @@ mod tests {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
+pub(crate) enum Engine {
     Jinja,
     Handlebars,
 }
 
 #[derive(Debug)]
-pub struct PromptEntry {
+pub(crate) struct PromptEntry {
     pub prompt: Prompt,
     pub file: String,
     pub arguments: Vec<PromptArgumentDef>,
     pub engine: Engine,
     /// The template's name in its engine.
     pub template: String,
-    pub body_first_line: usize,
 }
 
 /// The template engines of one catalog's prompts.
-pub struct PromptTemplates {
+pub(crate) struct PromptTemplates {
     jinja: Environment<'static>,
     hbs: handlebars::Handlebars<'static>,
 }
@@ -69,7 +68,7 @@ impl Default for PromptTemplates {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum PromptError {
+pub(crate) enum PromptError {
     #[error("missing required argument `{0}`")]
     Missing(String),
     #[error("argument `{name}` must be one of {allowed}, not `{value}`")]
@@ -84,7 +83,7 @@ pub enum PromptError {
     Render(String),
 }
 
-pub fn engine_for(path: &str) -> Engine {
+pub(crate) fn engine_for(path: &str) -> Engine {
     if path.ends_with(".hbs") {
         Engine::Handlebars
     } else {
@@ -94,7 +93,7 @@ pub fn engine_for(path: &str) -> Engine {
 
 impl PromptTemplates {
     /// Compiles a prompt body and checks that it reads only declared arguments.
-    pub fn compile(
+    pub(crate) fn compile(
         &mut self,
         front: &PromptFrontMatter,
         engine: Engine,
@@ -202,7 +201,7 @@ impl PromptTemplates {
     }
 
     /// Checks the arguments of prompts/get, applies defaults and renders the text.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         entry: &PromptEntry,
         given: &BTreeMap<String, String>,
@@ -279,7 +278,7 @@ impl PromptTemplates {
     }
 }
 
-pub fn to_rmcp(front: &PromptFrontMatter) -> Prompt {
+pub(crate) fn to_rmcp(front: &PromptFrontMatter) -> Prompt {
     let arguments: Vec<PromptArgument> = front
         .arguments
         .iter()
@@ -317,7 +316,10 @@ pub fn to_rmcp(front: &PromptFrontMatter) -> Prompt {
 
 /// Words of `body` that look like names of this catalog's tools (they start with the first
 /// segment of a tool name, such as `acme_`) but name no tool: (line, column, word).
-pub fn unknown_tool_mentions(body: &str, tools: &BTreeSet<&str>) -> Vec<(usize, usize, String)> {
+pub(crate) fn unknown_tool_mentions(
+    body: &str,
+    tools: &BTreeSet<&str>,
+) -> Vec<(usize, usize, String)> {
     let prefixes: BTreeSet<&str> = tools
         .iter()
         .filter_map(|t| t.find('_').map(|i| &t[..=i]))

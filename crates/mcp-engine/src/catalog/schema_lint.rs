@@ -108,7 +108,7 @@ const SCHEMA_LISTS: &[&str] = &["prefixItems", "allOf", "anyOf", "oneOf", "items
 const MAX_DEPTH: usize = 64;
 
 /// Reports the unknown and null-valued keywords of `schema`, at `keys` in the file.
-pub fn lint(schema: &Value, keys: &[&str], reporter: &mut FileReporter<'_>) {
+pub(super) fn lint(schema: &Value, keys: &[&str], reporter: &mut FileReporter<'_>) {
     let mut path: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
     walk(schema, &mut path, reporter, 0);
 }
@@ -183,7 +183,7 @@ fn walk(schema: &Value, path: &mut Vec<String>, reporter: &mut FileReporter<'_>,
 }
 
 /// Every `description` and `title` text in a schema, to look for tool names in.
-pub fn texts<'a>(schema: &'a Value, out: &mut Vec<&'a str>) {
+pub(super) fn texts<'a>(schema: &'a Value, out: &mut Vec<&'a str>) {
     match schema {
         Value::Object(map) => {
             for (key, value) in map {

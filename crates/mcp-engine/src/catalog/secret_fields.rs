@@ -24,24 +24,24 @@ struct SecretPath {
 
 /// Where a tool's secret arguments are.
 #[derive(Debug, Clone, Default)]
-pub struct SecretFields(Vec<SecretPath>);
+pub(crate) struct SecretFields(Vec<SecretPath>);
 
 /// Subschemas deeper than this are not searched (schemas are written by people).
 const MAX_DEPTH: usize = 32;
 
 impl SecretFields {
-    pub fn from_schema(schema: &Value) -> Self {
+    pub(crate) fn from_schema(schema: &Value) -> Self {
         let mut out = Vec::new();
         walk(schema, &mut Vec::new(), &mut out, 0);
         Self(out)
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// Every secret value of `args` with its JSON pointer.
-    pub fn values<'a>(&self, args: &'a Value) -> Vec<(String, &'a Value)> {
+    pub(crate) fn values<'a>(&self, args: &'a Value) -> Vec<(String, &'a Value)> {
         let mut found = Vec::new();
         for path in &self.0 {
             visit(
@@ -57,7 +57,7 @@ impl SecretFields {
     }
 
     /// The secret values as text, to scrub from anything shown about this call.
-    pub fn texts(&self, args: &Value) -> Vec<String> {
+    pub(crate) fn texts(&self, args: &Value) -> Vec<String> {
         self.values(args)
             .into_iter()
             .filter_map(|(_, v)| match v {
@@ -69,7 +69,7 @@ impl SecretFields {
     }
 
     /// `args` with every secret value replaced by the mask.
-    pub fn mask(&self, args: &Value) -> Value {
+    pub(crate) fn mask(&self, args: &Value) -> Value {
         let mut out = args.clone();
         for (pointer, _) in self.values(args) {
             if let Some(v) = out.pointer_mut(&pointer)
@@ -82,7 +82,7 @@ impl SecretFields {
     }
 
     /// Refuses a secret that holds only a mask: sent back, it would replace the real one.
-    pub fn masked_values(&self, args: &Value) -> Vec<String> {
+    pub(crate) fn masked_values(&self, args: &Value) -> Vec<String> {
         self.values(args)
             .into_iter()
             .filter(|(_, v)| v.as_str().is_some_and(is_mask))

@@ -8,24 +8,30 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::{ToolEntry, ToolsetInfo};
 
+/// Which tools are served (`--read-only`, `--tools`, `--toolsets`).
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
+    /// Only GET tools.
     pub read_only: bool,
+    /// Only the tools whose names match these globs, among the toolsets served.
     pub tools: Option<Vec<String>>,
     /// `None`: the default toolsets; `all`: every toolset.
     pub toolsets: Option<Vec<String>>,
 }
 
+/// A `--tools` pattern that is not a glob.
 #[derive(Debug, thiserror::Error)]
 #[error("--tools pattern `{pattern}` is not a valid glob: {reason}")]
 pub struct SelectionError {
+    /// The pattern as given.
     pub pattern: String,
+    /// Why it is not a glob.
     pub reason: String,
 }
 
 /// A selection ready to match tools.
 #[derive(Debug, Clone)]
-pub struct Matcher {
+pub(crate) struct Matcher {
     read_only: bool,
     tools: Option<GlobSet>,
     /// Each `--tools` pattern on its own, to tell which one matches nothing.
@@ -36,12 +42,17 @@ pub struct Matcher {
 }
 
 /// `--toolsets all`: every toolset.
-pub const ALL: &str = "all";
+pub(crate) const ALL: &str = "all";
 /// `--toolsets default`: the toolsets on by default (with others named beside it).
-pub const DEFAULT: &str = "default";
+pub(crate) const DEFAULT: &str = "default";
 
 impl Selection {
-    pub fn matcher(&self) -> Result<Matcher, SelectionError> {
+    /// Refuses a `--tools` pattern that is not a glob.
+    pub fn check(&self) -> Result<(), SelectionError> {
+        self.matcher().map(|_| ())
+    }
+
+    pub(crate) fn matcher(&self) -> Result<Matcher, SelectionError> {
         let mut patterns = Vec::new();
         let tools = match &self.tools {
             None => None,
@@ -79,7 +90,7 @@ impl Selection {
 
 impl Matcher {
     /// Why a tool is not served, or `None` when it is.
-    pub fn refuse(
+    pub(crate) fn refuse(
         &self,
         name: &str,
         toolset: &str,
@@ -118,19 +129,19 @@ impl Matcher {
         })
     }
 
-    pub fn named_toolsets(&self) -> &[String] {
+    pub(crate) fn named_toolsets(&self) -> &[String] {
         self.toolsets.as_deref().unwrap_or(&[])
     }
 
     /// The `--tools` patterns, each with its matcher.
-    pub fn patterns(&self) -> impl Iterator<Item = (&str, &globset::GlobMatcher)> {
+    pub(crate) fn patterns(&self) -> impl Iterator<Item = (&str, &globset::GlobMatcher)> {
         self.patterns.iter().map(|(p, m)| (p.as_str(), m))
     }
 }
 
 /// Names in the selection that select nothing: each one a sentence that lists the valid
 /// names. `serve` refuses to start with any; a reload only warns.
-pub fn problems(
+pub(crate) fn problems(
     matcher: &Matcher,
     toolsets: &BTreeMap<String, ToolsetInfo>,
     all_tools: &BTreeMap<String, Arc<ToolEntry>>,

@@ -11,13 +11,13 @@ use serde_json::Value;
 use crate::definition::AnnotationsDef;
 use crate::definition::tool::{Method, ToolFile};
 use crate::definition::toolset::ToolsetFile;
-pub use crate::diagnostic::FileReporter;
+pub(crate) use crate::diagnostic::FileReporter;
 use crate::request::render::{BodyTemplate, CompiledRequest, PathTemplate};
 use crate::request::{Template, Templates};
 
 /// A tool ready to be listed and called.
 #[derive(Debug)]
-pub struct ToolEntry {
+pub(crate) struct ToolEntry {
     pub tool: Tool,
     pub file: String,
     pub toolset: String,
@@ -37,7 +37,7 @@ pub struct ToolEntry {
 }
 
 /// MCP tool names: 1 to 64 of `[A-Za-z0-9_-]`.
-pub fn check_tool_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_tool_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 64 {
         return Err(format!(
             "tool name `{name}` must have 1 to 64 characters (it has {})",
@@ -64,7 +64,7 @@ const KNOWN_DRAFTS: [&str; 5] = [
 ];
 
 /// Meta-validates a schema and compiles its validator; errors point into the file at `keys`.
-pub fn compile_schema(
+pub(crate) fn compile_schema(
     schema: &Value,
     keys: &[&str],
     reporter: &mut FileReporter<'_>,
@@ -123,7 +123,7 @@ fn pointer_or_root(pointer: &str) -> &str {
     }
 }
 
-pub fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_owned();
     }
@@ -154,7 +154,7 @@ fn positive_duration(
 }
 
 /// Compiles one tool; problems go to `reporter`, and `None` means the tool cannot be served.
-pub fn compile_tool(
+pub(crate) fn compile_tool(
     def: &ToolFile,
     toolset: &str,
     toolset_def: &ToolsetFile,

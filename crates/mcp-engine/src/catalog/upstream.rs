@@ -12,10 +12,10 @@ use url::Url;
 use super::tool::FileReporter;
 use crate::definition::server::UpstreamDef;
 
-pub use crate::secret::MASK;
+pub(crate) use crate::secret::MASK;
 
 #[derive(Clone)]
-pub struct UpstreamHeader {
+pub(crate) struct UpstreamHeader {
     pub name: String,
     pub value: String,
     /// The value with every secret masked: safe for dry-run output and logs.
@@ -23,7 +23,7 @@ pub struct UpstreamHeader {
 }
 
 #[derive(Clone)]
-pub struct Upstream {
+pub(crate) struct Upstream {
     pub base_url: Url,
     pub headers: Vec<UpstreamHeader>,
     /// Variables named by `secret()` that are unset or empty.
@@ -62,22 +62,22 @@ impl std::fmt::Debug for Upstream {
 
 impl Upstream {
     /// Replaces every secret value found in `text` by the mask.
-    pub fn scrub(&self, text: &str) -> String {
+    pub(crate) fn scrub(&self, text: &str) -> String {
         self.scrub_owned(text.to_owned())
     }
 
     /// [`Self::scrub`] of a text the caller gives up: not copied when it holds no secret.
-    pub fn scrub_owned(&self, text: String) -> String {
+    pub(crate) fn scrub_owned(&self, text: String) -> String {
         crate::secret::scrub(text, &self.secrets)
     }
 
     /// [`Self::scrub`] of JSON text, whose strings may write a secret with escapes.
-    pub fn scrub_json(&self, text: String) -> String {
+    pub(crate) fn scrub_json(&self, text: String) -> String {
         crate::secret::scrub_json(text, &self.secrets)
     }
 
     /// [`Self::scrub`] of a text cut short, which may end with the beginning of a secret.
-    pub fn scrub_cut(&self, text: String) -> String {
+    pub(crate) fn scrub_cut(&self, text: String) -> String {
         crate::secret::scrub_cut(
             crate::secret::scrub_json(text, &self.secrets),
             &self.secrets,
@@ -85,12 +85,12 @@ impl Upstream {
     }
 
     /// What a user must do before a call can be sent, if anything.
-    pub fn missing_credentials_message(&self) -> Option<String> {
+    pub(crate) fn missing_credentials_message(&self) -> Option<String> {
         self.credentials_message("This call needs credentials that are not set")
     }
 
     /// The same, said once at startup.
-    pub fn missing_credentials_warning(&self) -> Option<String> {
+    pub(crate) fn missing_credentials_warning(&self) -> Option<String> {
         self.credentials_message(
             "No credentials: tools are listed, but calls fail until they are set",
         )
@@ -119,7 +119,7 @@ enum SecretMode {
 }
 
 /// Variables set by the program itself (the built-in sandbox) win over the process environment.
-pub type EnvOverrides = Arc<BTreeMap<String, String>>;
+pub(crate) type EnvOverrides = Arc<BTreeMap<String, String>>;
 
 fn lookup(overrides: &EnvOverrides, name: &str) -> Option<String> {
     overrides
@@ -187,7 +187,7 @@ fn environment(mode: SecretMode, overrides: EnvOverrides, reads: Reads) -> Envir
 }
 
 /// Resolves `upstream`; problems go to `reporter` (for `_server.yaml`).
-pub fn resolve(
+pub(crate) fn resolve(
     def: &UpstreamDef,
     overrides: &EnvOverrides,
     reporter: &mut FileReporter<'_>,

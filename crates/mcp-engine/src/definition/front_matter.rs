@@ -3,7 +3,7 @@
 /// A file split into its front matter and body. `yaml_line_offset` is the number of lines
 /// before the YAML (the opening `---`), `body_first_line` the 1-based line where the body starts.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Split<'a> {
+pub(crate) struct Split<'a> {
     pub yaml: &'a str,
     pub body: &'a str,
     pub yaml_line_offset: usize,
@@ -11,7 +11,7 @@ pub struct Split<'a> {
 }
 
 /// Returns `None` when the file does not open with a `---` line or never closes it.
-pub fn split(text: &str) -> Option<Split<'_>> {
+pub(crate) fn split(text: &str) -> Option<Split<'_>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let first_end = text.find('\n')?;
     if text[..first_end].trim_end() != "---" {

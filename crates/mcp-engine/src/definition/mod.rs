@@ -1,13 +1,13 @@
 //! The file formats, as written by people: one struct per kind of file, parsed strictly
 //! (unknown fields are errors) and located (errors carry file, line and column).
 
-pub mod front_matter;
-pub mod prompt;
-pub mod resource;
-pub mod schema;
-pub mod server;
-pub mod tool;
-pub mod toolset;
+pub(crate) mod front_matter;
+pub(crate) mod prompt;
+pub(crate) mod resource;
+pub(crate) mod schema;
+pub(crate) mod server;
+pub(crate) mod tool;
+pub(crate) mod toolset;
 
 use serde::Deserialize;
 
@@ -17,7 +17,7 @@ use crate::diagnostic::{Diagnostic, FileReporter};
 /// Schema (the one editors use, from docs/schema/), then the struct. Every problem is located.
 /// `whole` is the file's text and `line_offset` the lines before the YAML in it (front
 /// matter starts after `---`).
-pub fn parse_yaml<T: for<'de> Deserialize<'de>>(
+pub(crate) fn parse_yaml<T: for<'de> Deserialize<'de>>(
     format: schema::Format,
     file: &str,
     whole: &str,
@@ -79,7 +79,7 @@ fn clean_yaml_message(message: &str) -> String {
 /// the toolset's, then on defaults derived from the HTTP method.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AnnotationsDef {
+pub(crate) struct AnnotationsDef {
     pub title: Option<String>,
     pub read_only_hint: Option<bool>,
     pub destructive_hint: Option<bool>,
@@ -89,7 +89,7 @@ pub struct AnnotationsDef {
 
 impl AnnotationsDef {
     /// `self` where set, otherwise `fallback`.
-    pub fn or(&self, fallback: &AnnotationsDef) -> AnnotationsDef {
+    pub(crate) fn or(&self, fallback: &AnnotationsDef) -> AnnotationsDef {
         AnnotationsDef {
             title: self.title.clone().or_else(|| fallback.title.clone()),
             read_only_hint: self.read_only_hint.or(fallback.read_only_hint),

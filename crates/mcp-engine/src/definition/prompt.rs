@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PromptFrontMatter {
+pub(crate) struct PromptFrontMatter {
     pub name: String,
     #[serde(default)]
     pub title: Option<String>,
@@ -16,7 +16,7 @@ pub struct PromptFrontMatter {
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct PromptArgumentDef {
+pub(crate) struct PromptArgumentDef {
     pub name: String,
     #[serde(default)]
     pub title: Option<String>,

@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ResourceFrontMatter {
+pub(crate) struct ResourceFrontMatter {
     pub uri: String,
     pub name: String,
     #[serde(default)]

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::diagnostic::FileReporter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Tool,
     Server,
     Toolset,
@@ -41,7 +41,7 @@ static SCHEMAS: LazyLock<Schemas> = LazyLock::new(|| Schemas {
 });
 
 /// Reports every violation of the file format, located at the offending key.
-pub fn check(format: Format, value: &Value, reporter: &mut FileReporter<'_>) {
+pub(crate) fn check(format: Format, value: &Value, reporter: &mut FileReporter<'_>) {
     let schemas = &*SCHEMAS;
     let validator = match format {
         Format::Tool => &schemas.tool,

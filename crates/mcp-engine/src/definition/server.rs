@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ServerFile {
+pub(crate) struct ServerFile {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -17,7 +17,7 @@ pub struct ServerFile {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UpstreamDef {
+pub(crate) struct UpstreamDef {
     /// May use `env(name, default)`.
     pub base_url: String,
     /// May use `env(name, default)` and `secret(name)`.

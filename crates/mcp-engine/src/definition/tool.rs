@@ -7,7 +7,7 @@ use super::AnnotationsDef;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ToolFile {
+pub(crate) struct ToolFile {
     pub name: String,
     #[serde(default)]
     pub title: Option<String>,
@@ -26,7 +26,7 @@ pub struct ToolFile {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RequestDef {
+pub(crate) struct RequestDef {
     pub method: Method,
     pub path: String,
     #[serde(default)]
@@ -42,7 +42,7 @@ pub struct RequestDef {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ResponseDef {
+pub(crate) struct ResponseDef {
     /// JSON pointer into the upstream JSON; may hold templates over the arguments.
     #[serde(default)]
     pub select: Option<String>,
@@ -56,7 +56,7 @@ pub struct ResponseDef {
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Method {
+pub(crate) enum Method {
     Get,
     Post,
     Put,
@@ -65,7 +65,7 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Method::Get => "GET",
             Method::Post => "POST",
@@ -76,13 +76,13 @@ impl Method {
     }
 
     /// Whether the method only reads (HTTP's "safe" methods).
-    pub fn is_safe(self) -> bool {
+    pub(crate) fn is_safe(self) -> bool {
         self == Method::Get
     }
 
     /// Defaults for MCP annotations: GET reads, PUT and DELETE are idempotent, DELETE
     /// destroys, and every tool talks to an external API.
-    pub fn default_annotations(self) -> AnnotationsDef {
+    pub(crate) fn default_annotations(self) -> AnnotationsDef {
         AnnotationsDef {
             title: None,
             read_only_hint: Some(self == Method::Get),

@@ -7,7 +7,7 @@ use super::AnnotationsDef;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ToolsetFile {
+pub(crate) struct ToolsetFile {
     #[serde(default)]
     pub description: Option<String>,
     /// `false` serves the toolset only when it is named with `--toolsets`.

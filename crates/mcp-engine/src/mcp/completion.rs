@@ -6,7 +6,7 @@ use crate::catalog::PromptEntry;
 const MAX_VALUES: usize = 100;
 
 /// Values of `argument` starting with `typed` (case-insensitive), in declared order.
-pub fn complete(prompt: &PromptEntry, argument: &str, typed: &str) -> (Vec<String>, usize) {
+pub(super) fn complete(prompt: &PromptEntry, argument: &str, typed: &str) -> (Vec<String>, usize) {
     let Some(allowed) = prompt
         .arguments
         .iter()

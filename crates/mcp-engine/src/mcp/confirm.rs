@@ -55,9 +55,9 @@ impl std::str::FromStr for ConfirmMode {
 }
 
 /// Told to the model when a destructive call cannot be confirmed under `require`.
-pub const CANNOT_ASK_REQUIRED: &str = "this server requires the user's confirmation for destructive calls (--confirm-destructive require), and this client cannot show the user a confirmation form (it does not declare form elicitation). Ask the user to run it from a client that supports MCP elicitation, or to do it another way";
+pub(crate) const CANNOT_ASK_REQUIRED: &str = "this server requires the user's confirmation for destructive calls (--confirm-destructive require), and this client cannot show the user a confirmation form (it does not declare form elicitation). Ask the user to run it from a client that supports MCP elicitation, or to do it another way";
 
-pub enum Confirmation {
+pub(crate) enum Confirmation {
     Confirmed,
     /// The client cannot ask its user: the call proceeds as without the option.
     CannotAsk,
@@ -68,7 +68,7 @@ pub enum Confirmation {
 }
 
 /// What the client said of itself and sent back with this call.
-pub struct Asking<'a> {
+pub(crate) struct Asking<'a> {
     pub peer: &'a Peer<RoleServer>,
     pub protocol: Option<ProtocolVersion>,
     pub capabilities: Option<ClientCapabilities>,
@@ -79,7 +79,7 @@ pub struct Asking<'a> {
 /// The confirmations asked of 2026-07-28 clients, by the `requestState` handed out: a
 /// returned answer counts only for the very call it was asked about, once.
 #[derive(Default)]
-pub struct OpenQuestions {
+pub(crate) struct OpenQuestions {
     open: Mutex<HashMap<String, (String, Instant)>>,
 }
 
@@ -110,7 +110,7 @@ impl OpenQuestions {
     }
 }
 
-pub async fn ask(
+pub(crate) async fn ask(
     asking: Asking<'_>,
     questions: &OpenQuestions,
     pending: &Pending<'_>,

@@ -2,14 +2,14 @@
 //! snapshot, runs tool calls through the shared `Caller`, and tells sessions what changed.
 
 mod completion;
-mod confirm;
+pub(crate) mod confirm;
 mod refusal;
 mod server;
 mod session;
 mod status;
-pub mod stdio;
+pub(crate) mod stdio;
 
-pub use confirm::ConfirmMode;
-pub use server::McpServer;
-pub use session::{Changes, Sessions};
-pub use status::{status_key, status_uri};
+pub(crate) use confirm::ConfirmMode;
+pub(crate) use server::McpServer;
+pub(crate) use session::{Changes, Sessions};
+pub(crate) use status::{status_key, status_uri};

@@ -29,7 +29,7 @@ const METHODS: &[&str] = &[
 ];
 
 /// The error for a request that reached the handler untyped.
-pub fn untyped_request(method: &str, params: Option<Value>) -> McpError {
+pub(super) fn untyped_request(method: &str, params: Option<Value>) -> McpError {
     let params = params.unwrap_or(Value::Null);
     let problem = match method {
         "tools/call" => shape_error::<CallToolRequestParams>(params),

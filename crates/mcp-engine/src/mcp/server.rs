@@ -28,7 +28,7 @@ use crate::catalog::Catalog;
 
 /// The handler of one client session. Sessions share the catalog and the caller.
 #[derive(Clone)]
-pub struct McpServer {
+pub(crate) struct McpServer {
     inner: Arc<Inner>,
     session: Arc<Session>,
 }
@@ -43,7 +43,7 @@ struct Inner {
 
 impl McpServer {
     /// `confirm_destructive`: whether the user is asked before each destructive call.
-    pub fn new(
+    pub(crate) fn new(
         catalog: Arc<ArcSwap<Catalog>>,
         caller: Caller,
         sessions: Sessions,
@@ -63,15 +63,11 @@ impl McpServer {
     }
 
     /// A handler for another connection (HTTP transport), with its own subscriptions.
-    pub fn new_session(&self) -> Self {
+    pub(crate) fn new_session(&self) -> Self {
         Self {
             inner: self.inner.clone(),
             session: self.inner.sessions.open(),
         }
-    }
-
-    pub fn catalog(&self) -> Arc<Catalog> {
-        self.inner.catalog.load_full()
     }
 
     /// One tool call; a destructive one is confirmed by the user first when asked to.

@@ -17,7 +17,7 @@ use rmcp::service::{Peer, SubscriptionSink};
 
 /// What a reload changed, as clients see it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Changes {
+pub(crate) struct Changes {
     pub tools: bool,
     pub prompts: bool,
     pub resources: bool,
@@ -30,7 +30,7 @@ pub struct Changes {
 }
 
 impl Changes {
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         !self.tools
             && !self.prompts
             && !self.resources
@@ -40,7 +40,7 @@ impl Changes {
 }
 
 /// One client connection.
-pub struct Session {
+pub(crate) struct Session {
     peer: OnceLock<Peer<RoleServer>>,
     subscriptions: Mutex<BTreeSet<String>>,
     log_level: Mutex<LoggingLevel>,
@@ -74,27 +74,27 @@ impl Session {
         }
     }
 
-    pub fn set_peer(&self, peer: Peer<RoleServer>) {
+    pub(crate) fn set_peer(&self, peer: Peer<RoleServer>) {
         let _ = self.peer.set(peer);
     }
 
-    pub fn subscribe(&self, uri: String) {
+    pub(crate) fn subscribe(&self, uri: String) {
         lock(&self.subscriptions).insert(uri);
     }
 
-    pub fn unsubscribe(&self, uri: &str) {
+    pub(crate) fn unsubscribe(&self, uri: &str) {
         lock(&self.subscriptions).remove(uri);
     }
 
-    pub fn set_log_level(&self, level: LoggingLevel) {
+    pub(crate) fn set_log_level(&self, level: LoggingLevel) {
         *lock(&self.log_level) = level;
     }
 
-    pub fn add_sink(&self, sink: SubscriptionSink) {
+    pub(crate) fn add_sink(&self, sink: SubscriptionSink) {
         lock(&self.sinks).push(sink);
     }
 
-    pub fn remove_sink(&self, id: &rmcp::model::RequestId) {
+    pub(crate) fn remove_sink(&self, id: &rmcp::model::RequestId) {
         lock(&self.sinks).retain(|s| s.id() != id);
     }
 
@@ -168,12 +168,12 @@ impl Session {
 
 /// Every live session of the process, to broadcast changes to.
 #[derive(Clone, Default)]
-pub struct Sessions {
+pub(crate) struct Sessions {
     all: Arc<Mutex<Vec<Weak<Session>>>>,
 }
 
 impl Sessions {
-    pub fn open(&self) -> Arc<Session> {
+    pub(crate) fn open(&self) -> Arc<Session> {
         let session = Arc::new(Session::new());
         let mut all = lock(&self.all);
         all.retain(|s| s.strong_count() > 0);
@@ -181,7 +181,7 @@ impl Sessions {
         session
     }
 
-    pub async fn broadcast(&self, changes: &Changes) {
+    pub(crate) async fn broadcast(&self, changes: &Changes) {
         if changes.is_empty() {
             return;
         }

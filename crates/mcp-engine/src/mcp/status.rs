@@ -5,18 +5,18 @@ use rmcp::model::Resource;
 use crate::catalog::Catalog;
 
 /// The URI of the status resource: `<program>://status`.
-pub fn status_uri(catalog: &Catalog) -> String {
+pub(crate) fn status_uri(catalog: &Catalog) -> String {
     format!("{}://status", catalog.program)
 }
 
-pub fn resource(catalog: &Catalog) -> Resource {
+pub(super) fn resource(catalog: &Catalog) -> Resource {
     Resource::new(status_uri(catalog), "status")
         .with_title("Server status")
         .with_description("What this server loaded, from where, and which files failed to load and why. Updated on every reload.")
         .with_mime_type("text/markdown")
 }
 
-pub fn render(catalog: &Catalog) -> String {
+pub(super) fn render(catalog: &Catalog) -> String {
     let mut out = format!(
         "# {} status\n\n- Content: {}\n- Loaded: {}\n- Tools served: {} (of {} defined)\n- Resources: {}\n- Prompts: {}\n",
         catalog.name,
@@ -50,6 +50,6 @@ pub fn render(catalog: &Catalog) -> String {
 }
 
 /// The status without its load time: what decides whether it changed.
-pub fn status_key(catalog: &Catalog) -> String {
+pub(crate) fn status_key(catalog: &Catalog) -> String {
     render(catalog).replace(&catalog.loaded_at, "")
 }

@@ -15,9 +15,9 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader
 use tokio::sync::Mutex;
 
 /// The longest message accepted, as rmcp's own default: 16 MiB.
-pub const MAX_LINE: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_LINE: usize = 16 * 1024 * 1024;
 
-pub struct StdioTransport<R, W> {
+pub(crate) struct StdioTransport<R, W> {
     reader: BufReader<R>,
     /// The output, with a buffer reused by every message written.
     writer: Arc<Mutex<(W, Vec<u8>)>>,
@@ -43,7 +43,7 @@ where
     R: AsyncRead + Unpin + Send,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    pub fn new(read: R, write: W, max_line: usize) -> Self {
+    pub(crate) fn new(read: R, write: W, max_line: usize) -> Self {
         Self {
             reader: BufReader::with_capacity(64 * 1024, read),
             writer: Arc::new(Mutex::new((write, Vec::new()))),

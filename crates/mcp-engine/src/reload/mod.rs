@@ -4,5 +4,5 @@
 mod rebuild;
 mod watch;
 
-pub use rebuild::Reloader;
-pub use watch::{WatchHandle, spawn};
+pub(crate) use rebuild::Reloader;
+pub(crate) use watch::{WatchHandle, spawn};

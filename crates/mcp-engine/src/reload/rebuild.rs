@@ -14,7 +14,7 @@ use crate::source::{ContentSource, PathState, SourceFile};
 
 /// Owns the served snapshot's history: the files as last read, the last good text of every
 /// file, and the compiled tools a rebuild may reuse.
-pub struct Reloader {
+pub(crate) struct Reloader {
     source: ContentSource,
     options: LoadOptions,
     catalog: Arc<ArcSwap<Catalog>>,
@@ -28,7 +28,7 @@ pub struct Reloader {
 impl Reloader {
     /// Loads the first snapshot. A file that fails at start has no earlier version: it is
     /// left out and reported.
-    pub fn start(source: ContentSource, options: LoadOptions) -> Self {
+    pub(crate) fn start(source: ContentSource, options: LoadOptions) -> Self {
         let (files, read_errors) = source.read_all();
         // A stand-in until the first build is stored below.
         let empty = crate::catalog::build(source.clone(), &[], &[], &options);
@@ -46,19 +46,19 @@ impl Reloader {
         reloader
     }
 
-    pub fn catalog(&self) -> Arc<ArcSwap<Catalog>> {
+    pub(crate) fn catalog(&self) -> Arc<ArcSwap<Catalog>> {
         self.catalog.clone()
     }
 
     /// Reads every file again, rebuilds, swaps the snapshot in, and says what changed.
-    pub fn reload(&mut self) -> Changes {
+    pub(crate) fn reload(&mut self) -> Changes {
         (self.files, self.read_errors) = self.source.read_all();
         self.swap()
     }
 
     /// Like [`Self::reload`], reading again only the root-relative `paths` the watcher saw
     /// change (everything when one of them is a directory).
-    pub fn reload_paths(&mut self, paths: &BTreeSet<String>) -> Changes {
+    pub(crate) fn reload_paths(&mut self, paths: &BTreeSet<String>) -> Changes {
         for path in paths {
             self.read_errors.retain(|(p, _)| p != path);
             let at = self.files.binary_search_by(|f| f.path.as_str().cmp(path));

@@ -28,13 +28,13 @@ enum Signal {
 }
 
 /// Keeps the watcher alive; dropping it stops watching.
-pub struct WatchHandle {
+pub(crate) struct WatchHandle {
     _task: tokio::task::JoinHandle<()>,
 }
 
 /// Watches `root`'s content folders and reloads into the reloader's snapshot, telling
 /// `sessions` what changed. Must be called inside a tokio runtime.
-pub fn spawn(
+pub(crate) fn spawn(
     root: PathBuf,
     reloader: Reloader,
     sessions: Sessions,

@@ -2,8 +2,8 @@
 //! per call under the safety rules of the design (typed single expressions, omitted nulls,
 //! one percent-encoded segment per path value, no CR/LF in headers, fixed host).
 
-pub mod render;
-pub mod template;
+pub(crate) mod render;
+pub(crate) mod template;
 
-pub use render::{RenderError, RenderedRequest};
-pub use template::{CompileError, Template, Templates};
+pub(crate) use render::RenderedRequest;
+pub(crate) use template::{Template, Templates};

@@ -13,13 +13,13 @@ use crate::definition::tool::Method;
 
 /// `request.path` after compilation.
 #[derive(Debug, Clone)]
-pub enum PathTemplate {
+pub(crate) enum PathTemplate {
     Literal(String),
     Template(String),
 }
 
 #[derive(Debug, Clone)]
-pub enum BodyTemplate {
+pub(crate) enum BodyTemplate {
     None,
     /// `body: args`: every argument not used in the path or the query.
     Args,
@@ -28,7 +28,7 @@ pub enum BodyTemplate {
 
 /// A tool's request, compiled once per load.
 #[derive(Debug, Clone)]
-pub struct CompiledRequest {
+pub(crate) struct CompiledRequest {
     pub method: Method,
     pub path: PathTemplate,
     /// `request.path` as written, for display.
@@ -44,7 +44,7 @@ pub struct CompiledRequest {
 
 /// What is sent, before the upstream's own headers are added.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RenderedRequest {
+pub(crate) struct RenderedRequest {
     pub method: Method,
     pub url: Url,
     pub headers: Vec<(String, String)>,
@@ -52,7 +52,7 @@ pub struct RenderedRequest {
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     #[error("argument `{0}` is needed: its value goes in the URL path")]
     MissingPathValue(String),
     #[error("argument `{name}` cannot go in the URL path: {reason}")]
@@ -80,11 +80,11 @@ pub enum RenderError {
 }
 
 /// The longest value placed in one path segment.
-pub const MAX_PATH_VALUE: usize = 1024;
+pub(crate) const MAX_PATH_VALUE: usize = 1024;
 /// The longest URL sent; most servers refuse longer ones.
-pub const MAX_URL: usize = 16 * 1024;
+pub(crate) const MAX_URL: usize = 16 * 1024;
 /// The longest header value sent.
-pub const MAX_HEADER: usize = 8 * 1024;
+pub(crate) const MAX_HEADER: usize = 8 * 1024;
 
 impl From<EvalError> for RenderError {
     fn from(e: EvalError) -> Self {
@@ -93,7 +93,7 @@ impl From<EvalError> for RenderError {
 }
 
 /// Renders `request` for `args` (already validated against the tool's input schema).
-pub fn render(
+pub(crate) fn render(
     templates: &Templates,
     request: &CompiledRequest,
     base: &Url,

@@ -8,7 +8,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value};
 
 /// RFC 3986 unreserved characters stay; everything else, `/ ? # %` included, is encoded.
-pub const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
@@ -19,7 +19,7 @@ const TEMPLATE_FUEL: u64 = 50_000;
 
 /// A value of `request` after compilation.
 #[derive(Debug, Clone)]
-pub enum Template {
+pub(crate) enum Template {
     /// No template syntax: sent as written.
     Literal(Value),
     /// `{{ a.b }}`: the argument itself, with its JSON type.
@@ -34,7 +34,7 @@ pub enum Template {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
-pub struct CompileError {
+pub(crate) struct CompileError {
     pub message: String,
     /// 1-based line inside the templated string, when known.
     pub line: Option<usize>,
@@ -42,13 +42,13 @@ pub struct CompileError {
 
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct EvalError(pub String);
+pub(crate) struct EvalError(pub String);
 
 /// Every compiled request template of a catalog: one environment for values, one for paths
 /// (whose output is percent-encoded segment by segment). Cloning shares the compiled
 /// templates, so a reload starts from the previous set and recompiles only changed files.
 #[derive(Clone)]
-pub struct Templates {
+pub(crate) struct Templates {
     values: Environment<'static>,
     paths: Environment<'static>,
     next_id: usize,
@@ -78,7 +78,7 @@ fn base_environment() -> Environment<'static> {
 }
 
 impl Templates {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut paths = base_environment();
         paths.set_formatter(|out, _state, value| {
             let segment = path_segment(value)
@@ -96,12 +96,12 @@ impl Templates {
 
     /// Names given from now on are above this mark; with [`Self::remove_between`], the
     /// templates of one file can be dropped when the file changes.
-    pub fn mark(&self) -> usize {
+    pub(crate) fn mark(&self) -> usize {
         self.next_id
     }
 
     /// Removes the templates added between two marks.
-    pub fn remove_between(&mut self, from: usize, to: usize) {
+    pub(crate) fn remove_between(&mut self, from: usize, to: usize) {
         for id in from + 1..=to {
             let name = format!("t{id}");
             self.values.remove_template(&name);
@@ -126,7 +126,7 @@ impl Templates {
     }
 
     /// Compiles a YAML value of `request` (query, header or body value).
-    pub fn compile_value(&mut self, value: &Value) -> Result<Template, CompileError> {
+    pub(crate) fn compile_value(&mut self, value: &Value) -> Result<Template, CompileError> {
         Ok(match value {
             Value::String(s) => self.compile_string(s)?,
             Value::Object(map) => Template::Object(
@@ -160,7 +160,7 @@ impl Templates {
     }
 
     /// Compiles `request.path`; returns the template name, or `None` when the path is literal.
-    pub fn compile_path(&mut self, path: &str) -> Result<Option<String>, CompileError> {
+    pub(crate) fn compile_path(&mut self, path: &str) -> Result<Option<String>, CompileError> {
         if !has_template_syntax(path) {
             return Ok(None);
         }
@@ -168,7 +168,7 @@ impl Templates {
     }
 
     /// The top-level variables a compiled template reads.
-    pub fn variables(&self, template: &Template, into: &mut BTreeSet<String>) {
+    pub(crate) fn variables(&self, template: &Template, into: &mut BTreeSet<String>) {
         match template {
             Template::Literal(_) => {}
             Template::Lookup(path) => {
@@ -184,14 +184,14 @@ impl Templates {
         }
     }
 
-    pub fn path_variables(&self, name: &str) -> BTreeSet<String> {
+    pub(crate) fn path_variables(&self, name: &str) -> BTreeSet<String> {
         self.paths
             .get_template(name)
             .map(|t| t.undeclared_variables(false).into_iter().collect())
             .unwrap_or_default()
     }
 
-    pub fn render_path(&self, name: &str, ctx: &JinjaValue) -> Result<String, EvalError> {
+    pub(crate) fn render_path(&self, name: &str, ctx: &JinjaValue) -> Result<String, EvalError> {
         let template = self
             .paths
             .get_template(name)
@@ -202,7 +202,7 @@ impl Templates {
     }
 
     /// Renders a compiled value; `Ok(None)` means "omit": the value is missing or null.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         template: &Template,
         args: &Map<String, Value>,
@@ -252,12 +252,12 @@ impl Templates {
 }
 
 /// Arguments as a template context; only built when a template needs more than lookups.
-pub fn to_jinja<T: serde::Serialize>(value: &T) -> JinjaValue {
+pub(crate) fn to_jinja<T: serde::Serialize>(value: &T) -> JinjaValue {
     JinjaValue::from(minijinja::value::Serde(value))
 }
 
 /// A path value as one segment: scalars only, never empty, `.` or `..`.
-pub fn path_segment(value: &JinjaValue) -> Result<String, EvalError> {
+pub(crate) fn path_segment(value: &JinjaValue) -> Result<String, EvalError> {
     use minijinja::value::ValueKind;
     match value.kind() {
         ValueKind::Undefined | ValueKind::None => {
@@ -289,7 +289,7 @@ const EXACT_FLOAT_LIMIT: f64 = 9_007_199_254_740_992.0;
 /// One text form of a scalar everywhere it is sent (path, query, header): strings as they
 /// are, booleans `true`/`false`, numbers as JSON writes them. A number that cannot be
 /// sent exactly is refused rather than changed.
-pub fn scalar_text(value: &Value) -> Result<String, EvalError> {
+pub(crate) fn scalar_text(value: &Value) -> Result<String, EvalError> {
     match value {
         Value::String(s) => Ok(s.clone()),
         Value::Null => Ok(String::new()),
@@ -312,7 +312,7 @@ fn inexact(n: &serde_json::Number) -> String {
 }
 
 /// Refuses a number anywhere in `value` that lost digits on its way in (see [`scalar_text`]).
-pub fn check_exact_numbers(value: &Value) -> Result<(), EvalError> {
+pub(crate) fn check_exact_numbers(value: &Value) -> Result<(), EvalError> {
     match value {
         Value::Number(_) => scalar_text(value).map(|_| ()),
         Value::Array(items) => items.iter().try_for_each(check_exact_numbers),
@@ -321,7 +321,7 @@ pub fn check_exact_numbers(value: &Value) -> Result<(), EvalError> {
     }
 }
 
-pub fn check_segment(s: &str) -> Result<(), EvalError> {
+pub(crate) fn check_segment(s: &str) -> Result<(), EvalError> {
     match s {
         "" => Err(EvalError("a value placed in the path is empty".into())),
         "." | ".." => Err(EvalError(format!("`{s}` cannot be a path segment"))),
@@ -337,12 +337,12 @@ fn lookup<'a>(args: &'a Map<String, Value>, path: &[String]) -> Option<&'a Value
     Some(current)
 }
 
-pub fn has_template_syntax(s: &str) -> bool {
+pub(crate) fn has_template_syntax(s: &str) -> bool {
     s.contains("{{") || s.contains("{%") || s.contains("{#")
 }
 
 /// The expression of a string that is exactly one `{{ expr }}`.
-pub fn single_expression(s: &str) -> Option<&str> {
+pub(crate) fn single_expression(s: &str) -> Option<&str> {
     let inner = s.trim().strip_prefix("{{")?.strip_suffix("}}")?;
     let inner = inner.strip_prefix('-').unwrap_or(inner);
     let inner = inner.strip_suffix('-').unwrap_or(inner);
@@ -374,7 +374,7 @@ fn lookup_path(expr: &str) -> Option<Vec<String>> {
 }
 
 /// A minijinja error as one sentence, without the template's internal name.
-pub fn describe_jinja_error(e: &minijinja::Error) -> String {
+pub(crate) fn describe_jinja_error(e: &minijinja::Error) -> String {
     if e.kind() == minijinja::ErrorKind::OutOfFuel {
         return "the template needed more work than a request may take; an argument is probably far too long or too deeply nested".to_owned();
     }

@@ -14,7 +14,7 @@ const MAX_REDIRECTS: usize = 5;
 const INITIAL_BODY: usize = 256 * 1024;
 
 #[derive(Debug)]
-pub struct UpstreamResponse {
+pub(crate) struct UpstreamResponse {
     pub status: reqwest::StatusCode,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
@@ -23,7 +23,7 @@ pub struct UpstreamResponse {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum SendError {
+pub(crate) enum SendError {
     #[error(
         "the API did not answer within {0:?}; the request may or may not have been carried out, so check before repeating a change"
     )]
@@ -36,14 +36,14 @@ pub enum SendError {
 
 /// One HTTP client for the life of the process: connections are pooled across calls.
 #[derive(Clone)]
-pub struct HttpClient {
+pub(crate) struct HttpClient {
     client: reqwest::Client,
     in_flight: Arc<Semaphore>,
 }
 
 impl HttpClient {
     /// `user_agent` names the embedding program to the API, e.g. `my-server/1.0`.
-    pub fn new(
+    pub(crate) fn new(
         connect_timeout: Duration,
         max_in_flight: usize,
         user_agent: &str,
@@ -74,7 +74,7 @@ impl HttpClient {
 
     /// Sends `request` with the upstream's headers. Retries (at most `upstream.retries`
     /// times) only when `idempotent`, and only on connection errors, 429 and 503.
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         upstream: &Upstream,
         request: &RenderedRequest,

@@ -3,4 +3,4 @@
 
 mod client;
 
-pub use client::{HttpClient, SendError, UpstreamResponse};
+pub(crate) use client::{HttpClient, UpstreamResponse};
