@@ -27,9 +27,16 @@ enum Signal {
     FolderAppeared(PathBuf),
 }
 
-/// Keeps the watcher alive; dropping it stops watching.
+/// Keeps the watcher alive; dropping it stops watching (the task that owns the watcher
+/// is aborted, and the watcher with it).
 pub(crate) struct WatchHandle {
-    _task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for WatchHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Watches `root`'s content folders and reloads into the reloader's snapshot, telling
@@ -136,7 +143,7 @@ pub(crate) fn spawn(
             );
         }
     });
-    Ok(WatchHandle { _task: task })
+    Ok(WatchHandle { task })
 }
 
 fn classify(root: &Path, event: &notify_debouncer_full::DebouncedEvent, signals: &mut Vec<Signal>) {
@@ -172,5 +179,55 @@ fn classify(root: &Path, event: &notify_debouncer_full::DebouncedEvent, signals:
         if !is_ignored_name(&name) {
             signals.push(Signal::Changed(relative_path(root, path)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::LoadOptions;
+    use crate::source::ContentSource;
+
+    const SERVER: &str = "name: t\nupstream:\n  base_url: http://127.0.0.1:9\n";
+
+    fn tool(name: &str) -> String {
+        format!(
+            "name: {name}\ndescription: A tool.\ninput: {{ type: object }}\nrequest: {{ method: GET, path: /x }}\n"
+        )
+    }
+
+    async fn served_after_a_change(drop_handle: bool) -> Vec<String> {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(root.path().join("registry")).expect("mkdir");
+        std::fs::write(root.path().join("registry/_server.yaml"), SERVER).expect("write");
+        std::fs::write(root.path().join("registry/a.yaml"), tool("alpha")).expect("write");
+        let reloader = Reloader::start(
+            ContentSource::Directory(root.path().to_path_buf()),
+            LoadOptions::default(),
+        );
+        let snapshot = reloader.catalog();
+        let handle = spawn(root.path().to_path_buf(), reloader, Sessions::default())
+            .expect("watch");
+        if drop_handle {
+            drop(handle);
+            tokio::task::yield_now().await;
+        }
+        std::fs::write(root.path().join("registry/b.yaml"), tool("beta")).expect("write");
+        // Long enough for a watcher that still runs: debounce, settle and reload.
+        for _ in 0..40 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if snapshot.load().tools.len() == 2 {
+                break;
+            }
+        }
+        let mut names: Vec<String> = snapshot.load().tools.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropping_the_handle_stops_watching() {
+        assert_eq!(served_after_a_change(false).await, vec!["alpha", "beta"]);
+        assert_eq!(served_after_a_change(true).await, vec!["alpha"]);
     }
 }
