@@ -701,3 +701,28 @@ async fn values_that_cannot_be_sent_exactly_or_are_huge_are_refused_with_the_rea
     assert_eq!(api.requests().len(), 1);
     client.cancel().await.ok();
 }
+
+#[test]
+fn names_and_uris_sent_back_in_errors_are_cut() {
+    let mut raw = Raw::start(&["--dry-run"], &[]);
+    let huge = "x".repeat(1024 * 1024);
+    for (method, params) in [
+        ("tools/call", json!({"name": huge, "arguments": {}})),
+        ("prompts/get", json!({"name": huge})),
+        ("resources/read", json!({"uri": format!("test://{huge}")})),
+        (
+            "prompts/get",
+            json!({"name": "layerops-deploy-service", "arguments": {huge.clone(): "v"}}),
+        ),
+    ] {
+        let answer = raw.request(method, params);
+        let (_, message) = error_of(&answer);
+        assert!(!message.is_empty(), "{method}: {answer}");
+        assert!(
+            answer.to_string().len() < 4_000,
+            "{method}: {} bytes",
+            answer.to_string().len()
+        );
+    }
+    raw.alive();
+}

@@ -277,6 +277,8 @@ impl Caller {
 }
 
 fn refusal(catalog: &Catalog, name: &str) -> CallError {
+    // A name is echoed in the error: a huge one is cut.
+    let shown = crate::catalog::tool::truncate(name, 200);
     if let Some((_, reason)) = catalog.unserved.get(name) {
         return CallError::NotServed {
             name: name.to_owned(),
@@ -303,10 +305,7 @@ fn refusal(catalog: &Catalog, name: &str) -> CallError {
     } else {
         format!("; did you mean {}?", close.join(", "))
     };
-    CallError::UnknownTool {
-        name: name.to_owned(),
-        hint,
-    }
+    CallError::UnknownTool { name: shown, hint }
 }
 
 fn similar(candidate: &str, name: &str) -> bool {

@@ -111,10 +111,16 @@ impl McpServer {
 }
 
 fn no_such_resource(uri: &str) -> McpError {
+    let uri = shown(uri);
     McpError::resource_not_found(
         format!("no resource has the URI `{uri}`; call resources/list to see them"),
         Some(serde_json::json!({ "uri": uri })),
     )
+}
+
+/// A name or URI the client sent, as echoed in an error: short, whatever was sent.
+fn shown(text: &str) -> String {
+    crate::catalog::tool::truncate(text, 200)
 }
 
 impl ServerHandler for McpServer {
@@ -260,7 +266,7 @@ impl ServerHandler for McpServer {
             return Err(McpError::invalid_params(
                 format!(
                     "unknown prompt `{}`; call prompts/list to see them",
-                    request.name
+                    shown(&request.name)
                 ),
                 None,
             ));
@@ -284,7 +290,7 @@ impl ServerHandler for McpServer {
             .prompt_templates
             .render(entry, &given)
             .map_err(|e| {
-                McpError::invalid_params(format!("prompt `{}`: {e}", request.name), None)
+                McpError::invalid_params(format!("prompt `{}`: {e}", shown(&request.name)), None)
             })?;
         let mut result = GetPromptResult::new(vec![PromptMessage::new(
             Role::User,
@@ -309,7 +315,7 @@ impl ServerHandler for McpServer {
                 }
                 None => {
                     return Err(McpError::invalid_params(
-                        format!("unknown prompt `{}`", p.name),
+                        format!("unknown prompt `{}`", shown(&p.name)),
                         None,
                     ));
                 }

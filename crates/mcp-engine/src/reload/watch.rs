@@ -206,8 +206,8 @@ mod tests {
             LoadOptions::default(),
         );
         let snapshot = reloader.catalog();
-        let handle = spawn(root.path().to_path_buf(), reloader, Sessions::default())
-            .expect("watch");
+        let handle =
+            spawn(root.path().to_path_buf(), reloader, Sessions::default()).expect("watch");
         if drop_handle {
             drop(handle);
             tokio::task::yield_now().await;
