@@ -13,12 +13,12 @@ use tokio_util::sync::CancellationToken;
 use crate::call::audit::{AuditLog, AuditOpenError};
 use crate::call::{CallError, Caller};
 use crate::catalog::{Catalog, LoadOptions, Selection, SelectionError};
-use crate::http_transport::{self, Access};
-use crate::mcp::stdio::{MAX_LINE, StdioTransport};
 use crate::mcp::{ConfirmMode, McpServer, Sessions};
 use crate::reload::{self, Reloader, WatchHandle};
 use crate::secret::LogSecrets;
 use crate::source::{ContentSource, EmbeddedFiles};
+use crate::transport::http::{self as http_transport, Access};
+use crate::transport::stdio::{MAX_LINE, StdioTransport};
 
 /// What can stop an engine from being built or from serving.
 #[derive(Debug, thiserror::Error)]

@@ -68,12 +68,13 @@ mod engine;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
-mod http_transport;
 mod mcp;
 mod reload;
 mod request;
 mod secret;
 mod source;
+mod text;
+mod transport;
 mod upstream;
 mod yaml_locate;
 
@@ -82,8 +83,8 @@ pub use catalog::selection::{Selection, SelectionError};
 pub use catalog::{Catalog, PromptSummary, ResourceSummary, ToolSummary};
 pub use diagnostic::Diagnostic;
 pub use engine::{Engine, EngineBuilder, EngineError};
-pub use http_transport::{Access, exposure_warning, parse_listen_address};
 pub use mcp::confirm::ConfirmMode;
 pub use rmcp::model::{CallToolResult, JsonObject};
 pub use secret::{LogSecrets, ScrubbingWriter};
 pub use source::{ContentSource, EmbeddedFiles};
+pub use transport::http::{Access, exposure_warning, parse_listen_address};

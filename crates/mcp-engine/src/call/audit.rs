@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 
 use crate::catalog::Upstream;
 use crate::catalog::secret_fields::SecretFields;
-use crate::catalog::upstream::MASK;
 use crate::request::RenderedRequest;
+use crate::secret::MASK;
 
 #[derive(Debug, thiserror::Error)]
 #[error(

@@ -278,7 +278,7 @@ impl Caller {
 
 fn refusal(catalog: &Catalog, name: &str) -> CallError {
     // A name is echoed in the error: a huge one is cut.
-    let shown = crate::catalog::tool::truncate(name, 200);
+    let shown = crate::text::truncate(name, 200);
     if let Some((_, reason)) = catalog.unserved.get(name) {
         return CallError::NotServed {
             name: name.to_owned(),
@@ -289,7 +289,7 @@ fn refusal(catalog: &Catalog, name: &str) -> CallError {
         return CallError::FailedToLoad {
             name: name.to_owned(),
             file: file.clone(),
-            problems: crate::catalog::tool::truncate(&catalog.problems_of(file), 1_000),
+            problems: crate::text::truncate(&catalog.problems_of(file), 1_000),
             program: catalog.program.to_string(),
         };
     }

@@ -5,11 +5,11 @@ use serde_json::{Map, Value};
 
 use super::pretty::pretty_json;
 use super::{dry_run_json, error_text};
-use crate::catalog::tool::truncate;
 use crate::catalog::{ToolEntry, Upstream};
 use crate::request::RenderedRequest;
 use crate::request::Templates;
 use crate::request::template::{Template, to_jinja};
+use crate::text::truncate;
 use crate::upstream::UpstreamResponse;
 
 /// The longest API error message passed on to the model.

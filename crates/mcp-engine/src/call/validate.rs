@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::catalog::tool::truncate;
+use crate::text::truncate;
 
 /// At most this many violations are listed; the rest are counted.
 const MAX_LISTED: usize = 20;

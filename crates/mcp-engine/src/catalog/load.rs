@@ -10,7 +10,6 @@ use serde_json::Value;
 use super::cache::{BuildCache, CompiledFile};
 use super::prompt::{PromptEntry, PromptTemplates, engine_for, to_rmcp};
 use super::tool::{FileReporter, ToolEntry, compile_tool};
-use super::upstream::resolve;
 use super::{Catalog, LoadOptions, ResourceEntry, ToolsetInfo};
 use crate::definition::front_matter;
 use crate::definition::parse_yaml;
@@ -23,6 +22,7 @@ use crate::definition::toolset::ToolsetFile;
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
 use crate::source::{ContentKind, ContentSource, SourceFile, content_kind};
+use crate::upstream::resolve;
 
 pub(super) const ROOT_TOOLSET: &str = "default";
 

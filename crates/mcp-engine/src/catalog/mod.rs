@@ -8,19 +8,18 @@ mod schema_lint;
 pub(crate) mod secret_fields;
 pub(crate) mod selection;
 pub(crate) mod tool;
-pub(crate) mod upstream;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rmcp::model::{Resource, Tool};
 
+pub(crate) use crate::upstream::Upstream;
 pub(crate) use cache::BuildCache;
 pub(crate) use load::{build, build_with};
 pub(crate) use prompt::{PromptEntry, PromptTemplates};
 pub(crate) use selection::{Matcher, Selection, SelectionError};
 pub(crate) use tool::ToolEntry;
-pub(crate) use upstream::Upstream;
 
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
@@ -33,7 +32,7 @@ pub(crate) struct LoadOptions {
     /// Overrides `upstream.max_response_bytes` of `_server.yaml`.
     pub max_response_bytes: Option<usize>,
     /// Variables `env()` and `secret()` see before the process environment.
-    pub env_overrides: upstream::EnvOverrides,
+    pub env_overrides: crate::upstream::EnvOverrides,
     /// Told every secret the upstream resolves, so that no log line shows it.
     pub log_secrets: crate::secret::LogSecrets,
     /// The embedding program's name: the default server name, the scheme of the status

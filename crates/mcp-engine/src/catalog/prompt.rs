@@ -216,7 +216,7 @@ impl PromptTemplates {
                     .collect::<Vec<_>>()
                     .join(", ");
                 return Err(PromptError::Unknown(
-                    super::tool::truncate(name, 200),
+                    crate::text::truncate(name, 200),
                     if known.is_empty() {
                         "no arguments".into()
                     } else {
@@ -239,7 +239,7 @@ impl PromptTemplates {
                         return Err(PromptError::NotAllowed {
                             name: arg.name.clone(),
                             allowed: allowed.join(", "),
-                            value: super::tool::truncate(v, 200),
+                            value: crate::text::truncate(v, 200),
                         });
                     }
                     values.insert(&arg.name, v);

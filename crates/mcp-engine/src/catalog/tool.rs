@@ -14,6 +14,7 @@ use crate::definition::toolset::ToolsetFile;
 pub(crate) use crate::diagnostic::FileReporter;
 use crate::request::render::{BodyTemplate, CompiledRequest, PathTemplate};
 use crate::request::{Template, Templates};
+use crate::text::truncate;
 
 /// A tool ready to be listed and called.
 #[derive(Debug)]
@@ -121,17 +122,6 @@ fn pointer_or_root(pointer: &str) -> &str {
     } else {
         pointer
     }
-}
-
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
 }
 
 fn positive_duration(

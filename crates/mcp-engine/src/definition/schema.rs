@@ -93,10 +93,7 @@ pub(crate) fn check(format: Format, value: &Value, reporter: &mut FileReporter<'
             }
             _ => reporter.at(
                 &key_refs,
-                format!(
-                    "{at}{}",
-                    crate::catalog::tool::truncate(&error.to_string(), 300)
-                ),
+                format!("{at}{}", crate::text::truncate(&error.to_string(), 300)),
             ),
         }
     }

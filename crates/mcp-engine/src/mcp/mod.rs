@@ -7,7 +7,6 @@ mod refusal;
 mod server;
 mod session;
 mod status;
-pub(crate) mod stdio;
 
 pub(crate) use confirm::ConfirmMode;
 pub(crate) use server::McpServer;

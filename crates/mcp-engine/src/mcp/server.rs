@@ -120,7 +120,7 @@ fn no_such_resource(uri: &str) -> McpError {
 
 /// A name or URI the client sent, as echoed in an error: short, whatever was sent.
 fn shown(text: &str) -> String {
-    crate::catalog::tool::truncate(text, 200)
+    crate::text::truncate(text, 200)
 }
 
 impl ServerHandler for McpServer {

@@ -4,7 +4,7 @@ use std::time::Duration;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use tokio::sync::Semaphore;
 
-use crate::catalog::Upstream;
+use super::Upstream;
 use crate::request::RenderedRequest;
 
 /// Longest wait honoured from a `Retry-After` header; a longer one ends the retries.

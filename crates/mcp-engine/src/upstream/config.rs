@@ -9,8 +9,8 @@ use std::time::Duration;
 use minijinja::{Environment, UndefinedBehavior};
 use url::Url;
 
-use super::tool::FileReporter;
 use crate::definition::server::UpstreamDef;
+use crate::diagnostic::FileReporter;
 
 pub(crate) use crate::secret::MASK;
 
@@ -209,7 +209,7 @@ pub(crate) fn resolve(
             }
             _ => {
                 let shown = mask.render_str(&def.base_url, ()).unwrap_or_default();
-                let shown = super::tool::truncate(&shown, 200);
+                let shown = crate::text::truncate(&shown, 200);
                 let from_env = set.lock().map(|s| s.clone()).unwrap_or_default();
                 let message = match from_env.as_slice() {
                     [] => format!(

@@ -1,0 +1,5 @@
+//! The two ways MCP reaches the server: newline-delimited JSON-RPC on the standard streams,
+//! and Streamable HTTP.
+
+pub(crate) mod http;
+pub(crate) mod stdio;
