@@ -511,3 +511,53 @@ async fn clients_on_2026_07_28_hear_through_subscriptions_listen() {
     }
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+#[allow(deprecated)] // logging/setLevel: deprecated only from the 2026-07-28 protocol on.
+async fn the_client_log_level_filters_what_reloads_tell_it() {
+    use rmcp::model::{LoggingLevel, SetLevelRequestParams, SubscribeRequestParams};
+    let root = root();
+    let (client, recorder) = start(&root).await;
+    client
+        .subscribe(SubscribeRequestParams::new("test://guide"))
+        .await
+        .expect("subscribe");
+    // At `error`, a file that fails (a warning) is not told; the change itself is.
+    client
+        .set_level(SetLevelRequestParams::new(LoggingLevel::Error))
+        .await
+        .expect("setLevel");
+    root.write(
+        "resources/guide.md",
+        "---\nuri: test://guide\nname: guide\n---\n# Guide v2\n",
+    );
+    root.write("registry/items/broken.yaml", "name: broken\n");
+    assert!(
+        recorder
+            .wait_for(WAIT, |n| *n == Note::Updated("test://guide".into()))
+            .await
+    );
+    tokio::time::sleep(QUIET).await;
+    assert!(
+        !recorder.notes().iter().any(|n| matches!(n, Note::Log(_))),
+        "{:?}",
+        recorder.notes()
+    );
+    // At `warning`, it is.
+    client
+        .set_level(SetLevelRequestParams::new(LoggingLevel::Warning))
+        .await
+        .expect("setLevel");
+    root.write("registry/items/broken2.yaml", "name: broken2\n");
+    assert!(
+        recorder
+            .wait_for(
+                WAIT,
+                |n| matches!(n, Note::Log(m) if m.contains("broken2.yaml"))
+            )
+            .await,
+        "{:?}",
+        recorder.notes()
+    );
+    client.cancel().await.ok();
+}
