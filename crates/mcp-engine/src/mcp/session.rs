@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
 
 use rmcp::RoleServer;
 use rmcp::model::{
@@ -166,13 +167,31 @@ impl Session {
     }
 }
 
+/// How long a client has to take one round of notifications. A client that does not read
+/// (its pipe or stream full) is given up on, instead of holding back everyone after it.
+const NOTIFY_WITHIN: Duration = Duration::from_secs(5);
+
 /// Every live session of the process, to broadcast changes to.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub(crate) struct Sessions {
     all: Arc<Mutex<Vec<Weak<Session>>>>,
+    notify_within: Duration,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Self::with_timeout(NOTIFY_WITHIN)
+    }
 }
 
 impl Sessions {
+    pub(crate) fn with_timeout(notify_within: Duration) -> Self {
+        Self {
+            all: Arc::default(),
+            notify_within,
+        }
+    }
+
     pub(crate) fn open(&self) -> Arc<Session> {
         let session = Arc::new(Session::new());
         let mut all = lock(&self.all);
@@ -181,13 +200,149 @@ impl Sessions {
         session
     }
 
+    /// Tells every session, all at once, each within the time allowed; a session that
+    /// does not take its notifications in time is told nothing more.
     pub(crate) async fn broadcast(&self, changes: &Changes) {
         if changes.is_empty() {
             return;
         }
         let live: Vec<Arc<Session>> = lock(&self.all).iter().filter_map(Weak::upgrade).collect();
+        let changes = Arc::new(changes.clone());
+        let mut rounds = tokio::task::JoinSet::new();
         for session in live {
-            session.notify(changes).await;
+            let (changes, within) = (changes.clone(), self.notify_within);
+            rounds.spawn(async move {
+                let taken = tokio::time::timeout(within, session.notify(&changes))
+                    .await
+                    .is_ok();
+                (session, taken)
+            });
         }
+        let mut dead = Vec::new();
+        while let Some(round) = rounds.join_next().await {
+            if let Ok((session, false)) = round {
+                tracing::warn!(
+                    "a client did not take its notifications within {:?}; it is told no more changes",
+                    self.notify_within
+                );
+                dead.push(Arc::downgrade(&session));
+            }
+        }
+        if !dead.is_empty() {
+            lock(&self.all).retain(|s| !dead.iter().any(|d| d.ptr_eq(s)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::call::Caller;
+    use crate::catalog::{LoadOptions, build};
+    use crate::mcp::{ConfirmMode, McpServer};
+    use crate::source::{ContentSource, SourceFile};
+    use crate::transport::stdio::{MAX_LINE, StdioTransport};
+    use rmcp::ServiceExt;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    /// A client on an in-memory pipe of 256 bytes: it says hello, then reads (or not).
+    async fn connect(server: McpServer, reads: bool) -> Arc<Mutex<Vec<String>>> {
+        let (client, server_end) = tokio::io::duplex(256);
+        let (read, write) = tokio::io::split(server_end);
+        tokio::spawn(async move {
+            if let Ok(running) = server
+                .serve(StdioTransport::new(read, write, MAX_LINE))
+                .await
+            {
+                let _ = running.waiting().await;
+            }
+        });
+        let (client_read, mut client_write) = tokio::io::split(client);
+        let mut lines = BufReader::new(client_read).lines();
+        let hello = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#;
+        client_write
+            .write_all(format!("{hello}\n").as_bytes())
+            .await
+            .unwrap();
+        lines
+            .next_line()
+            .await
+            .unwrap()
+            .expect("the initialize answer");
+        client_write
+            .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}\n")
+            .await
+            .unwrap();
+        lines.next_line().await.unwrap().expect("the ping answer");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        tokio::spawn(async move {
+            let _keep = client_write;
+            if reads {
+                while let Ok(Some(line)) = lines.next_line().await {
+                    lock(&sink).push(line);
+                }
+            } else {
+                std::future::pending::<()>().await;
+            }
+        });
+        seen
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_does_not_read_holds_back_no_one() {
+        let files = [SourceFile {
+            path: "registry/_server.yaml".into(),
+            text: "name: t\nupstream:\n  base_url: http://127.0.0.1:9\n".into(),
+        }];
+        let catalog = build(
+            ContentSource::Embedded(&[]),
+            &files,
+            &[],
+            &LoadOptions::default(),
+        );
+        let http = crate::upstream::HttpClient::new(Duration::from_secs(1), 4, "t/0").unwrap();
+        let sessions = Sessions::with_timeout(Duration::from_millis(300));
+        let server = McpServer::new(
+            Arc::new(arc_swap::ArcSwap::from_pointee(catalog)),
+            Caller::new(http, true),
+            sessions.clone(),
+            ConfirmMode::Off,
+        );
+        let _stuck = connect(server.new_session(), false).await;
+        let healthy = connect(server.new_session(), true).await;
+        let changes = Changes {
+            tools: true,
+            messages: (0..8)
+                .map(|i| (LoggingLevel::Warning, format!("{i}: {}", "x".repeat(1000))))
+                .collect(),
+            logger: "t".into(),
+            ..Default::default()
+        };
+        tokio::time::timeout(Duration::from_secs(10), sessions.broadcast(&changes))
+            .await
+            .expect("the broadcast ends despite the client that does not read");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while lock(&healthy).len() < 9 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let seen = lock(&healthy).clone();
+        assert!(
+            seen.iter()
+                .any(|l| l.contains("notifications/tools/list_changed")),
+            "{seen:?}"
+        );
+        assert_eq!(
+            seen.iter()
+                .filter(|l| l.contains("notifications/message"))
+                .count(),
+            8
+        );
+        // The client that does not read is told no more: the next broadcast is not held.
+        let live = lock(&sessions.all)
+            .iter()
+            .filter(|s| s.strong_count() > 0)
+            .count();
+        assert_eq!(live, 2, "the first session and the healthy one");
     }
 }
