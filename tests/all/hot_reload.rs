@@ -4,13 +4,11 @@
 // resources/subscribe is deprecated only from the 2026-07-28 protocol on; legacy sessions use it.
 #![allow(deprecated)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::http::{MockApi, Reply};
-use common::recorder::{Note, Recorder};
-use common::*;
+use crate::common::http::{MockApi, Reply};
+use crate::common::recorder::{Note, Recorder};
+use crate::common::*;
 use rmcp::model::{
     ReadResourceRequestParams, ResourceContents, SubscribeRequestParams, SubscriptionFilter,
 };

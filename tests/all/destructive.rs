@@ -1,12 +1,12 @@
 //! Destructive calls confirmed by the user through MCP elicitation, and the audit log.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::http::{MockApi, Reply};
-use common::{ENVIRONMENT, KEY_SECRET, Launch, TempRoot, call, is_error, text};
+use crate::common::http::{MockApi, Reply};
+use crate::common::{ENVIRONMENT, KEY_SECRET, Launch, TempRoot, call, is_error, text};
 use rmcp::model::{
     CallToolResult, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
     ElicitationAction, Implementation,

@@ -2,13 +2,11 @@
 //! tool results and errors, dry runs, `check`, `list`, `call`, the audit log), and the
 //! credentials found nowhere.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
-use common::http::{MockApi, Recorded, Reply};
-use common::{TempRoot, bin, repo_root};
+use crate::common::http::{MockApi, Recorded, Reply};
+use crate::common::{TempRoot, bin, repo_root};
 use serde_json::{Value, json};
 
 // Distinctive values, so a hit cannot be a coincidence.

@@ -1,9 +1,7 @@
 //! The whole chain with no account: MCP client -> `layerops-mcp serve --sandbox` -> the
 //! built-in sandbox, for create, read, update, scale and delete.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 async fn start() -> Client {

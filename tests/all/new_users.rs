@@ -2,12 +2,10 @@
 //! selections that select nothing, errors that must say what to do, and schema slips that
 //! `check` must catch.
 
-mod common;
-
 use std::process::{Command, Output, Stdio};
 
-use common::http::{MockApi, Reply};
-use common::*;
+use crate::common::http::{MockApi, Reply};
+use crate::common::*;
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
 

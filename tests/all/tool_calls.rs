@@ -1,12 +1,10 @@
 //! tools/call end to end: the real binary renders and sends requests to a recording HTTP
 //! server on 127.0.0.1; every byte sent and every result is asserted.
 
-mod common;
-
 use std::time::Duration;
 
-use common::http::{MockApi, Reply};
-use common::*;
+use crate::common::http::{MockApi, Reply};
+use crate::common::*;
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
 

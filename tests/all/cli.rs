@@ -1,11 +1,9 @@
 //! The commands for people editing the content: check, list, call.
 
-mod common;
-
 use std::process::{Command, Output};
 
-use common::http::MockApi;
-use common::*;
+use crate::common::http::MockApi;
+use crate::common::*;
 use serde_json::json;
 
 fn run(args: &[&str], cwd: &std::path::Path) -> Output {

@@ -3,15 +3,13 @@
 //! APIs that break off, never end, or fail in storms. Every case gets a clear error and the
 //! server keeps serving.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
-use common::http::{MockApi, Reply};
-use common::*;
+use crate::common::http::{MockApi, Reply};
+use crate::common::*;
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(20);

@@ -1,12 +1,12 @@
 //! The MCP surface of the real binary: handshake, lists, resources, prompts, completion,
 //! logging, and a stdout that carries nothing but protocol.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use common::*;
+use crate::common::*;
 use rmcp::model::{
     ArgumentInfo, CompleteRequestParams, ContentBlock, GetPromptRequestParams, PromptReference,
     ProtocolVersion, ReadResourceRequestParams, Reference, ResourceContents,

@@ -1,14 +1,14 @@
 //! MCP over Streamable HTTP: the real binary with `serve --http`, rmcp's HTTP client, pushed
 //! notifications, and DNS-rebinding protection.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::recorder::{Note, Recorder};
-use common::*;
+use crate::common::recorder::{Note, Recorder};
+use crate::common::*;
 use rmcp::ServiceExt;
 use rmcp::transport::StreamableHttpClientTransport;
 use serde_json::json;

@@ -2,11 +2,9 @@
 //! once in dry-run (the exact request) and once against the sandbox (the result); the
 //! unconfirmed toolset; every prompt rendered; every resource read; schema quality rules.
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::*;
+use crate::common::*;
 use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams, ResourceContents};
 use serde_json::{Value, json};
 

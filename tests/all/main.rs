@@ -1,0 +1,16 @@
+//! The `layerops-mcp` binary tested from outside, as clients and users meet it: one test
+//! crate (one link) with a module per subject.
+
+mod common;
+
+mod catalogue;
+mod cli;
+mod destructive;
+mod hostile;
+mod hot_reload;
+mod http_transport;
+mod new_users;
+mod protocol;
+mod sandbox_chain;
+mod secrets;
+mod tool_calls;
