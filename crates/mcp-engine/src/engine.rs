@@ -146,8 +146,11 @@ impl Engine {
         );
         let watch = match &self.source {
             ContentSource::Directory(root) if self.watch => Some(
-                reload::spawn(root.clone(), self.reloader, sessions)
-                    .map_err(|e| EngineError::Watch(e.to_string()))?,
+                reload::spawn(root.clone(), self.reloader, move |changes| {
+                    let sessions = sessions.clone();
+                    async move { sessions.broadcast(&changes).await }
+                })
+                .map_err(|e| EngineError::Watch(e.to_string()))?,
             ),
             _ => None,
         };

@@ -7,6 +7,7 @@ pub(crate) mod prompt;
 mod schema_lint;
 pub(crate) mod secret_fields;
 pub(crate) mod selection;
+pub(crate) mod status;
 pub(crate) mod tool;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

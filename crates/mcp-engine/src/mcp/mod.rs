@@ -10,5 +10,4 @@ mod status;
 
 pub(crate) use confirm::ConfirmMode;
 pub(crate) use server::McpServer;
-pub(crate) use session::{Changes, Sessions};
-pub(crate) use status::{status_key, status_uri};
+pub(crate) use session::Sessions;

@@ -22,7 +22,7 @@ use serde_json::Value;
 use super::completion;
 use super::confirm::{self, Asking, ConfirmMode, Confirmation, OpenQuestions};
 use super::session::{Session, Sessions};
-use super::status::{self, status_uri};
+use super::status;
 use crate::call::{CallError, Caller, Step};
 use crate::catalog::Catalog;
 
@@ -148,7 +148,7 @@ impl ServerHandler for McpServer {
                 "This server serves no tools now: {} holds no tool that loads ({} problem(s), listed by the {} resource).\n\n",
                 catalog.source.describe(),
                 catalog.diagnostics.len(),
-                status_uri(&catalog)
+                catalog.status_uri()
             ));
         }
         if !instructions.is_empty() {
@@ -221,8 +221,8 @@ impl ServerHandler for McpServer {
         _: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let catalog = self.inner.catalog.load();
-        if request.uri == status_uri(&catalog) {
-            let text = status::render(&catalog);
+        if request.uri == catalog.status_uri() {
+            let text = crate::catalog::status::render(&catalog);
             return Ok(ReadResourceResult::new(vec![
                 ResourceContents::text(text, request.uri.clone()).with_mime_type("text/markdown"),
             ])

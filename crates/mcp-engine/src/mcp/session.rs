@@ -16,29 +16,7 @@ use rmcp::model::{
 };
 use rmcp::service::{Peer, SubscriptionSink};
 
-/// What a reload changed, as clients see it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Changes {
-    pub tools: bool,
-    pub prompts: bool,
-    pub resources: bool,
-    /// URIs of resources whose content changed.
-    pub updated: Vec<String>,
-    /// Messages for the clients' logs (a file that failed, a file fixed).
-    pub messages: Vec<(LoggingLevel, String)>,
-    /// The logger name the messages go out under: the program's name.
-    pub logger: String,
-}
-
-impl Changes {
-    pub(crate) fn is_empty(&self) -> bool {
-        !self.tools
-            && !self.prompts
-            && !self.resources
-            && self.updated.is_empty()
-            && self.messages.is_empty()
-    }
-}
+use crate::reload::Changes;
 
 /// One client connection.
 pub(crate) struct Session {

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use rmcp::model::LoggingLevel;
 
+use super::Changes;
+use crate::catalog::status::status_key;
 use crate::catalog::{BuildCache, Catalog, LoadOptions, build_with};
 use crate::diagnostic::Diagnostic;
-use crate::mcp::{Changes, status_key};
 use crate::source::{ContentSource, PathState, SourceFile};
 
 /// Owns the served snapshot's history: the files as last read, the last good text of every
@@ -202,7 +203,7 @@ fn diff(old: &Catalog, new: &Catalog) -> Changes {
         .map(|(uri, _)| uri.clone())
         .collect();
     if status_key(old) != status_key(new) {
-        updated.push(crate::mcp::status_uri(new));
+        updated.push(new.status_uri());
     }
     Changes {
         tools: old.tool_list != new.tool_list,

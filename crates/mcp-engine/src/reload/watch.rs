@@ -10,7 +10,6 @@ use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use tokio::sync::mpsc;
 
 use super::Reloader;
-use crate::mcp::Sessions;
 use crate::source::{CONTENT_FOLDERS, is_ignored_name, relative_path};
 
 /// The debouncer groups the events of one file; this quiet time after the last batch groups
@@ -39,13 +38,18 @@ impl Drop for WatchHandle {
     }
 }
 
-/// Watches `root`'s content folders and reloads into the reloader's snapshot, telling
-/// `sessions` what changed. Must be called inside a tokio runtime.
-pub(crate) fn spawn(
+/// Watches `root`'s content folders and reloads into the reloader's snapshot, handing what
+/// changed to `announce` (the MCP layer tells its sessions). Must be called inside a tokio
+/// runtime.
+pub(crate) fn spawn<F, A>(
     root: PathBuf,
     reloader: Reloader,
-    sessions: Sessions,
-) -> Result<WatchHandle, notify_debouncer_full::notify::Error> {
+    announce: F,
+) -> Result<WatchHandle, notify_debouncer_full::notify::Error>
+where
+    F: Fn(super::Changes) -> A + Send + 'static,
+    A: std::future::Future<Output = ()> + Send,
+{
     let (tx, mut rx) = mpsc::unbounded_channel();
     let handler_root = root.clone();
     let mut debouncer =
@@ -131,13 +135,19 @@ pub(crate) fn spawn(
             for (level, message) in &changes.messages {
                 tracing::warn!(?level, "{message}");
             }
-            sessions.broadcast(&changes).await;
+            let (tools, prompts, resources, updated) = (
+                changes.tools,
+                changes.prompts,
+                changes.resources,
+                changes.updated.len(),
+            );
+            announce(changes).await;
             // From the end of the debounce to the notifications sent (docs/performance.md).
             tracing::info!(
-                tools = changes.tools,
-                prompts = changes.prompts,
-                resources = changes.resources,
-                updated = changes.updated.len(),
+                tools,
+                prompts,
+                resources,
+                updated,
                 elapsed_us = started.elapsed().as_micros() as u64,
                 "reloaded and announced"
             );
@@ -206,8 +216,7 @@ mod tests {
             LoadOptions::default(),
         );
         let snapshot = reloader.catalog();
-        let handle =
-            spawn(root.path().to_path_buf(), reloader, Sessions::default()).expect("watch");
+        let handle = spawn(root.path().to_path_buf(), reloader, |_| async {}).expect("watch");
         if drop_handle {
             drop(handle);
             tokio::task::yield_now().await;
