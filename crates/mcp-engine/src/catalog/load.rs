@@ -1,7 +1,7 @@
 //! Builds a catalog from content files: parse each file, compile it, then check what spans
 //! files (duplicate names and URIs) and apply the selection.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rmcp::model::Resource;
@@ -22,7 +22,7 @@ use crate::definition::toolset::ToolsetFile;
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
 use crate::source::{ContentKind, ContentSource, SourceFile, content_kind};
-use crate::upstream::resolve;
+use crate::upstream::{Upstream, resolve};
 
 pub(super) const ROOT_TOOLSET: &str = "default";
 
@@ -59,13 +59,60 @@ pub(crate) fn build_with(
     options: &LoadOptions,
     cache: &mut BuildCache,
 ) -> Catalog {
-    let matcher = &options.matcher;
     let mut diagnostics: Vec<Diagnostic> = read_errors
         .iter()
         .map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone()))
         .collect();
+    let server = load_server(files, options, &mut diagnostics);
+    // Toolsets first: their defaults apply to their tools.
+    let toolset_defs = load_toolsets(files, &mut diagnostics);
+    let (all_tools, failed_tools) = load_tools(files, &toolset_defs, cache, &mut diagnostics);
+    let templates = cache.templates.clone();
+    let served = select(&all_tools, &toolset_defs, options);
+    // Texts may name tools: those names must exist.
+    let known: BTreeSet<&str> = all_tools.keys().map(String::as_str).collect();
+    check_tool_mentions(files, &all_tools, &known, &mut diagnostics);
+    let resources = load_resources(files, &known, &mut diagnostics);
+    let (prompt_templates, prompts) = load_prompts(files, &known, &mut diagnostics);
 
-    // _server.yaml
+    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    Catalog {
+        source,
+        program: options.program.clone(),
+        name: server.name,
+        title: server.title,
+        instructions: server.instructions,
+        upstream: server.upstream,
+        templates,
+        tools: served.tools,
+        tool_list: served.tool_list,
+        unserved: served.unserved,
+        toolsets: served.toolsets,
+        resources,
+        prompts,
+        prompt_templates,
+        diagnostics,
+        warnings: served.warnings,
+        kept_previous: Default::default(),
+        failed_tools,
+        loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    }
+}
+
+/// What `_server.yaml` says of the server.
+struct ServerPart {
+    name: String,
+    title: Option<String>,
+    instructions: Option<String>,
+    upstream: Option<Arc<Upstream>>,
+}
+
+/// `registry/_server.yaml`: the server's name and instructions, and the upstream API.
+fn load_server(
+    files: &[SourceFile],
+    options: &LoadOptions,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> ServerPart {
     let mut name = options.program.to_string();
     let mut title = None;
     let mut instructions = None;
@@ -90,8 +137,19 @@ pub(crate) fn build_with(
             }
         },
     }
+    ServerPart {
+        name,
+        title,
+        instructions,
+        upstream,
+    }
+}
 
-    // Toolsets first: their defaults apply to their tools.
+/// `registry/<toolset>/_toolset.yaml`: what a folder of tools shares.
+fn load_toolsets(
+    files: &[SourceFile],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> HashMap<String, ToolsetFile> {
     let mut toolset_defs: HashMap<String, ToolsetFile> = HashMap::new();
     for file in files
         .iter()
@@ -109,8 +167,17 @@ pub(crate) fn build_with(
             Err(d) => diagnostics.extend(d),
         }
     }
+    toolset_defs
+}
 
-    // Tools.
+/// Every tool file, compiled (or taken from `cache` when unchanged): the tools by name,
+/// and the names of tools whose file failed, with that file.
+fn load_tools(
+    files: &[SourceFile],
+    toolset_defs: &HashMap<String, ToolsetFile>,
+    cache: &mut BuildCache,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (BTreeMap<String, Arc<ToolEntry>>, BTreeMap<String, String>) {
     let mut failed_tools = BTreeMap::new();
     cache.begin();
     let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
@@ -161,14 +228,29 @@ pub(crate) fn build_with(
         all_tools.insert(tool_name.clone(), entry.clone());
     }
     cache.finish();
-    let templates = cache.templates.clone();
+    (all_tools, failed_tools)
+}
 
-    // Selection.
+/// The tools the selection serves, and what it leaves out and why.
+struct Served {
+    tools: HashMap<String, Arc<ToolEntry>>,
+    tool_list: Vec<rmcp::model::Tool>,
+    unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
+    toolsets: BTreeMap<String, ToolsetInfo>,
+    warnings: Vec<String>,
+}
+
+fn select(
+    all_tools: &BTreeMap<String, Arc<ToolEntry>>,
+    toolset_defs: &HashMap<String, ToolsetFile>,
+    options: &LoadOptions,
+) -> Served {
+    let matcher = &options.matcher;
     let mut toolsets: BTreeMap<String, ToolsetInfo> = BTreeMap::new();
     let mut tools = HashMap::new();
     let mut tool_list = Vec::new();
     let mut unserved = BTreeMap::new();
-    for (tool_name, entry) in &all_tools {
+    for (tool_name, entry) in all_tools {
         let default = toolset_defs
             .get(&entry.toolset)
             .map(|t| t.default)
@@ -188,12 +270,23 @@ pub(crate) fn build_with(
         }
     }
     let warnings =
-        super::selection::problems(matcher, &toolsets, &all_tools, &tools, &options.program);
+        super::selection::problems(matcher, &toolsets, all_tools, &tools, &options.program);
+    Served {
+        tools,
+        tool_list,
+        unserved,
+        toolsets,
+        warnings,
+    }
+}
 
-    // Documents and prompts may name tools: those names must exist.
-    let known: std::collections::BTreeSet<&str> = all_tools.keys().map(String::as_str).collect();
-
-    // Tool descriptions may name other tools: those names must exist too.
+/// Tool descriptions (and their arguments') may name other tools: those names must exist.
+fn check_tool_mentions(
+    files: &[SourceFile],
+    all_tools: &BTreeMap<String, Arc<ToolEntry>>,
+    known: &BTreeSet<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
     for entry in all_tools.values() {
         let Some(file) = files.iter().find(|f| f.path == entry.file) else {
             continue;
@@ -203,7 +296,7 @@ pub(crate) fn build_with(
         super::schema_lint::texts(&schema, &mut texts);
         let mut reported = std::collections::BTreeSet::new();
         for text in texts {
-            for (_, _, word) in super::prompt::unknown_tool_mentions(text, &known) {
+            for (_, _, word) in super::prompt::unknown_tool_mentions(text, known) {
                 if reported.insert(word.clone()) {
                     let (line, column) = position_of(&file.text, &word);
                     diagnostics.push(Diagnostic::advisory(&file.path, (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
@@ -211,8 +304,14 @@ pub(crate) fn build_with(
             }
         }
     }
+}
 
-    // Resources.
+/// `resources/**/*.md`: documents with a front matter.
+fn load_resources(
+    files: &[SourceFile],
+    known: &BTreeSet<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, ResourceEntry> {
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
     for file in files
         .iter()
@@ -257,7 +356,7 @@ pub(crate) fn build_with(
             diagnostics.extend(reporter.diagnostics);
             continue;
         }
-        for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, &known) {
+        for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, known) {
             diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let text: Arc<str> = Arc::from(split.body);
@@ -280,8 +379,15 @@ pub(crate) fn build_with(
             },
         );
     }
+    resources
+}
 
-    // Prompts.
+/// `prompts/*`: minijinja and handlebars templates with a front matter.
+fn load_prompts(
+    files: &[SourceFile],
+    known: &BTreeSet<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> (PromptTemplates, BTreeMap<String, PromptEntry>) {
     let mut prompt_templates = PromptTemplates::default();
     let mut prompts: BTreeMap<String, PromptEntry> = BTreeMap::new();
     for file in files
@@ -340,7 +446,7 @@ pub(crate) fn build_with(
                 );
             }
         }
-        for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, &known) {
+        for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, known) {
             reporter.diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the prompt names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let engine = engine_for(&file.path);
@@ -368,29 +474,7 @@ pub(crate) fn build_with(
             },
         );
     }
-
-    diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    Catalog {
-        source,
-        program: options.program.clone(),
-        name,
-        title,
-        instructions,
-        upstream,
-        templates,
-        tools,
-        tool_list,
-        unserved,
-        toolsets,
-        resources,
-        prompts,
-        prompt_templates,
-        diagnostics,
-        warnings,
-        kept_previous: Default::default(),
-        failed_tools,
-        loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-    }
+    (prompt_templates, prompts)
 }
 
 /// The `name:` a tool file declares, read leniently from a file that does not parse.
