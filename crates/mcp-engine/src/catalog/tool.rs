@@ -186,105 +186,22 @@ pub(crate) fn compile_tool(
         })
         .unwrap_or_default();
 
-    let undeclared = |vars: &BTreeSet<String>,
-                      keys: &[&str],
-                      what: &str,
-                      reporter: &mut FileReporter<'_>| {
-        for v in vars.difference(&declared) {
-            reporter.at(keys, format!("{what} uses `{v}`, which `input.properties` does not declare; declare it there or fix the name"));
-        }
-    };
+    let declared = Declared(declared);
 
-    // Path.
     let request = &def.request;
-    let literal_prefix = request.path.split("{{").next().unwrap_or("");
-    if !literal_prefix.starts_with('/') {
-        reporter.at(
-            &["request", "path"],
-            "request.path must start with `/`; the host always comes from the upstream base_url",
-        );
-    }
-    if request.path.split("{{").enumerate().any(|(i, part)| {
-        let literal = if i == 0 {
-            part
-        } else {
-            part.split_once("}}").map(|(_, rest)| rest).unwrap_or("")
-        };
-        literal.contains('?') || literal.contains('#')
-    }) {
-        reporter.at(
-            &["request", "path"],
-            "request.path must not hold `?` or `#`; put query parameters under request.query",
-        );
-    }
-    let (path, path_variables) = match templates.compile_path(&request.path) {
-        Ok(None) => (
-            Some(PathTemplate::Literal(request.path.clone())),
-            BTreeSet::new(),
-        ),
-        Ok(Some(name)) => {
-            let vars = templates.path_variables(&name);
-            (Some(PathTemplate::Template(name)), vars)
-        }
-        Err(e) => {
-            reporter.at(
-                &["request", "path"],
-                format!("template error in request.path: {}", e.message),
-            );
-            (None, BTreeSet::new())
-        }
-    };
-    undeclared(
-        &path_variables,
-        &["request", "path"],
-        "request.path",
-        reporter,
-    );
-    for v in path_variables.intersection(&declared) {
-        if !required.contains(v) {
-            reporter.at(
-                &["input", "required"],
-                format!("`{v}` goes in the URL path, so it must be listed in input.required"),
-            );
-        }
-    }
+    let (path, path_variables) =
+        compile_request_path(&request.path, templates, &declared, &required, reporter);
 
     // Query and headers.
-    let mut compile_map = |section: &str,
-                           entries: Vec<(String, Value)>,
-                           reporter: &mut FileReporter<'_>|
-     -> (Vec<(String, Template)>, BTreeSet<String>) {
-        let mut out = Vec::new();
-        let mut vars = BTreeSet::new();
-        for (key, value) in entries {
-            match templates.compile_value(&value) {
-                Ok(t) => {
-                    let mut own = BTreeSet::new();
-                    templates.variables(&t, &mut own);
-                    undeclared(
-                        &own,
-                        &["request", section, &key],
-                        &format!("request.{section}.{key}"),
-                        reporter,
-                    );
-                    vars.extend(own);
-                    out.push((key, t));
-                }
-                Err(e) => reporter.at(
-                    &["request", section, &key],
-                    format!("template error in request.{section}.{key}: {}", e.message),
-                ),
-            }
-        }
-        (out, vars)
-    };
-    let (query, query_variables) = compile_map(
+    let (query, query_variables) = compile_entries(
         "query",
         request
             .query
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        templates,
+        &declared,
         reporter,
     );
     let mut header_entries: Vec<(String, Value)> = toolset_def
@@ -310,36 +227,9 @@ pub(crate) fn compile_tool(
             );
         }
     }
-    let (headers, _) = compile_map("headers", header_entries, reporter);
+    let (headers, _) = compile_entries("headers", header_entries, templates, &declared, reporter);
 
-    // Body.
-    let body = match &request.body {
-        None | Some(Value::Null) => BodyTemplate::None,
-        Some(Value::String(s)) if s == "args" => BodyTemplate::Args,
-        Some(value) => match templates.compile_value(value) {
-            Ok(t) => {
-                let mut vars = BTreeSet::new();
-                templates.variables(&t, &mut vars);
-                undeclared(&vars, &["request", "body"], "request.body", reporter);
-                BodyTemplate::Value(t)
-            }
-            Err(e) => {
-                reporter.at(
-                    &["request", "body"],
-                    format!("template error in request.body: {}", e.message),
-                );
-                BodyTemplate::None
-            }
-        },
-    };
-    if def.request.method == crate::definition::tool::Method::Get
-        && !matches!(body, BodyTemplate::None)
-    {
-        reporter.at(
-            &["request", "body"],
-            "a GET request carries no body; remove request.body or change the method",
-        );
-    }
+    let body = compile_body(def, templates, &declared, reporter);
     let timeout = positive_duration(
         request.timeout_seconds,
         &["request", "timeout_seconds"],
@@ -347,46 +237,7 @@ pub(crate) fn compile_tool(
     )
     .or_else(|| toolset_def.timeout_seconds.map(Duration::from_secs_f64));
 
-    // Response shaping.
-    let mut select = None;
-    let mut find = Vec::new();
-    let mut output_schema = None;
-    if let Some(response) = &def.response {
-        for (key, value) in response.find.iter().flatten() {
-            match templates.compile_value(value) {
-                Ok(t) => {
-                    let mut vars = BTreeSet::new();
-                    templates.variables(&t, &mut vars);
-                    undeclared(
-                        &vars,
-                        &["response", "find", key],
-                        &format!("response.find.{key}"),
-                        reporter,
-                    );
-                    find.push((key.clone(), t));
-                }
-                Err(e) => reporter.at(
-                    &["response", "find", key],
-                    format!("template error in response.find.{key}: {}", e.message),
-                ),
-            }
-        }
-        if let Some(pointer) = &response.select {
-            if pointer.is_empty() || pointer.starts_with('/') {
-                select = Some(pointer.clone());
-            } else {
-                reporter.at(&["response", "select"], format!("response.select `{pointer}` must be a JSON pointer starting with `/` (e.g. /items)"));
-            }
-        }
-        if let Some(schema) = &response.output_schema {
-            if schema.get("type").and_then(Value::as_str) != Some("object") {
-                reporter.at(&["response", "output_schema"], "response.output_schema must have `type: object` (MCP structured content is an object)");
-            } else if compile_schema(schema, &["response", "output_schema"], reporter).is_some() {
-                super::schema_lint::lint(schema, &["response", "output_schema"], reporter);
-                output_schema = schema.as_object().cloned();
-            }
-        }
-    }
+    let (select, find, output_schema) = compile_response(def, templates, &declared, reporter);
 
     let annotations = def
         .annotations
@@ -438,6 +289,208 @@ pub(crate) fn compile_tool(
         destructive: safety.destructive,
         secrets: super::secret_fields::SecretFields::from_schema(&def.input),
     })
+}
+
+/// The argument names `input.properties` declares: a template may read only those.
+struct Declared(BTreeSet<String>);
+
+impl Declared {
+    fn report(
+        &self,
+        vars: &BTreeSet<String>,
+        keys: &[&str],
+        what: &str,
+        reporter: &mut FileReporter<'_>,
+    ) {
+        for v in vars.difference(&self.0) {
+            reporter.at(keys, format!("{what} uses `{v}`, which `input.properties` does not declare; declare it there or fix the name"));
+        }
+    }
+}
+
+/// `request.path`: a literal or a template, starting with `/`, with no query or fragment;
+/// a variable in it must be a required argument.
+fn compile_request_path(
+    path_source: &str,
+    templates: &mut Templates,
+    declared: &Declared,
+    required: &BTreeSet<String>,
+    reporter: &mut FileReporter<'_>,
+) -> (Option<PathTemplate>, BTreeSet<String>) {
+    let literal_prefix = path_source.split("{{").next().unwrap_or("");
+    if !literal_prefix.starts_with('/') {
+        reporter.at(
+            &["request", "path"],
+            "request.path must start with `/`; the host always comes from the upstream base_url",
+        );
+    }
+    if path_source.split("{{").enumerate().any(|(i, part)| {
+        let literal = if i == 0 {
+            part
+        } else {
+            part.split_once("}}").map(|(_, rest)| rest).unwrap_or("")
+        };
+        literal.contains('?') || literal.contains('#')
+    }) {
+        reporter.at(
+            &["request", "path"],
+            "request.path must not hold `?` or `#`; put query parameters under request.query",
+        );
+    }
+    let (path, path_variables) = match templates.compile_path(path_source) {
+        Ok(None) => (
+            Some(PathTemplate::Literal(path_source.to_owned())),
+            BTreeSet::new(),
+        ),
+        Ok(Some(name)) => {
+            let vars = templates.path_variables(&name);
+            (Some(PathTemplate::Template(name)), vars)
+        }
+        Err(e) => {
+            reporter.at(
+                &["request", "path"],
+                format!("template error in request.path: {}", e.message),
+            );
+            (None, BTreeSet::new())
+        }
+    };
+    declared.report(
+        &path_variables,
+        &["request", "path"],
+        "request.path",
+        reporter,
+    );
+    for v in path_variables.intersection(&declared.0) {
+        if !required.contains(v) {
+            reporter.at(
+                &["input", "required"],
+                format!("`{v}` goes in the URL path, so it must be listed in input.required"),
+            );
+        }
+    }
+    (path, path_variables)
+}
+
+/// `request.query` or `request.headers`: each value compiled, with the variables it reads.
+fn compile_entries(
+    section: &str,
+    entries: Vec<(String, Value)>,
+    templates: &mut Templates,
+    declared: &Declared,
+    reporter: &mut FileReporter<'_>,
+) -> (Vec<(String, Template)>, BTreeSet<String>) {
+    let mut out = Vec::new();
+    let mut vars = BTreeSet::new();
+    for (key, value) in entries {
+        match templates.compile_value(&value) {
+            Ok(t) => {
+                let mut own = BTreeSet::new();
+                templates.variables(&t, &mut own);
+                declared.report(
+                    &own,
+                    &["request", section, &key],
+                    &format!("request.{section}.{key}"),
+                    reporter,
+                );
+                vars.extend(own);
+                out.push((key, t));
+            }
+            Err(e) => reporter.at(
+                &["request", section, &key],
+                format!("template error in request.{section}.{key}: {}", e.message),
+            ),
+        }
+    }
+    (out, vars)
+}
+
+/// `request.body`: none, `args`, or a templated value; a GET carries none.
+fn compile_body(
+    def: &ToolFile,
+    templates: &mut Templates,
+    declared: &Declared,
+    reporter: &mut FileReporter<'_>,
+) -> BodyTemplate {
+    let body = match &def.request.body {
+        None | Some(Value::Null) => BodyTemplate::None,
+        Some(Value::String(s)) if s == "args" => BodyTemplate::Args,
+        Some(value) => match templates.compile_value(value) {
+            Ok(t) => {
+                let mut vars = BTreeSet::new();
+                templates.variables(&t, &mut vars);
+                declared.report(&vars, &["request", "body"], "request.body", reporter);
+                BodyTemplate::Value(t)
+            }
+            Err(e) => {
+                reporter.at(
+                    &["request", "body"],
+                    format!("template error in request.body: {}", e.message),
+                );
+                BodyTemplate::None
+            }
+        },
+    };
+    if def.request.method == Method::Get && !matches!(body, BodyTemplate::None) {
+        reporter.at(
+            &["request", "body"],
+            "a GET request carries no body; remove request.body or change the method",
+        );
+    }
+    body
+}
+
+/// What `response` picks from the answer: `select`, `find`, `output_schema`.
+#[allow(clippy::type_complexity)]
+fn compile_response(
+    def: &ToolFile,
+    templates: &mut Templates,
+    declared: &Declared,
+    reporter: &mut FileReporter<'_>,
+) -> (
+    Option<String>,
+    Vec<(String, Template)>,
+    Option<serde_json::Map<String, Value>>,
+) {
+    let mut select = None;
+    let mut find = Vec::new();
+    let mut output_schema = None;
+    if let Some(response) = &def.response {
+        for (key, value) in response.find.iter().flatten() {
+            match templates.compile_value(value) {
+                Ok(t) => {
+                    let mut vars = BTreeSet::new();
+                    templates.variables(&t, &mut vars);
+                    declared.report(
+                        &vars,
+                        &["response", "find", key],
+                        &format!("response.find.{key}"),
+                        reporter,
+                    );
+                    find.push((key.clone(), t));
+                }
+                Err(e) => reporter.at(
+                    &["response", "find", key],
+                    format!("template error in response.find.{key}: {}", e.message),
+                ),
+            }
+        }
+        if let Some(pointer) = &response.select {
+            if pointer.is_empty() || pointer.starts_with('/') {
+                select = Some(pointer.clone());
+            } else {
+                reporter.at(&["response", "select"], format!("response.select `{pointer}` must be a JSON pointer starting with `/` (e.g. /items)"));
+            }
+        }
+        if let Some(schema) = &response.output_schema {
+            if schema.get("type").and_then(Value::as_str) != Some("object") {
+                reporter.at(&["response", "output_schema"], "response.output_schema must have `type: object` (MCP structured content is an object)");
+            } else if compile_schema(schema, &["response", "output_schema"], reporter).is_some() {
+                super::schema_lint::lint(schema, &["response", "output_schema"], reporter);
+                output_schema = schema.as_object().cloned();
+            }
+        }
+    }
+    (select, find, output_schema)
 }
 
 /// What the server enforces for a tool (`--read-only`, confirmations, the audit log):
