@@ -712,6 +712,34 @@ mod tests {
     }
 
     #[test]
+    fn header_and_timeout_rules_live_in_the_file_formats() {
+        let tool = "name: t\ndescription: d\ninput: {type: object}\nrequest:\n  method: GET\n  path: /x\n  timeout_seconds: -1\n  headers:\n    \"bad name\": a\n    X-Ok: \"a\\nb\"\n";
+        let toolset = "timeout_seconds: 0\nheaders:\n  \"x:y\": 1\n";
+        let server = "name: s\nupstream:\n  base_url: http://127.0.0.1:9\n  timeout_seconds: 100000\n  headers:\n    \"a b\": c\n";
+        let c = load(&[
+            file("registry/_server.yaml", server),
+            file("registry/a/_toolset.yaml", toolset),
+            file("registry/a/t.yaml", tool),
+        ]);
+        let m = messages(&c);
+        for expected in [
+            "registry/a/t.yaml:7:3: request.timeout_seconds",
+            "registry/a/t.yaml:8:3: request.headers: \"bad name\"",
+            "registry/a/t.yaml:10:5: request.headers.X-Ok",
+            "registry/a/_toolset.yaml:1:1: timeout_seconds",
+            "registry/a/_toolset.yaml:2:1: headers: \"x:y\"",
+            "registry/_server.yaml:4:3: upstream.timeout_seconds",
+            "registry/_server.yaml:5:3: upstream.headers: \"a b\"",
+        ] {
+            assert!(
+                m.iter().any(|d| d.starts_with(expected)),
+                "`{expected}` missing: {m:?}"
+            );
+        }
+        assert!(c.tools.is_empty() && c.upstream.is_none());
+    }
+
+    #[test]
     fn prompt_variables_must_be_declared() {
         let ok = "---\nname: p\narguments:\n  - { name: env, required: true }\n---\nDeploy to {{ env }}.\n";
         let bad = "---\nname: q\narguments: []\n---\nline one\nDeploy to {{ target }}.\n";
