@@ -312,3 +312,58 @@ fn stdout_carries_only_protocol_messages() {
     answered.sort();
     assert_eq!(answered, vec![1, 2, 3, 4]);
 }
+
+#[tokio::test]
+async fn resource_templates_binary_resources_and_prompt_attachments_are_served() {
+    use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams, ResourceContents};
+    let root = repo_root().join("tests/conformance-root");
+    let client = Launch::new("http://127.0.0.1:9").root(&root).start().await;
+    let templates = client
+        .list_all_resource_templates()
+        .await
+        .expect("templates");
+    assert_eq!(templates.len(), 1);
+    assert_eq!(templates[0].uri_template, "test://template/{id}/data");
+    let read = client
+        .read_resource(ReadResourceRequestParams::new("test://template/123/data"))
+        .await
+        .expect("a templated resource");
+    let ResourceContents::TextResourceContents { text, .. } = &read.contents[0] else {
+        panic!("text: {read:?}")
+    };
+    assert!(text.contains("Data for ID: 123"), "{text}");
+    let read = client
+        .read_resource(ReadResourceRequestParams::new("test://static-binary"))
+        .await
+        .expect("a binary resource");
+    assert!(
+        matches!(&read.contents[0], ResourceContents::BlobResourceContents { blob, .. } if blob.starts_with("iVBOR")),
+        "{read:?}"
+    );
+    let mut arguments = serde_json::Map::new();
+    arguments.insert("resourceUri".into(), "test://example-resource".into());
+    let prompt = client
+        .get_prompt(
+            GetPromptRequestParams::new("test_prompt_with_embedded_resource")
+                .with_arguments(arguments),
+        )
+        .await
+        .expect("prompt");
+    let embedded = format!("{:?}", prompt.messages[1].content);
+    assert!(
+        embedded.contains("This is an example resource content."),
+        "{embedded}"
+    );
+    let prompt = client
+        .get_prompt(GetPromptRequestParams::new("test_prompt_with_image"))
+        .await
+        .expect("prompt");
+    assert!(
+        prompt
+            .messages
+            .iter()
+            .any(|m| format!("{:?}", m.content).contains("image/png")),
+        "{prompt:?}"
+    );
+    client.cancel().await.ok();
+}

@@ -4,17 +4,18 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use rmcp::model::Resource;
+use rmcp::model::{Resource, ResourceTemplate};
 use serde_json::Value;
 
 use super::cache::{BuildCache, CompiledFile};
 use super::prompt::{PromptEntry, PromptTemplates, engine_for, to_rmcp};
+use super::resource_template::ResourceTemplateEntry;
 use super::tool::{FileReporter, ToolEntry, compile_tool};
 use super::{Catalog, LoadOptions, ResourceEntry, ToolsetInfo};
 use crate::definition::front_matter;
 use crate::definition::parse_yaml;
 use crate::definition::prompt::PromptFrontMatter;
-use crate::definition::resource::ResourceFrontMatter;
+use crate::definition::resource::{Encoding, ResourceFrontMatter};
 use crate::definition::schema::Format;
 use crate::definition::server::ServerFile;
 use crate::definition::tool::ToolFile;
@@ -72,7 +73,7 @@ pub(crate) fn build_with(
     // Texts may name tools: those names must exist.
     let known: BTreeSet<&str> = all_tools.keys().map(String::as_str).collect();
     check_tool_mentions(files, &all_tools, &known, &mut diagnostics);
-    let resources = load_resources(files, &known, &mut diagnostics);
+    let (resources, resource_templates) = load_resources(files, &known, &mut diagnostics);
     let (prompt_templates, prompts) = load_prompts(files, &known, &mut diagnostics);
 
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
@@ -89,6 +90,7 @@ pub(crate) fn build_with(
         unserved: served.unserved,
         toolsets: served.toolsets,
         resources,
+        resource_templates,
         prompts,
         prompt_templates,
         diagnostics,
@@ -311,8 +313,10 @@ fn load_resources(
     files: &[SourceFile],
     known: &BTreeSet<&str>,
     diagnostics: &mut Vec<Diagnostic>,
-) -> BTreeMap<String, ResourceEntry> {
+) -> (BTreeMap<String, ResourceEntry>, Vec<ResourceTemplateEntry>) {
+    use base64::Engine as _;
     let mut resources: BTreeMap<String, ResourceEntry> = BTreeMap::new();
+    let mut templates = Vec::new();
     for file in files
         .iter()
         .filter(|f| content_kind(&f.path) == Some(ContentKind::Resource))
@@ -335,35 +339,75 @@ fn load_resources(
             }
         };
         let mut reporter = FileReporter::new(&file.path, &file.text, 2);
-        if url::Url::parse(&front.uri).is_err() {
+        let uri = match (&front.uri, &front.uri_template) {
+            (Some(uri), None) => uri.clone(),
+            (None, Some(uri_template)) => {
+                let mut template = ResourceTemplate::new(uri_template.clone(), front.name.clone())
+                    .with_mime_type(front.mime_type.clone());
+                template.title = front.title.clone();
+                template.description = front.description.clone();
+                if let Some(existing) = templates
+                    .iter()
+                    .find(|t: &&ResourceTemplateEntry| t.template.uri_template == *uri_template)
+                {
+                    reporter.at(
+                        &["uri_template"],
+                        format!(
+                            "uri_template `{uri_template}` is already used by {}; templates must be unique",
+                            existing.file
+                        ),
+                    );
+                } else {
+                    match ResourceTemplateEntry::new(template, split.body, &file.path) {
+                        Ok(entry) => templates.push(entry),
+                        Err(why) => reporter.at(&["uri_template"], why),
+                    }
+                }
+                diagnostics.extend(reporter.diagnostics);
+                continue;
+            }
+            _ => {
+                reporter.at(&["name"], "declare either `uri` (one resource) or `uri_template` (a family of them, such as test://items/{id})");
+                diagnostics.extend(reporter.diagnostics);
+                continue;
+            }
+        };
+        if url::Url::parse(&uri).is_err() {
             reporter.at(
                 &["uri"],
-                format!(
-                    "uri `{}` is not an absolute URI (e.g. acme://docs/services)",
-                    front.uri
-                ),
+                format!("uri `{uri}` is not an absolute URI (e.g. acme://docs/services)"),
             );
-        } else if let Some(existing) = resources.get(&front.uri) {
+        } else if let Some(existing) = resources.get(&uri) {
             reporter.at(
                 &["uri"],
                 format!(
-                    "uri `{}` is already used by {}; resource URIs must be unique",
-                    front.uri, existing.file
+                    "uri `{uri}` is already used by {}; resource URIs must be unique",
+                    existing.file
                 ),
             );
         }
+        let blob = front.encoding == Some(Encoding::Base64);
+        let text: Arc<str> = if blob {
+            let data: String = split.body.split_whitespace().collect();
+            if let Err(e) = base64::engine::general_purpose::STANDARD.decode(&data) {
+                reporter.at(&["encoding"], format!("the body is not valid base64 ({e}); write the binary data in base64, or remove `encoding`"));
+            }
+            Arc::from(data)
+        } else {
+            Arc::from(split.body)
+        };
         if !reporter.diagnostics.is_empty() {
             diagnostics.extend(reporter.diagnostics);
             continue;
         }
-        for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, known) {
-            diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
+        if !blob {
+            for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, known) {
+                diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
+            }
         }
-        let text: Arc<str> = Arc::from(split.body);
         // No size in the listing: editing a document updates it (resources/updated) without
         // changing the list that clients cache.
-        let mut resource =
-            Resource::new(front.uri.clone(), front.name).with_mime_type(front.mime_type);
+        let mut resource = Resource::new(uri.clone(), front.name).with_mime_type(front.mime_type);
         if let Some(t) = front.title {
             resource = resource.with_title(t);
         }
@@ -371,15 +415,16 @@ fn load_resources(
             resource = resource.with_description(d);
         }
         resources.insert(
-            front.uri,
+            uri,
             ResourceEntry {
                 resource,
                 text,
+                blob,
                 file: file.path.clone(),
             },
         );
     }
-    resources
+    (resources, templates)
 }
 
 /// `prompts/*`: minijinja and handlebars templates with a front matter.
@@ -426,6 +471,25 @@ fn load_prompts(
                 ),
             );
         }
+        for (i, image) in front.images.iter().enumerate() {
+            use base64::Engine as _;
+            let index = i.to_string();
+            if !image.mime_type.starts_with("image/") {
+                reporter.at(
+                    &["images", &index, "mimeType"],
+                    format!(
+                        "mimeType `{}` is not an image type (image/png, image/jpeg...)",
+                        image.mime_type
+                    ),
+                );
+            }
+            if let Err(e) = base64::engine::general_purpose::STANDARD.decode(&image.data) {
+                reporter.at(
+                    &["images", &index, "data"],
+                    format!("the image data is not valid base64 ({e})"),
+                );
+            }
+        }
         let mut seen = std::collections::BTreeSet::new();
         for arg in &front.arguments {
             if !seen.insert(arg.name.as_str()) {
@@ -467,6 +531,8 @@ fn load_prompts(
             front.name.clone(),
             PromptEntry {
                 prompt: to_rmcp(&front),
+                resources: front.resources.clone(),
+                images: front.images.clone(),
                 file: file.path.clone(),
                 arguments: front.arguments,
                 engine,

@@ -4,6 +4,7 @@
 mod cache;
 mod load;
 pub(crate) mod prompt;
+pub(crate) mod resource_template;
 mod schema_lint;
 pub(crate) mod secret_fields;
 pub(crate) mod selection;
@@ -58,7 +59,9 @@ impl Default for LoadOptions {
 #[derive(Debug, Clone)]
 pub(crate) struct ResourceEntry {
     pub resource: Resource,
+    /// The text; for a binary resource, its base64.
     pub text: Arc<str>,
+    pub blob: bool,
     pub file: String,
 }
 
@@ -88,6 +91,7 @@ pub struct Catalog {
     pub(crate) unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
     pub(crate) toolsets: BTreeMap<String, ToolsetInfo>,
     pub(crate) resources: BTreeMap<String, ResourceEntry>,
+    pub(crate) resource_templates: Vec<resource_template::ResourceTemplateEntry>,
     pub(crate) prompts: BTreeMap<String, PromptEntry>,
     pub(crate) prompt_templates: PromptTemplates,
     /// Every problem found, sorted by file and line.
@@ -239,6 +243,38 @@ impl Catalog {
         self.upstream
             .as_ref()
             .and_then(|u| u.missing_credentials_warning())
+    }
+
+    /// The contents of the resource at `uri`: a document, a binary, or a template's render.
+    /// `None` when no resource or template has it; `Err` when a template fails to render.
+    pub(crate) fn read_resource(
+        &self,
+        uri: &str,
+    ) -> Option<Result<rmcp::model::ResourceContents, String>> {
+        use rmcp::model::ResourceContents;
+        if let Some(entry) = self.resources.get(uri) {
+            let mime = entry
+                .resource
+                .mime_type
+                .clone()
+                .unwrap_or_else(|| "text/markdown".to_owned());
+            let contents = if entry.blob {
+                ResourceContents::blob(entry.text.to_string(), uri)
+            } else {
+                ResourceContents::text(entry.text.to_string(), uri)
+            };
+            return Some(Ok(contents.with_mime_type(mime)));
+        }
+        self.resource_templates.iter().find_map(|t| {
+            let vars = t.matches(uri)?;
+            Some(t.render(&vars).map(|text| {
+                let contents = ResourceContents::text(text, uri);
+                match &t.template.mime_type {
+                    Some(mime) => contents.with_mime_type(mime.clone()),
+                    None => contents,
+                }
+            }))
+        })
     }
 
     /// Reads the files of `source` and builds the catalog.

@@ -34,6 +34,10 @@ pub(crate) enum Engine {
 #[derive(Debug)]
 pub(crate) struct PromptEntry {
     pub prompt: Prompt,
+    /// URIs (templates over the arguments) of resources embedded after the text.
+    pub resources: Vec<String>,
+    /// Images shown after the text.
+    pub images: Vec<crate::definition::prompt::ImageDef>,
     pub file: String,
     pub arguments: Vec<PromptArgumentDef>,
     pub engine: Engine,
@@ -201,6 +205,17 @@ impl PromptTemplates {
     }
 
     /// Checks the arguments of prompts/get, applies defaults and renders the text.
+    /// A short minijinja text (an embedded resource's URI) over the prompt's arguments.
+    pub(crate) fn render_text(
+        &self,
+        source: &str,
+        given: &BTreeMap<String, String>,
+    ) -> Result<String, PromptError> {
+        self.jinja
+            .render_str(source, given)
+            .map_err(|e| PromptError::Render(crate::request::template::describe_jinja_error(&e)))
+    }
+
     pub(crate) fn render(
         &self,
         entry: &PromptEntry,

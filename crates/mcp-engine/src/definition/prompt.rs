@@ -12,6 +12,21 @@ pub(crate) struct PromptFrontMatter {
     pub description: Option<String>,
     #[serde(default)]
     pub arguments: Vec<PromptArgumentDef>,
+    /// URIs (templates over the arguments) of resources embedded after the text.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Images shown after the text.
+    #[serde(default)]
+    pub images: Vec<ImageDef>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ImageDef {
+    /// The image in base64.
+    pub data: String,
+    #[serde(rename = "mimeType")]
+    pub mime_type: String,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -5,7 +5,13 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ResourceFrontMatter {
-    pub uri: String,
+    /// The resource's URI; or, for a family of resources, `uri_template`.
+    #[serde(default)]
+    pub uri: Option<String>,
+    /// An RFC 6570 template of simple `{name}` expressions (`test://items/{id}`): the body is
+    /// a minijinja template over those names, rendered for each URI read.
+    #[serde(default)]
+    pub uri_template: Option<String>,
     pub name: String,
     #[serde(default)]
     pub title: Option<String>,
@@ -13,6 +19,15 @@ pub(crate) struct ResourceFrontMatter {
     pub description: Option<String>,
     #[serde(default = "markdown", rename = "mimeType")]
     pub mime_type: String,
+    /// `base64`: the body is binary data written in base64, served as a blob.
+    #[serde(default)]
+    pub encoding: Option<Encoding>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Encoding {
+    Base64,
 }
 
 fn markdown() -> String {

@@ -9,11 +9,11 @@ use arc_swap::ArcSwap;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
     ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams, GetPromptResponse,
-    GetPromptResult, Implementation, JsonObject, ListPromptsResult, ListResourcesResult,
-    ListToolsResult, PaginatedRequestParams, PromptMessage, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Reference, ResourceContents, Role,
-    ServerCapabilities, ServerConfig, SetLevelRequestParams, SubscribeRequestParams,
-    SubscriptionFilter, UnsubscribeRequestParams,
+    GetPromptResult, Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
+    ResourceContents, Role, ServerCapabilities, ServerConfig, SetLevelRequestParams,
+    SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -228,21 +228,32 @@ impl ServerHandler for McpServer {
             ])
             .into());
         }
-        match catalog.resources.get(&request.uri) {
-            Some(entry) => {
-                let mime = entry
-                    .resource
-                    .mime_type
-                    .clone()
-                    .unwrap_or_else(|| "text/markdown".to_owned());
-                Ok(ReadResourceResult::new(vec![
-                    ResourceContents::text(entry.text.to_string(), request.uri.clone())
-                        .with_mime_type(mime),
-                ])
-                .into())
-            }
+        match catalog.read_resource(&request.uri) {
+            Some(Ok(contents)) => Ok(ReadResourceResult::new(vec![contents]).into()),
+            Some(Err(why)) => Err(McpError::internal_error(
+                format!(
+                    "the resource `{}` cannot be made: {why}",
+                    shown(&request.uri)
+                ),
+                None,
+            )),
             None => Err(no_such_resource(&request.uri)),
         }
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _: Option<PaginatedRequestParams>,
+        _: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        let catalog = self.inner.catalog.load();
+        Ok(ListResourceTemplatesResult::with_all_items(
+            catalog
+                .resource_templates
+                .iter()
+                .map(|t| t.template.clone())
+                .collect(),
+        ))
     }
 
     async fn list_prompts(
@@ -292,10 +303,36 @@ impl ServerHandler for McpServer {
             .map_err(|e| {
                 McpError::invalid_params(format!("prompt `{}`: {e}", shown(&request.name)), None)
             })?;
-        let mut result = GetPromptResult::new(vec![PromptMessage::new(
-            Role::User,
-            ContentBlock::text(text),
-        )]);
+        let mut messages = vec![PromptMessage::new(Role::User, ContentBlock::text(text))];
+        for uri in &entry.resources {
+            let uri = catalog
+                .prompt_templates
+                .render_text(uri, &given)
+                .map_err(|e| {
+                    McpError::invalid_params(
+                        format!("prompt `{}`: {e}", shown(&request.name)),
+                        None,
+                    )
+                })?;
+            let contents = match catalog.read_resource(&uri) {
+                Some(Ok(contents)) => contents,
+                _ => ResourceContents::text(
+                    format!("No resource of this server has the URI {}.", shown(&uri)),
+                    uri.clone(),
+                ),
+            };
+            messages.push(PromptMessage::new(
+                Role::User,
+                ContentBlock::resource(contents),
+            ));
+        }
+        for image in &entry.images {
+            messages.push(PromptMessage::new(
+                Role::User,
+                ContentBlock::image(image.data.clone(), image.mime_type.clone()),
+            ));
+        }
+        let mut result = GetPromptResult::new(messages);
         if let Some(d) = &entry.prompt.description {
             result = result.with_description(d.clone());
         }
