@@ -27,6 +27,16 @@ impl Drop for HttpServer {
 }
 
 fn start(root: &std::path::Path, listen: &str, extra: &[&str]) -> HttpServer {
+    start_with_env(root, listen, extra, &[])
+}
+
+/// [`start`], with these variables set for the server.
+fn start_with_env(
+    root: &std::path::Path,
+    listen: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> HttpServer {
     let mut child = Command::new(bin())
         .args([
             "serve",
@@ -38,6 +48,7 @@ fn start(root: &std::path::Path, listen: &str, extra: &[&str]) -> HttpServer {
         .args(extra)
         .env("RUST_LOG", "layerops_mcp=info")
         .env_remove("LAYEROPS_API_KEY_ID")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -227,34 +238,17 @@ async fn a_host_name_is_a_listen_address_and_one_session_runs_calls_side_by_side
     .await;
     let root = TempRoot::standard();
     root.write("registry/a.yaml", "name: alpha\ndescription: Alpha.\ninput: { type: object, properties: { n: { type: integer } } }\nrequest: { method: GET, path: /alpha, query: { n: \"{{ n }}\" } }\n");
-    let mut child = Command::new(bin())
-        .args([
-            "serve",
-            "--root",
-            &root.path().display().to_string(),
-            "--http",
-            "localhost:0",
-        ])
-        .env("RUST_LOG", "layerops_mcp=info")
-        .env("LAYEROPS_API_BASE_URL", &api.base_url)
-        .env("LAYEROPS_API_KEY_ID", KEY_ID)
-        .env("LAYEROPS_API_KEY_SECRET", KEY_SECRET)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let url = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).expect("read") > 0,
-            "the server exited"
-        );
-        if let Some(at) = line.find("MCP over HTTP on ") {
-            break line[at + "MCP over HTTP on ".len()..].trim().to_owned();
-        }
-    };
+    let server = start_with_env(
+        root.path(),
+        "localhost:0",
+        &[],
+        &[
+            ("LAYEROPS_API_BASE_URL", &api.base_url),
+            ("LAYEROPS_API_KEY_ID", KEY_ID),
+            ("LAYEROPS_API_KEY_SECRET", KEY_SECRET),
+        ],
+    );
+    let url = server.url.clone();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
     let client = Recorder::default()
         .serve(StreamableHttpClientTransport::from_uri(url))
@@ -269,6 +263,4 @@ async fn a_host_name_is_a_listen_address_and_one_session_runs_calls_side_by_side
     }
     assert_eq!(api.requests().len(), 2);
     client.cancel().await.ok();
-    let _ = child.kill();
-    let _ = child.wait();
 }
