@@ -210,8 +210,8 @@ async fn upstream_errors_become_tool_errors_with_status_and_message() {
     let root = TempRoot::standard();
     root.write(
         "registry/e.yaml",
-        &std::fs::read_to_string(repo_root().join("registry/environments/list_environments.yaml"))
-            .expect("shipped tool")
+        &LIST_ENVIRONMENTS
+            .to_owned()
             .replace("format: uuid", "minLength: 1"),
     );
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
@@ -338,11 +338,7 @@ async fn timeouts_and_refused_connections_are_explained() {
     })
     .await;
     let root = TempRoot::standard(); // timeout_seconds: 2
-    root.write(
-        "registry/e.yaml",
-        &std::fs::read_to_string(repo_root().join("registry/environments/list_environments.yaml"))
-            .expect("shipped tool"),
-    );
+    root.write("registry/e.yaml", &LIST_ENVIRONMENTS.to_owned());
     let client = Launch::new(&slow.base_url).root(root.path()).start().await;
     let result = call(
         &client,

@@ -182,6 +182,10 @@ pub fn is_error(result: &CallToolResult) -> bool {
     result.is_error == Some(true)
 }
 
+/// A GET tool written for these tests, so that call behaviour (errors, timeouts, retries)
+/// never depends on the shipped content: editing a shipped file cannot break them.
+pub const LIST_ENVIRONMENTS: &str = "name: layerops_list_environments\ndescription: Lists the environments of a project.\ninput:\n  type: object\n  properties:\n    projectId: { type: string, format: uuid }\n  required: [projectId]\n  additionalProperties: false\nrequest:\n  method: GET\n  path: /v1/workspaces/{{ projectId }}/environments\n";
+
 /// A content root in a temp dir, with `_server.yaml` pointing at `base_url`.
 pub struct TempRoot {
     pub dir: tempfile::TempDir,
