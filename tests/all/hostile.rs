@@ -636,7 +636,7 @@ async fn the_timeout_is_one_deadline_for_every_try_of_a_call() {
     })
     .await;
     let root = TempRoot::standard(); // timeout_seconds: 2, retries: default
-    root.write("registry/e.yaml", &LIST_ENVIRONMENTS.to_owned());
+    root.write("registry/e.yaml", LIST_ENVIRONMENTS);
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
     let result = call(
         &client,

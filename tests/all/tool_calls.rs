@@ -210,9 +210,7 @@ async fn upstream_errors_become_tool_errors_with_status_and_message() {
     let root = TempRoot::standard();
     root.write(
         "registry/e.yaml",
-        &LIST_ENVIRONMENTS
-            .to_owned()
-            .replace("format: uuid", "minLength: 1"),
+        &LIST_ENVIRONMENTS.replace("format: uuid", "minLength: 1"),
     );
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
     let cases = [
@@ -338,7 +336,7 @@ async fn timeouts_and_refused_connections_are_explained() {
     })
     .await;
     let root = TempRoot::standard(); // timeout_seconds: 2
-    root.write("registry/e.yaml", &LIST_ENVIRONMENTS.to_owned());
+    root.write("registry/e.yaml", LIST_ENVIRONMENTS);
     let client = Launch::new(&slow.base_url).root(root.path()).start().await;
     let result = call(
         &client,
