@@ -43,24 +43,118 @@ fn ascii_json_escape(secret: &str) -> String {
     out
 }
 
-/// Replaces every secret of `secrets`, in each of its forms, by the mask.
-pub(crate) fn scrub(text: String, secrets: &[String]) -> String {
-    let mut out = text;
-    for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET) {
-        for form in forms(secret) {
-            if form.len() >= MIN_SECRET && out.contains(form.as_str()) {
-                out = out.replace(form.as_str(), MASK);
-            }
-            // JSON escapes are case-insensitive hex: `\u002D` is `\u002d`.
-            if form.contains("\\u") {
-                let upper = upper_hex_escapes(&form);
-                if upper != form && out.contains(upper.as_str()) {
-                    out = out.replace(upper.as_str(), MASK);
+/// Secrets with every form of them to hide, worked out once (a call's answer is scrubbed
+/// with them, so the forms are not recomputed per call).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SecretForms {
+    /// Longest first, so that a form is replaced before a shorter one inside it.
+    forms: Vec<String>,
+}
+
+impl SecretForms {
+    pub(crate) fn new(secrets: &[String]) -> Self {
+        let mut out = Self::default();
+        out.add(secrets);
+        out
+    }
+
+    /// Adds these secrets' forms (a reload may bring new credentials).
+    pub(crate) fn add(&mut self, secrets: &[String]) {
+        for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET) {
+            for form in forms(secret) {
+                // JSON escapes are case-insensitive hex: `\u002D` is `\u002d`.
+                let upper = form.contains("\\u").then(|| upper_hex_escapes(&form));
+                for f in std::iter::once(form).chain(upper) {
+                    if f.len() >= MIN_SECRET && !self.forms.contains(&f) {
+                        self.forms.push(f);
+                    }
                 }
             }
         }
+        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     }
-    out
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.forms.is_empty()
+    }
+
+    /// `text` with every form of every secret replaced by the mask.
+    pub(crate) fn scrub(&self, text: String) -> String {
+        let mut out = text;
+        for form in &self.forms {
+            if out.contains(form.as_str()) {
+                out = out.replace(form.as_str(), MASK);
+            }
+        }
+        out
+    }
+
+    /// [`Self::scrub`] of JSON text, where an API may write a secret with escapes
+    /// (`\u002d`, `\/`) in any mix: each string that holds an escape is decoded, and
+    /// written anew, scrubbed, when it holds a secret.
+    pub(crate) fn scrub_json(&self, text: String) -> String {
+        let text = self.scrub(text);
+        if self.is_empty() || !text.contains('\\') {
+            return text;
+        }
+        let bytes = text.as_bytes();
+        let mut out = String::with_capacity(text.len());
+        let mut copied = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] != b'"' {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            i += 1;
+            let mut escaped = false;
+            while i < bytes.len() && bytes[i] != b'"' {
+                if bytes[i] == b'\\' {
+                    escaped = true;
+                    i += 1;
+                }
+                i += 1;
+            }
+            let end = i.min(bytes.len());
+            if escaped
+                && let Some(token) = text.get(start..(end + 1).min(bytes.len()))
+                && let Ok(decoded) = serde_json::from_str::<String>(token)
+            {
+                let scrubbed = self.scrub(decoded.clone());
+                if scrubbed != decoded {
+                    out.push_str(&text[copied..start]);
+                    out.push_str(&serde_json::Value::String(scrubbed).to_string());
+                    copied = end + 1;
+                }
+            }
+            i = end + 1;
+        }
+        if copied == 0 {
+            return text;
+        }
+        if copied < text.len() {
+            out.push_str(&text[copied..]);
+        }
+        out
+    }
+
+    /// [`Self::scrub_json`] of a text that was cut short: a secret cut in two loses its
+    /// beginning too.
+    pub(crate) fn scrub_cut(&self, text: String) -> String {
+        let mut out = self.scrub_json(text);
+        for form in &self.forms {
+            let longest = (MIN_PREFIX..form.len())
+                .rev()
+                .filter(|n| form.is_char_boundary(*n))
+                .find(|n| out.ends_with(&form[..*n]));
+            if let Some(n) = longest {
+                out.truncate(out.len() - n);
+                out.push_str(MASK);
+            }
+        }
+        out
+    }
 }
 
 fn upper_hex_escapes(form: &str) -> String {
@@ -76,74 +170,6 @@ fn upper_hex_escapes(form: &str) -> String {
     out
 }
 
-/// [`scrub`] of JSON text, where an API may write a secret with escapes (`\u002d`, `\/`)
-/// in any mix: each string that holds an escape is decoded, and written anew, scrubbed,
-/// when it holds a secret.
-pub(crate) fn scrub_json(text: String, secrets: &[String]) -> String {
-    let text = scrub(text, secrets);
-    if secrets.is_empty() || !text.contains('\\') {
-        return text;
-    }
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        i += 1;
-        let mut escaped = false;
-        while i < bytes.len() && bytes[i] != b'"' {
-            if bytes[i] == b'\\' {
-                escaped = true;
-                i += 1;
-            }
-            i += 1;
-        }
-        let end = i.min(bytes.len());
-        if escaped
-            && let Some(token) = text.get(start..(end + 1).min(bytes.len()))
-            && let Ok(decoded) = serde_json::from_str::<String>(token)
-        {
-            let scrubbed = scrub(decoded.clone(), secrets);
-            if scrubbed != decoded {
-                out.push_str(&text[copied..start]);
-                out.push_str(&serde_json::Value::String(scrubbed).to_string());
-                copied = end + 1;
-            }
-        }
-        i = end + 1;
-    }
-    if copied == 0 {
-        return text;
-    }
-    if copied < text.len() {
-        out.push_str(&text[copied..]);
-    }
-    out
-}
-
-/// [`scrub`] of a text that was cut short: a secret cut in two loses its beginning too.
-pub(crate) fn scrub_cut(text: String, secrets: &[String]) -> String {
-    let mut out = scrub(text, secrets);
-    for secret in secrets.iter().filter(|s| s.len() >= MIN_SECRET) {
-        for form in forms(secret) {
-            let longest = (MIN_PREFIX..form.len())
-                .rev()
-                .filter(|n| form.is_char_boundary(*n))
-                .find(|n| out.ends_with(&form[..*n]));
-            if let Some(n) = longest {
-                out.truncate(out.len() - n);
-                out.push_str(MASK);
-            }
-        }
-    }
-    out
-}
-
 /// A value that only masks a secret (`********`): what `get` answers show in its place.
 pub(crate) fn is_mask(value: &str) -> bool {
     value.len() >= 3 && value.bytes().all(|b| b == b'*')
@@ -152,7 +178,7 @@ pub(crate) fn is_mask(value: &str) -> bool {
 /// The secrets every log line is scrubbed of, shared by the log writer and the loader,
 /// which adds the upstream's credentials each time it resolves them.
 #[derive(Clone, Default)]
-pub struct LogSecrets(Arc<RwLock<Vec<String>>>);
+pub struct LogSecrets(Arc<RwLock<SecretForms>>);
 
 impl std::fmt::Debug for LogSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -163,18 +189,15 @@ impl std::fmt::Debug for LogSecrets {
 impl LogSecrets {
     /// Adds secrets to hide from now on; a secret replaced by a reload stays hidden.
     pub fn extend(&self, secrets: &[String]) {
-        let mut known = self.0.write().unwrap_or_else(|p| p.into_inner());
-        for s in secrets {
-            if !known.contains(s) {
-                known.push(s.clone());
-            }
-        }
+        self.0
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .add(secrets);
     }
 
     /// `text` without any secret known so far.
     pub fn scrub(&self, text: String) -> String {
-        let known = self.0.read().unwrap_or_else(|p| p.into_inner());
-        scrub(text, &known)
+        self.0.read().unwrap_or_else(|p| p.into_inner()).scrub(text)
     }
 }
 
@@ -222,7 +245,7 @@ mod tests {
             "5b1c-9d2e%2F7f3a".to_owned(),
         ] {
             let text = format!("before {shown} after");
-            let out = scrub(text.clone(), &secrets);
+            let out = SecretForms::new(&secrets).scrub(text.clone());
             assert!(!out.contains("9d2e"), "{text} -> {out}");
         }
     }
@@ -231,7 +254,7 @@ mod tests {
     fn json_strings_are_scrubbed_in_any_mix_of_escapes() {
         let secrets = vec![SECRET.to_owned()];
         let text = r#"{"a": "x 5b1c\u002d9d2e\/7f3a y", "b": "plain \n", "c": 1}"#.to_owned();
-        let out = scrub_json(text, &secrets);
+        let out = SecretForms::new(&secrets).scrub_json(text);
         assert_eq!(out, r#"{"a": "x **** y", "b": "plain \n", "c": 1}"#);
     }
 
@@ -239,10 +262,13 @@ mod tests {
     fn a_cut_secret_loses_its_beginning() {
         let secrets = vec![SECRET.to_owned()];
         assert_eq!(
-            scrub_cut("value: 5b1c-9d".to_owned(), &secrets),
+            SecretForms::new(&secrets).scrub_cut("value: 5b1c-9d".to_owned()),
             "value: ****"
         );
-        assert_eq!(scrub_cut("value: 5b".to_owned(), &secrets), "value: 5b");
+        assert_eq!(
+            SecretForms::new(&secrets).scrub_cut("value: 5b".to_owned()),
+            "value: 5b"
+        );
     }
 
     #[test]

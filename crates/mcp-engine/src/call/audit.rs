@@ -181,20 +181,20 @@ fn secret_name(name: &str) -> bool {
 #[derive(Default)]
 pub(crate) struct CallSecrets {
     fields: SecretFields,
-    values: Vec<String>,
+    forms: crate::secret::SecretForms,
 }
 
 impl CallSecrets {
     pub(crate) fn of(fields: &SecretFields, args: &Value) -> Self {
         Self {
             fields: fields.clone(),
-            values: fields.texts(args),
+            forms: crate::secret::SecretForms::new(&fields.texts(args)),
         }
     }
 
     /// `text` without the upstream's secrets nor this call's.
     pub(crate) fn scrub(&self, upstream: &Upstream, text: &str) -> String {
-        crate::secret::scrub(upstream.scrub(text), &self.values)
+        self.forms.scrub(upstream.scrub(text))
     }
 }
 

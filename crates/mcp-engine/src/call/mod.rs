@@ -140,14 +140,12 @@ impl Caller {
         let problems = validation_errors(&entry.validator, &args_value);
         if !problems.is_empty() {
             // A secret the model sent is not echoed back in the explanation.
-            let text = crate::secret::scrub(
-                format!(
-                    "Invalid arguments for {}:\n{}\nFix the arguments and call again.",
-                    entry.tool.name,
-                    problems.join("\n")
-                ),
-                &entry.secrets.texts(&args_value),
-            );
+            let sent_secrets = crate::secret::SecretForms::new(&entry.secrets.texts(&args_value));
+            let text = sent_secrets.scrub(format!(
+                "Invalid arguments for {}:\n{}\nFix the arguments and call again.",
+                entry.tool.name,
+                problems.join("\n")
+            ));
             return Ok(Step::Done(error_text(text)));
         }
         let masked = entry.secrets.masked_values(&args_value);

@@ -321,22 +321,13 @@ fn load_resources(
         .iter()
         .filter(|f| content_kind(&f.path) == Some(ContentKind::Resource))
     {
-        let Some(split) = front_matter::split(&file.text) else {
-            diagnostics.push(Diagnostic::whole_file(&file.path, "a resource starts with a front matter between `---` lines declaring at least `uri` and `name`"));
-            continue;
-        };
-        let front: ResourceFrontMatter = match parse_yaml(
+        let Some((front, split)) = with_front_matter::<ResourceFrontMatter>(
+            file,
             Format::Resource,
-            &file.path,
-            &file.text,
-            split.yaml,
-            split.yaml_line_offset,
-        ) {
-            Ok(f) => f,
-            Err(d) => {
-                diagnostics.extend(d);
-                continue;
-            }
+            "a resource starts with a front matter between `---` lines declaring at least `uri` (or `uri_template`) and `name`",
+            diagnostics,
+        ) else {
+            continue;
         };
         let mut reporter = FileReporter::new(&file.path, &file.text, 2);
         let uri = match (&front.uri, &front.uri_template) {
@@ -439,25 +430,13 @@ fn load_prompts(
         .iter()
         .filter(|f| content_kind(&f.path) == Some(ContentKind::Prompt))
     {
-        let Some(split) = front_matter::split(&file.text) else {
-            diagnostics.push(Diagnostic::whole_file(
-                &file.path,
-                "a prompt starts with a front matter between `---` lines declaring at least `name`",
-            ));
-            continue;
-        };
-        let front: PromptFrontMatter = match parse_yaml(
+        let Some((front, split)) = with_front_matter::<PromptFrontMatter>(
+            file,
             Format::Prompt,
-            &file.path,
-            &file.text,
-            split.yaml,
-            split.yaml_line_offset,
-        ) {
-            Ok(f) => f,
-            Err(d) => {
-                diagnostics.extend(d);
-                continue;
-            }
+            "a prompt starts with a front matter between `---` lines declaring at least `name`",
+            diagnostics,
+        ) else {
+            continue;
         };
         let mut reporter = FileReporter::new(&file.path, &file.text, 2);
         if front.name.trim().is_empty() {
@@ -541,6 +520,33 @@ fn load_prompts(
         );
     }
     (prompt_templates, prompts)
+}
+
+/// A document's front matter, parsed, with the split file; `None` once its problems are
+/// reported (`missing` says what a front matter must hold, when there is none).
+fn with_front_matter<'f, T: serde::de::DeserializeOwned>(
+    file: &'f SourceFile,
+    format: Format,
+    missing: &str,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(T, front_matter::Split<'f>)> {
+    let Some(split) = front_matter::split(&file.text) else {
+        diagnostics.push(Diagnostic::whole_file(&file.path, missing));
+        return None;
+    };
+    match parse_yaml(
+        format,
+        &file.path,
+        &file.text,
+        split.yaml,
+        split.yaml_line_offset,
+    ) {
+        Ok(front) => Some((front, split)),
+        Err(d) => {
+            diagnostics.extend(d);
+            None
+        }
+    }
 }
 
 /// The `name:` a tool file declares, read leniently from a file that does not parse.

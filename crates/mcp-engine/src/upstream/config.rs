@@ -30,6 +30,8 @@ pub(crate) struct Upstream {
     pub missing_secrets: Vec<String>,
     /// Every secret value, to scrub from anything shown.
     pub secrets: Vec<String>,
+    /// The forms of those secrets to hide, worked out once.
+    pub secret_forms: crate::secret::SecretForms,
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub max_in_flight: usize,
@@ -68,20 +70,17 @@ impl Upstream {
 
     /// [`Self::scrub`] of a text the caller gives up: not copied when it holds no secret.
     pub(crate) fn scrub_owned(&self, text: String) -> String {
-        crate::secret::scrub(text, &self.secrets)
+        self.secret_forms.scrub(text)
     }
 
     /// [`Self::scrub`] of JSON text, whose strings may write a secret with escapes.
     pub(crate) fn scrub_json(&self, text: String) -> String {
-        crate::secret::scrub_json(text, &self.secrets)
+        self.secret_forms.scrub_json(text)
     }
 
     /// [`Self::scrub`] of a text cut short, which may end with the beginning of a secret.
     pub(crate) fn scrub_cut(&self, text: String) -> String {
-        crate::secret::scrub_cut(
-            crate::secret::scrub_json(text, &self.secrets),
-            &self.secrets,
-        )
+        self.secret_forms.scrub_cut(text)
     }
 
     /// What a user must do before a call can be sent, if anything.
@@ -284,6 +283,7 @@ pub(crate) fn resolve(
         base_url: base?,
         headers,
         missing_secrets,
+        secret_forms: crate::secret::SecretForms::new(&secrets),
         secrets,
         timeout,
         connect_timeout,
@@ -309,6 +309,7 @@ mod tests {
             }],
             missing_secrets: vec![],
             secrets: vec!["s3cr3t-value".into()],
+            secret_forms: crate::secret::SecretForms::new(&["s3cr3t-value".into()]),
             timeout: Duration::from_secs(1),
             connect_timeout: Duration::from_secs(1),
             max_in_flight: 1,
