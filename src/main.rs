@@ -132,7 +132,10 @@ pub struct CallArgs {
 
 fn main() -> ExitCode {
     // Before anything reads the environment, and before threads exist.
-    let _ = dotenvy::from_path(".env");
+    // Only a regular, small file: a FIFO or a device named .env must not hang the start.
+    if std::fs::metadata(".env").is_ok_and(|m| m.is_file() && m.len() <= 64 * 1024) {
+        let _ = dotenvy::from_path(".env");
+    }
     let mut cli = Cli::parse();
     let log_secrets = mcp_engine::LogSecrets::default();
     cli::init_tracing(log_secrets.clone());

@@ -259,3 +259,22 @@ fn the_sandbox_command_says_nothing_is_real_and_listens_on_loopback_only() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("only listens on loopback"));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_dot_env_that_is_not_a_regular_file_is_not_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let made = Command::new("mkfifo")
+        .arg(dir.path().join(".env"))
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    // Reading a FIFO with no writer would block for ever; `list` must simply run.
+    let out = run(&["list"], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout(&out).contains("layerops_list_projects"));
+}
