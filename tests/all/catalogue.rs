@@ -71,7 +71,7 @@ const RESOURCES: [&str; 20] = [
 ];
 
 async fn sandbox(extra: &[&str]) -> Client {
-    let mut launch = Launch::new("http://127.0.0.1:9")
+    let mut launch = Launch::shipped("http://127.0.0.1:9")
         .without_env("LAYEROPS_API_BASE_URL")
         .without_env("LAYEROPS_API_KEY_ID")
         .without_env("LAYEROPS_API_KEY_SECRET")
@@ -80,6 +80,21 @@ async fn sandbox(extra: &[&str]) -> Client {
         launch = launch.arg(a);
     }
     launch.start().await
+}
+
+#[tokio::test]
+async fn the_shipped_server_introduces_itself_as_layerops() {
+    let client = sandbox(&[]).await;
+    let info = client.peer().peer_info().expect("server info");
+    let implementation = info.server_info.as_ref().expect("implementation");
+    assert_eq!(implementation.name, "layerops-mcp");
+    assert_eq!(implementation.title.as_deref(), Some("LayerOps"));
+    let instructions = info.instructions.as_deref().unwrap_or("");
+    assert!(
+        instructions.contains("workspaces") && instructions.contains("layerops://docs/"),
+        "{instructions}"
+    );
+    client.cancel().await.ok();
 }
 
 /// Calls a tool that must succeed and returns its JSON (or text) result.
@@ -632,7 +647,7 @@ fn expected_requests() -> Vec<(&'static str, Value, &'static str, String, Value)
 
 #[tokio::test]
 async fn every_tool_sends_the_documented_request() {
-    let client = Launch::new("https://api.layerops.io")
+    let client = Launch::shipped("https://api.layerops.io")
         .arg("--dry-run")
         .arg("--toolsets")
         .arg("all")

@@ -78,11 +78,11 @@ impl ClientHandler for User {
     }
 }
 
-/// The destructive call of these tests: `layerops_delete_service` of one service.
+/// The destructive call of these tests: `fixture_delete_service` of one service.
 async fn delete_service(client: &Peer<RoleClient>) -> CallToolResult {
     call(
         client,
-        "layerops_delete_service",
+        "fixture_delete_service",
         json!({"serviceId": SERVICE}),
     )
     .await
@@ -107,7 +107,7 @@ async fn a_confirmed_destructive_call_is_sent_after_the_user_saw_what_it_does() 
     let questions = user.questions();
     assert_eq!(questions.len(), 1, "{questions:#?}");
     let message = questions[0]["message"].as_str().expect("a message");
-    assert!(message.contains("layerops_delete_service"), "{message}");
+    assert!(message.contains("fixture_delete_service"), "{message}");
     assert!(
         message.contains(&format!("DELETE {}/v1/services/{SERVICE}", api.base_url)),
         "{message}"
@@ -141,7 +141,7 @@ async fn nothing_is_sent_unless_the_user_says_yes() {
         assert!(said.contains(reason), "{said}");
         assert!(said.contains("Nothing was sent"), "{said}");
         assert!(
-            said.contains("Do not call layerops_delete_service again unless the user asks"),
+            said.contains("Do not call fixture_delete_service again unless the user asks"),
             "{said}"
         );
         assert!(api.requests().is_empty(), "{:#?}", api.requests());
@@ -159,14 +159,14 @@ async fn only_destructive_calls_are_confirmed() {
     // Read-only, and a write the tool does not call destructive: no question.
     let listed = call(
         &client,
-        "layerops_list_services",
+        "fixture_list_services",
         json!({"environmentId": ENVIRONMENT}),
     )
     .await;
     assert!(!is_error(&listed), "{}", text(&listed));
     let scaled = call(
         &client,
-        "layerops_scale_service",
+        "fixture_scale_service",
         json!({"serviceId": SERVICE, "countMin": 2, "countMax": 3}),
     )
     .await;
@@ -175,7 +175,7 @@ async fn only_destructive_calls_are_confirmed() {
     assert_eq!(api.requests().len(), 2);
 
     // Invalid arguments are refused before anyone is asked.
-    let invalid = call(&client, "layerops_delete_service", json!({"serviceId": 5})).await;
+    let invalid = call(&client, "fixture_delete_service", json!({"serviceId": 5})).await;
     assert!(is_error(&invalid));
     assert!(user.questions().is_empty());
     client.cancel().await.ok();
@@ -345,7 +345,7 @@ async fn the_audit_log_records_failures_and_cancelled_calls_and_dry_runs() {
         .await;
     let pending = call(
         &client,
-        "layerops_delete_service",
+        "fixture_delete_service",
         json!({"serviceId": SERVICE}),
     );
     // Dropping the call makes rmcp's client send notifications/cancelled.
@@ -418,7 +418,7 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
     let user = User::answering(Answer::Yes);
     let client = Launch::new(&api.base_url).start_2026(user.clone()).await;
     let delete = || {
-        CallToolRequestParams::new("layerops_delete_service")
+        CallToolRequestParams::new("fixture_delete_service")
             .with_arguments(common::args(json!({"serviceId": SERVICE})))
     };
     // RunningService::call_tool drives the rounds (Peer::call_tool does not).
@@ -449,7 +449,7 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
     let first = other
         .peer()
         .call_tool_once(
-            CallToolRequestParams::new("layerops_delete_service")
+            CallToolRequestParams::new("fixture_delete_service")
                 .with_arguments(common::args(json!({"serviceId": SERVICE}))),
         )
         .await
@@ -468,7 +468,7 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
         // Used up by the attempt for another call just above.
         (json!({"serviceId": SERVICE}), state),
     ] {
-        let mut params = CallToolRequestParams::new("layerops_delete_service")
+        let mut params = CallToolRequestParams::new("fixture_delete_service")
             .with_arguments(common::args(arguments));
         params.input_responses = Some([("confirm".to_owned(), yes.clone())].into());
         params.request_state = Some(state);
@@ -521,7 +521,7 @@ async fn require_refuses_destructive_calls_the_user_cannot_be_asked_about() {
     );
     assert!(api.requests().is_empty());
     // A read goes through.
-    let list = call(&client, "layerops_list_projects", json!({})).await;
+    let list = call(&client, "fixture_list_projects", json!({})).await;
     assert!(!text(&list).contains("confirm"), "{}", text(&list));
     client.cancel().await.ok();
 

@@ -31,8 +31,12 @@ impl Drop for Raw {
 
 impl Raw {
     fn start(args: &[&str], env: &[(&str, &str)]) -> Raw {
-        let mut child = Command::new(bin())
-            .args(["serve", "--no-watch"])
+        let mut command = Command::new(bin());
+        command.args(["serve", "--no-watch"]);
+        if !args.contains(&"--root") {
+            command.arg("--root").arg(engine_root());
+        }
+        let mut child = command
             .args(args)
             .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
@@ -169,7 +173,7 @@ fn huge_and_deeply_nested_messages_are_refused_cleanly() {
 
     // Nesting deeper than any real message: a parse error, not a stack overflow.
     let deep = format!(
-        r#"{{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{{"name":"layerops_list_projects","arguments":{{"x":{}{}}}}}}}"#,
+        r#"{{"jsonrpc":"2.0","id":10,"method":"tools/call","params":{{"name":"fixture_list_projects","arguments":{{"x":{}{}}}}}}}"#,
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
@@ -180,7 +184,7 @@ fn huge_and_deeply_nested_messages_are_refused_cleanly() {
 
     // A million-item array where a string belongs: refused by validation, briefly.
     let items: Vec<u32> = (0..1_000_000).collect();
-    let (failed, text) = raw.call("layerops_list_services", json!({"environmentId": items}));
+    let (failed, text) = raw.call("fixture_list_services", json!({"environmentId": items}));
     assert!(failed, "{}", &text[..text.len().min(300)]);
     assert!(text.contains("environmentId"), "{}", &text[..300]);
     assert!(
@@ -211,7 +215,7 @@ fn unknown_methods_and_misshapen_params_get_precise_errors() {
 
     let (code, message) = error_of(&raw.request(
         "tools/call",
-        json!({"name": "layerops_list_projects", "arguments": "all"}),
+        json!({"name": "fixture_list_projects", "arguments": "all"}),
     ));
     assert_eq!(code, -32602, "{message}");
 
@@ -220,7 +224,7 @@ fn unknown_methods_and_misshapen_params_get_precise_errors() {
 
     // Wrong types inside arguments are validation errors naming each field.
     let (failed, text) = raw.call(
-        "layerops_create_service",
+        "fixture_create_service",
         json!({"environmentId": {"$ne": null}, "name": 42, "countMin": "1; DROP TABLE", "ports": "80"}),
     );
     assert!(failed);
@@ -327,13 +331,13 @@ async fn answers_broken_off_endless_or_invalid_are_errors_not_hangs() {
     .await;
     let client = Launch::new(&api.base_url).start().await;
 
-    let broken = call(&client, "layerops_list_projects", json!({})).await;
+    let broken = call(&client, "fixture_list_projects", json!({})).await;
     assert!(is_error(&broken), "{}", text(&broken));
     assert!(text(&broken).contains("broke off"), "{}", text(&broken));
 
     let endless = call(
         &client,
-        "layerops_list_services",
+        "fixture_list_services",
         json!({"environmentId": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}),
     )
     .await;
@@ -341,7 +345,7 @@ async fn answers_broken_off_endless_or_invalid_are_errors_not_hangs() {
 
     let invalid = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}),
     )
     .await;
@@ -367,7 +371,7 @@ async fn a_storm_of_server_errors_is_retried_boundedly_and_only_when_safe() {
     let client = Launch::new(&api.base_url).start().await;
 
     // 500 is never retried: the change may have happened.
-    let result = call(&client, "layerops_list_projects", json!({})).await;
+    let result = call(&client, "fixture_list_projects", json!({})).await;
     assert!(is_error(&result) && text(&result).contains("HTTP 500"));
     assert_eq!(api.requests().len(), 1);
 
@@ -375,7 +379,7 @@ async fn a_storm_of_server_errors_is_retried_boundedly_and_only_when_safe() {
     let calls = (0..20).map(|_| {
         call(
             &client,
-            "layerops_list_environments",
+            "fixture_list_environments",
             json!({"projectId": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}),
         )
     });
@@ -396,7 +400,7 @@ fn pipelined_and_split_messages_all_get_answers() {
     let mut raw = Raw::start(&["--dry-run"], &[]);
     let mut burst = Vec::new();
     for id in 1000..3000 {
-        let message = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "layerops_list_services", "arguments": {"environmentId": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}}});
+        let message = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "fixture_list_services", "arguments": {"environmentId": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}}});
         burst.extend_from_slice(message.to_string().as_bytes());
         burst.push(b'\n');
     }
@@ -423,14 +427,14 @@ fn a_request_id_still_in_flight_is_refused_not_lost() {
     // An API that accepts and never answers: the first call stays in flight.
     let base_url = format!("http://{}", api.local_addr().expect("addr"));
     let mut raw = Raw::start(
-        &["--root", &repo_root().display().to_string()],
+        &[],
         &[
             ("LAYEROPS_API_BASE_URL", &base_url),
             ("LAYEROPS_API_KEY_ID", KEY_ID),
             ("LAYEROPS_API_KEY_SECRET", KEY_SECRET),
         ],
     );
-    raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"tools/call","params":{"name":"layerops_list_projects","arguments":{}}}"#);
+    raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"tools/call","params":{"name":"fixture_list_projects","arguments":{}}}"#);
     raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"ping"}"#);
     let answer = raw.next();
     assert_eq!(answer["id"], json!("dup"), "{answer}");
@@ -600,7 +604,7 @@ async fn what_the_model_receives_is_bounded_whatever_the_api_declares_or_nests()
         .arg("1099511627776")
         .start()
         .await;
-    let result = call(&client, "layerops_list_projects", json!({})).await;
+    let result = call(&client, "fixture_list_projects", json!({})).await;
     assert!(
         is_error(&result) && text(&result).contains("broke off"),
         "{}",
@@ -615,7 +619,7 @@ async fn what_the_model_receives_is_bounded_whatever_the_api_declares_or_nests()
         .await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -640,7 +644,7 @@ async fn the_timeout_is_one_deadline_for_every_try_of_a_call() {
     let client = Launch::new(&api.base_url).root(root.path()).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -706,7 +710,7 @@ fn names_and_uris_sent_back_in_errors_are_cut() {
         ("resources/read", json!({"uri": format!("test://{huge}")})),
         (
             "prompts/get",
-            json!({"name": "layerops-deploy-service", "arguments": {huge.clone(): "v"}}),
+            json!({"name": "fixture-deploy", "arguments": {huge.clone(): "v"}}),
         ),
     ] {
         let answer = raw.request(method, params);

@@ -35,7 +35,7 @@ fn all_output(o: &Output) -> String {
 
 /// A launch without `--root`, from `cwd`.
 fn from_folder(cwd: &std::path::Path, base_url: &str) -> Launch {
-    let mut launch = Launch::new(base_url).cwd(cwd);
+    let mut launch = Launch::shipped(base_url).cwd(cwd);
     launch.args = vec!["serve".into(), "--no-watch".into()];
     launch
 }
@@ -208,7 +208,7 @@ async fn a_tool_whose_file_failed_to_load_is_not_called_unknown() {
         "registry/syntax.yaml",
         "name: bad_syntax\ndescription: \"open\n",
     );
-    let client = Launch::new("http://127.0.0.1:9")
+    let client = Launch::shipped("http://127.0.0.1:9")
         .root(root.path())
         .start()
         .await;
@@ -286,7 +286,7 @@ fn check_catches_schema_slips_at_any_depth_and_names_of_missing_tools() {
 #[tokio::test]
 async fn events_take_the_singular_resource_type_an_event_gives() {
     let api = MockApi::start(|_, _| Reply::json(200, json!([]))).await;
-    let client = Launch::new(&api.base_url).start().await;
+    let client = Launch::shipped(&api.base_url).start().await;
     for (kind, path) in [
         ("instancePool", "instancePools"),
         ("service", "services"),
@@ -307,7 +307,7 @@ async fn events_take_the_singular_resource_type_an_event_gives() {
 
 #[tokio::test]
 async fn a_get_answer_fed_back_into_update_is_refused_with_what_to_drop() {
-    let client = Launch::new("http://127.0.0.1:9")
+    let client = Launch::shipped("http://127.0.0.1:9")
         .arg("--sandbox")
         .start()
         .await;

@@ -18,13 +18,13 @@ async fn initialize_names_this_server_and_gives_its_instructions() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     let info = client.peer().peer_info().expect("server info");
     let implementation = info.server_info.as_ref().expect("implementation");
-    assert_eq!(implementation.name, "layerops-mcp");
+    assert_eq!(implementation.name, "fixture-api");
     assert_eq!(implementation.version, env!("CARGO_PKG_VERSION"));
     assert!(
         info.instructions
             .as_deref()
             .unwrap_or("")
-            .contains("workspaces"),
+            .contains("Test content"),
         "{:?}",
         info.instructions
     );
@@ -60,15 +60,15 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
     let tools = client.list_all_tools().await.expect("tools/list");
     let names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
     for expected in [
-        "layerops_list_projects",
-        "layerops_list_environments",
-        "layerops_create_service",
+        "fixture_list_projects",
+        "fixture_list_environments",
+        "fixture_create_service",
     ] {
         assert!(names.contains(&expected), "{names:?}");
     }
     let envs = tools
         .iter()
-        .find(|t| t.name == "layerops_list_environments")
+        .find(|t| t.name == "fixture_list_environments")
         .expect("tool");
     let schema = Value::Object((*envs.input_schema).clone());
     assert_eq!(schema["properties"]["projectId"]["format"], "uuid");
@@ -86,7 +86,7 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
     );
     let create = tools
         .iter()
-        .find(|t| t.name == "layerops_create_service")
+        .find(|t| t.name == "fixture_create_service")
         .expect("tool");
     let a = create.annotations.as_ref().expect("annotations");
     assert_eq!(
@@ -103,13 +103,11 @@ async fn resources_are_listed_and_read() {
     let resources = client.list_all_resources().await.expect("resources/list");
     let intro = resources
         .iter()
-        .find(|r| r.uri == "layerops://docs/api/introduction")
+        .find(|r| r.uri == "fixture://docs/guide")
         .expect("listed");
     assert_eq!(intro.mime_type.as_deref(), Some("text/markdown"));
     let read = client
-        .read_resource(ReadResourceRequestParams::new(
-            "layerops://docs/api/introduction",
-        ))
+        .read_resource(ReadResourceRequestParams::new("fixture://docs/guide"))
         .await
         .expect("read");
     match &read.contents[0] {
@@ -119,14 +117,14 @@ async fn resources_are_listed_and_read() {
             mime_type,
             ..
         } => {
-            assert!(text.starts_with("# The LayerOps API"), "{text}");
-            assert_eq!(uri, "layerops://docs/api/introduction");
+            assert!(text.starts_with("# The fixture API"), "{text}");
+            assert_eq!(uri, "fixture://docs/guide");
             assert_eq!(mime_type.as_deref(), Some("text/markdown"));
         }
         other => panic!("unexpected contents {other:?}"),
     }
     let missing = client
-        .read_resource(ReadResourceRequestParams::new("layerops://docs/nope"))
+        .read_resource(ReadResourceRequestParams::new("fixture://docs/nope"))
         .await;
     assert!(
         missing
@@ -143,7 +141,7 @@ async fn prompts_render_with_arguments_defaults_and_enums() {
     let prompts = client.list_all_prompts().await.expect("prompts/list");
     let deploy = prompts
         .iter()
-        .find(|p| p.name == "layerops-deploy-service")
+        .find(|p| p.name == "fixture-deploy")
         .expect("listed");
     let arguments = deploy.arguments.as_ref().expect("arguments");
     assert!(
@@ -157,7 +155,7 @@ async fn prompts_render_with_arguments_defaults_and_enums() {
         async move {
             client
                 .get_prompt(
-                    GetPromptRequestParams::new("layerops-deploy-service")
+                    GetPromptRequestParams::new("fixture-deploy")
                         .with_arguments(common::args(args)),
                 )
                 .await
@@ -217,7 +215,7 @@ async fn completion_offers_enum_values_of_prompt_arguments() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     let complete = |argument: &str, value: &str| {
         let params = CompleteRequestParams::new(
-            Reference::Prompt(PromptReference::new("layerops-deploy-service")),
+            Reference::Prompt(PromptReference::new("fixture-deploy")),
             ArgumentInfo::new(argument.to_owned(), value.to_owned()),
         );
         let client = &client;
@@ -253,7 +251,7 @@ async fn logging_set_level_is_accepted() {
 #[test]
 fn stdout_carries_only_protocol_messages() {
     let mut child = Command::new(bin())
-        .args(["--root", &repo_root().display().to_string()])
+        .args(["--root", &engine_root().display().to_string()])
         .current_dir(std::env::temp_dir())
         .env("RUST_LOG", "trace")
         .env_remove("LAYEROPS_API_KEY_ID")
@@ -274,7 +272,7 @@ fn stdout_carries_only_protocol_messages() {
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}}),
         json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
         json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
-        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "layerops_list_projects", "arguments": {}}}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "fixture_list_projects", "arguments": {}}}),
         json!({"jsonrpc": "2.0", "id": 4, "method": "no/such/method"}),
     ];
     for m in &messages {
@@ -306,7 +304,7 @@ fn stdout_carries_only_protocol_messages() {
     );
     let stderr = logs.join().expect("stderr reader");
     assert!(
-        stderr.contains("serving layerops-mcp"),
+        stderr.contains("serving fixture-api"),
         "logs go to stderr: {stderr}"
     );
     answered.sort();

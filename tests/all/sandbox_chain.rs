@@ -5,7 +5,7 @@ use crate::common::*;
 use serde_json::{Value, json};
 
 async fn start() -> Client {
-    Launch::new("http://127.0.0.1:9")
+    Launch::shipped("http://127.0.0.1:9")
         .without_env("LAYEROPS_API_BASE_URL")
         .without_env("LAYEROPS_API_KEY_ID")
         .without_env("LAYEROPS_API_KEY_SECRET")

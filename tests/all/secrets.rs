@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
 use crate::common::http::{MockApi, Recorded, Reply};
-use crate::common::{TempRoot, bin, repo_root};
+use crate::common::{TempRoot, bin, engine_root};
 use serde_json::{Value, json};
 
 // Distinctive values, so a hit cannot be a coincidence.
@@ -63,7 +63,7 @@ fn server_env(cmd: &mut Command, base_url: &str) {
 fn drive(extra: &[&str], base_url: &str, messages: &[Value]) -> (String, String) {
     let mut cmd = Command::new(bin());
     cmd.args(["serve", "--no-watch", "--root"])
-        .arg(repo_root())
+        .arg(engine_root())
         .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -133,23 +133,19 @@ async fn credentials_reach_no_output_of_the_server() {
     let audit_log = audit.path().join("audit.jsonl");
     let messages = vec![
         request(1, "logging/setLevel", json!({"level": "debug"})),
-        tool(2, "layerops_list_projects", json!({})),
+        tool(2, "fixture_list_projects", json!({})),
         tool(
             3,
-            "layerops_get_environment",
+            "fixture_get_environment",
             json!({"environmentId": PROJECT}),
         ),
-        tool(4, "layerops_delete_service", json!({"serviceId": SERVICE})),
+        tool(4, "fixture_delete_service", json!({"serviceId": SERVICE})),
         tool(
             5,
-            "layerops_list_environments",
+            "fixture_list_environments",
             json!({"projectId": PROJECT}),
         ),
-        tool(
-            6,
-            "layerops_get_service",
-            json!({"serviceId": "not-a-uuid"}),
-        ),
+        tool(6, "fixture_get_service", json!({"serviceId": "not-a-uuid"})),
         request(7, "resources/read", json!({"uri": "layerops-mcp://status"})),
         request(8, "resources/list", json!({})),
         request(9, "prompts/list", json!({})),
@@ -181,7 +177,7 @@ async fn credentials_reach_no_output_of_the_server() {
     assert_clean("stdout (results, errors, client log messages)", &stdout);
     assert_clean("stderr (trace logs)", &stderr);
     let audit = std::fs::read_to_string(&audit_log).expect("audit log");
-    assert!(audit.contains("layerops_delete_service"), "{audit}");
+    assert!(audit.contains("fixture_delete_service"), "{audit}");
     assert_clean("the audit log", &audit);
 }
 
@@ -190,8 +186,8 @@ async fn a_dry_run_shows_the_request_with_credentials_masked() {
     let api = leaky_api().await;
     let base_url = api.base_url.clone();
     let messages = vec![
-        tool(1, "layerops_delete_service", json!({"serviceId": SERVICE})),
-        tool(2, "layerops_list_projects", json!({})),
+        tool(1, "fixture_delete_service", json!({"serviceId": SERVICE})),
+        tool(2, "fixture_list_projects", json!({})),
     ];
     let (stdout, stderr) =
         tokio::task::spawn_blocking(move || drive(&["--dry-run"], &base_url, &messages))
@@ -218,7 +214,7 @@ fn run(args: &[&str], base_url: &str) -> (String, String) {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_commands_print_no_credentials() {
     let api = leaky_api().await;
-    let root = repo_root().display().to_string();
+    let root = engine_root().display().to_string();
     // A content root with faults, one of them a header that names the secret.
     let broken = TempRoot::new(
         "name: t\nupstream:\n  base_url: \"{{ env('LAYEROPS_API_BASE_URL') }}\"\n  headers:\n    X-API-KEY: \"{{ secret('LAYEROPS_API_KEY_ID') }}:{{ secret('LAYEROPS_API_KEY_SECRET') }}\"\n    X-Broken: \"{{ secret('LAYEROPS_API_KEY_SECRET') | no_such_filter }}\"\n",
@@ -240,7 +236,7 @@ async fn the_commands_print_no_credentials() {
             (
                 "call",
                 run(
-                    &["call", "layerops_list_projects", "--root", &root],
+                    &["call", "fixture_list_projects", "--root", &root],
                     &base_url,
                 ),
             ),
@@ -249,7 +245,7 @@ async fn the_commands_print_no_credentials() {
                 run(
                     &[
                         "call",
-                        "layerops_delete_service",
+                        "fixture_delete_service",
                         "--args",
                         &format!("{{\"serviceId\": \"{SERVICE}\"}}"),
                         "--root",
@@ -263,7 +259,7 @@ async fn the_commands_print_no_credentials() {
                 run(
                     &[
                         "call",
-                        "layerops_list_projects",
+                        "fixture_list_projects",
                         "--dry-run",
                         "--root",
                         &root,
@@ -328,7 +324,7 @@ async fn secrets_marked_by_the_content_escaped_or_cut_reach_no_output() {
     let update = |id: u64, value: &str| {
         tool(
             id,
-            "layerops_update_service",
+            "fixture_update_service",
             json!({"serviceId": SERVICE, "environmentVariables": [
                 {"key": "DB_HOST", "value": "postgres", "isSensitive": false},
                 {"key": "DB_PASSWORD", "value": value, "isSensitive": true}
@@ -337,10 +333,10 @@ async fn secrets_marked_by_the_content_escaped_or_cut_reach_no_output() {
     };
     let messages = vec![
         request(1, "logging/setLevel", json!({"level": "debug"})),
-        tool(2, "layerops_list_projects", json!({})),
+        tool(2, "fixture_list_projects", json!({})),
         tool(
             3,
-            "layerops_get_environment",
+            "fixture_get_environment",
             json!({"environmentId": PROJECT}),
         ),
         update(4, SENSITIVE),
@@ -400,7 +396,7 @@ async fn a_dry_run_masks_values_marked_sensitive() {
     let base_url = api.base_url.clone();
     let messages = vec![tool(
         1,
-        "layerops_update_service",
+        "fixture_update_service",
         json!({"serviceId": SERVICE, "environmentVariables": [
             {"key": "DB_PASSWORD", "value": SENSITIVE, "isSensitive": true}
         ]}),

@@ -20,7 +20,7 @@ async fn list_environments_sends_the_exact_request_and_returns_the_json() {
     let client = Launch::new(&api.base_url).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -51,10 +51,10 @@ async fn list_environments_sends_the_exact_request_and_returns_the_json() {
 async fn query_parameters_are_typed_and_omitted_when_absent() {
     let api = MockApi::json(200, json!({"workspaces": []})).await;
     let client = Launch::new(&api.base_url).start().await;
-    call(&client, "layerops_list_projects", json!({})).await;
+    call(&client, "fixture_list_projects", json!({})).await;
     call(
         &client,
-        "layerops_list_projects",
+        "fixture_list_projects",
         json!({"includeEnvironments": true}),
     )
     .await;
@@ -83,10 +83,9 @@ async fn create_service_posts_the_arguments_as_json_body() {
         "dockerConfiguration": {"image": "nginx", "imageVersion": "1.27"},
         "countMin": 1,
         "countMax": 3,
-        "ports": [{"listeningPort": 80, "protocol": "tcp", "loadBalancerRules": [{"publicPort": 443, "customDomains": ["www.example.com"]}]}],
         "environmentVariables": [{"key": "DB_PASSWORD", "value": "s3cret", "isSensitive": true}]
     });
-    let result = call(&client, "layerops_create_service", service.clone()).await;
+    let result = call(&client, "fixture_create_service", service.clone()).await;
     assert!(!is_error(&result), "{}", text(&result));
     let sent = api.only_request();
     assert_eq!(sent.method, "POST");
@@ -109,7 +108,7 @@ async fn create_service_posts_the_arguments_as_json_body() {
 async fn invalid_arguments_list_every_violation_and_send_nothing() {
     let api = MockApi::json(200, json!({})).await;
     let client = Launch::new(&api.base_url).start().await;
-    let result = call(&client, "layerops_create_service", json!({"environmentId": "not-a-uuid", "name": "Web Server", "countMin": -1, "color": "blue"})).await;
+    let result = call(&client, "fixture_create_service", json!({"environmentId": "not-a-uuid", "name": "Web Server", "countMin": -1, "color": "blue"})).await;
     assert!(is_error(&result));
     let message = text(&result);
     for expected in [
@@ -127,7 +126,7 @@ async fn invalid_arguments_list_every_violation_and_send_nothing() {
     }
     let wrong_type = call(
         &client,
-        "layerops_list_projects",
+        "fixture_list_projects",
         json!({"includeEnvironments": "yes"}),
     )
     .await;
@@ -245,7 +244,7 @@ async fn upstream_errors_become_tool_errors_with_status_and_message() {
     for (id, expected) in cases {
         let result = call(
             &client,
-            "layerops_list_environments",
+            "fixture_list_environments",
             json!({"projectId": id}),
         )
         .await;
@@ -272,13 +271,13 @@ async fn non_json_answers_come_back_as_text_and_empty_ones_say_done() {
     let client = Launch::new(&api.base_url).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
     assert!(!is_error(&result));
     assert_eq!(text(&result), "services:\n  - name: web\n");
-    let created = call(&client, "layerops_create_service", json!({"environmentId": ENVIRONMENT, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})).await;
+    let created = call(&client, "fixture_create_service", json!({"environmentId": ENVIRONMENT, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})).await;
     assert!(!is_error(&created));
     assert!(
         text(&created).contains("answered HTTP 204 No Content with no content"),
@@ -295,7 +294,7 @@ async fn oversized_answers_are_cut_with_a_note() {
     let client = Launch::new(&api.base_url).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -317,7 +316,7 @@ async fn oversized_answers_are_cut_with_a_note() {
         .await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -340,7 +339,7 @@ async fn timeouts_and_refused_connections_are_explained() {
     let client = Launch::new(&slow.base_url).root(root.path()).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -363,7 +362,7 @@ async fn timeouts_and_refused_connections_are_explained() {
         .await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -392,14 +391,14 @@ async fn only_idempotent_calls_are_retried_on_503_and_429() {
     let client = Launch::new(&api.base_url).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(api.requests().len(), 3, "two retries, then success");
 
-    let post = call(&client, "layerops_create_service", json!({"environmentId": ENVIRONMENT, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})).await;
+    let post = call(&client, "fixture_create_service", json!({"environmentId": ENVIRONMENT, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})).await;
     assert!(is_error(&post));
     assert!(text(&post).contains("HTTP 503"), "{}", text(&post));
     assert_eq!(api.requests().len(), 4, "a POST is never retried");
@@ -412,7 +411,7 @@ async fn only_idempotent_calls_are_retried_on_503_and_429() {
     let client = Launch::new(&limited.base_url).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -443,7 +442,7 @@ async fn redirects_to_another_host_are_not_followed() {
     let client = Launch::new(&api.base_url).start().await;
     let result = call(
         &client,
-        "layerops_list_environments",
+        "fixture_list_environments",
         json!({"projectId": PROJECT}),
     )
     .await;
@@ -460,13 +459,13 @@ async fn redirects_to_another_host_are_not_followed() {
 async fn unknown_tools_are_protocol_errors_with_a_hint() {
     let client = Launch::new("http://127.0.0.1:9").start().await;
     let err = client
-        .call_tool(CallToolRequestParams::new("layerops_list_environment"))
+        .call_tool(CallToolRequestParams::new("fixture_list_environment"))
         .await
         .unwrap_err()
         .to_string();
     assert!(
         err.contains(
-            "unknown tool `layerops_list_environment`; did you mean layerops_list_environments?"
+            "unknown tool `fixture_list_environment`; did you mean fixture_list_environments?"
         ),
         "{err}"
     );
@@ -490,9 +489,9 @@ async fn without_credentials_the_server_lists_everything_and_calls_say_what_to_s
     assert!(
         tool_names(&client)
             .await
-            .contains(&"layerops_create_service".to_owned())
+            .contains(&"fixture_create_service".to_owned())
     );
-    let result = call(&client, "layerops_list_projects", json!({})).await;
+    let result = call(&client, "fixture_list_projects", json!({})).await;
     assert!(is_error(&result));
     let message = text(&result);
     assert!(
@@ -500,7 +499,7 @@ async fn without_credentials_the_server_lists_everything_and_calls_say_what_to_s
         "{message}"
     );
     assert!(
-        message.contains("https://doc.layerops.io/security/api-keys"),
+        message.contains("Put the key id in LAYEROPS_API_KEY_ID"),
         "{message}"
     );
     assert!(api.requests().is_empty());
@@ -522,7 +521,7 @@ async fn dot_env_in_the_working_directory_provides_credentials() {
         .cwd(cwd.path())
         .start()
         .await;
-    let result = call(&client, "layerops_list_projects", json!({})).await;
+    let result = call(&client, "fixture_list_projects", json!({})).await;
     assert!(!is_error(&result), "{}", text(&result));
     assert_eq!(api.only_request().header("x-api-key"), Some(EXPECTED_KEY));
     client.cancel().await.ok();
@@ -532,7 +531,7 @@ async fn dot_env_in_the_working_directory_provides_credentials() {
 async fn dry_run_shows_the_request_with_secrets_masked_and_sends_nothing() {
     let api = MockApi::json(200, json!({})).await;
     let client = Launch::new(&api.base_url).arg("--dry-run").start().await;
-    let result = call(&client, "layerops_create_service", json!({"environmentId": ENVIRONMENT, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})).await;
+    let result = call(&client, "fixture_create_service", json!({"environmentId": ENVIRONMENT, "name": "web", "dockerConfiguration": {"image": "nginx", "imageVersion": "1"}})).await;
     assert!(!is_error(&result), "{}", text(&result));
     let shown: serde_json::Value = serde_json::from_str(&text(&result)).expect("JSON");
     assert_eq!(shown["dryRun"], true);
@@ -557,7 +556,7 @@ async fn dry_run_shows_the_request_with_secrets_masked_and_sends_nothing() {
         .without_env("LAYEROPS_API_KEY_SECRET")
         .start()
         .await;
-    let result = call(&client, "layerops_list_projects", json!({})).await;
+    let result = call(&client, "fixture_list_projects", json!({})).await;
     assert!(!is_error(&result), "{}", text(&result));
     client.cancel().await.ok();
 }
@@ -725,7 +724,7 @@ async fn cancelling_a_call_stops_the_http_request() {
     let api = MockApi::start(|_, _| Reply::Hang).await;
     let client = Launch::new(&api.base_url).start().await;
     let call = client.call_tool(
-        CallToolRequestParams::new("layerops_list_projects").with_arguments(args(json!({}))),
+        CallToolRequestParams::new("fixture_list_projects").with_arguments(args(json!({}))),
     );
     // Dropping the future makes rmcp's client send notifications/cancelled.
     assert!(

@@ -31,6 +31,12 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The engine tests' own content: a small made-up API (tests/engine-root), so that editing
+/// a shipped LayerOps file can never break a test of the engine's behaviour.
+pub fn engine_root() -> PathBuf {
+    repo_root().join("tests/engine-root")
+}
+
 /// How to start the server.
 pub struct Launch {
     pub args: Vec<String>,
@@ -40,8 +46,13 @@ pub struct Launch {
 }
 
 impl Launch {
-    /// The shipped content, pointed at `base_url`, with test credentials.
+    /// The engine tests' fixture content, pointed at `base_url`, with test credentials.
     pub fn new(base_url: &str) -> Self {
+        Self::shipped(base_url).root(&engine_root())
+    }
+
+    /// The shipped LayerOps content, for the tests of that content.
+    pub fn shipped(base_url: &str) -> Self {
         Self {
             args: vec![
                 "serve".into(),
@@ -184,7 +195,7 @@ pub fn is_error(result: &CallToolResult) -> bool {
 
 /// A GET tool written for these tests, so that call behaviour (errors, timeouts, retries)
 /// never depends on the shipped content: editing a shipped file cannot break them.
-pub const LIST_ENVIRONMENTS: &str = "name: layerops_list_environments\ndescription: Lists the environments of a project.\ninput:\n  type: object\n  properties:\n    projectId: { type: string, format: uuid }\n  required: [projectId]\n  additionalProperties: false\nrequest:\n  method: GET\n  path: /v1/workspaces/{{ projectId }}/environments\n";
+pub const LIST_ENVIRONMENTS: &str = "name: fixture_list_environments\ndescription: Lists the environments of a project.\ninput:\n  type: object\n  properties:\n    projectId: { type: string, format: uuid }\n  required: [projectId]\n  additionalProperties: false\nrequest:\n  method: GET\n  path: /v1/workspaces/{{ projectId }}/environments\n";
 
 /// A content root in a temp dir, with `_server.yaml` pointing at `base_url`.
 pub struct TempRoot {
