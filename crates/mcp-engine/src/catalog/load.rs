@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use rmcp::model::{Resource, ResourceTemplate};
-use serde_json::Value;
 
 use super::cache::{BuildCache, CompiledFile};
 use super::prompt::{PromptEntry, PromptTemplates, engine_for, to_rmcp};
@@ -289,13 +288,13 @@ fn check_tool_mentions(
     known: &BTreeSet<&str>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
+    let by_path: HashMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
     for entry in all_tools.values() {
-        let Some(file) = files.iter().find(|f| f.path == entry.file) else {
+        let Some(file) = by_path.get(entry.file.as_str()) else {
             continue;
         };
-        let schema = Value::Object((*entry.tool.input_schema).clone());
         let mut texts: Vec<&str> = entry.tool.description.as_deref().into_iter().collect();
-        super::schema_lint::texts(&schema, &mut texts);
+        super::schema_lint::object_texts(&entry.tool.input_schema, &mut texts);
         let mut reported = std::collections::BTreeSet::new();
         for text in texts {
             for (_, _, word) in super::prompt::unknown_tool_mentions(text, known) {

@@ -185,16 +185,19 @@ fn walk(schema: &Value, path: &mut Vec<String>, reporter: &mut FileReporter<'_>,
 /// Every `description` and `title` text in a schema, to look for tool names in.
 pub(super) fn texts<'a>(schema: &'a Value, out: &mut Vec<&'a str>) {
     match schema {
-        Value::Object(map) => {
-            for (key, value) in map {
-                match (key.as_str(), value) {
-                    ("description" | "title", Value::String(s)) => out.push(s),
-                    ("enum" | "const" | "default" | "examples", _) => {}
-                    _ => texts(value, out),
-                }
-            }
-        }
+        Value::Object(map) => object_texts(map, out),
         Value::Array(items) => items.iter().for_each(|v| texts(v, out)),
         _ => {}
+    }
+}
+
+/// [`texts`] of a schema held as an object (a tool's input schema), without copying it.
+pub(super) fn object_texts<'a>(map: &'a serde_json::Map<String, Value>, out: &mut Vec<&'a str>) {
+    for (key, value) in map {
+        match (key.as_str(), value) {
+            ("description" | "title", Value::String(s)) => out.push(s),
+            ("enum" | "const" | "default" | "examples", _) => {}
+            _ => texts(value, out),
+        }
     }
 }
