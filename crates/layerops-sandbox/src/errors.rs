@@ -48,13 +48,6 @@ impl ApiError {
         }
     }
 
-    pub fn method_not_allowed(method: &str, path: &str) -> Self {
-        Self {
-            status: StatusCode::METHOD_NOT_ALLOWED,
-            message: Value::String(format!("Method {method} is not allowed on {path}")),
-        }
-    }
-
     pub fn conflict(message: impl Into<String>) -> Self {
         Self {
             status: StatusCode::CONFLICT,

@@ -170,7 +170,8 @@ pub fn router(state: World, api_key: String) -> Router {
         .with_state(state)
 }
 
-/// Checks `X-API-KEY`, and gives 405 answers a JSON body like every other error.
+/// Checks `X-API-KEY`. A known path with another verb answers like an unknown route, 404
+/// `Cannot <METHOD> <path>`: that is what the NestJS (Express) backend does, not 405.
 async fn guard(State(key): State<Arc<String>>, request: Request, next: Next) -> Response {
     let given = request
         .headers()
@@ -185,12 +186,7 @@ async fn guard(State(key): State<Arc<String>>, request: Request, next: Next) -> 
     );
     let response = next.run(request).await;
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
-        let allow = response.headers().get(header::ALLOW).cloned();
-        let mut replaced = ApiError::method_not_allowed(&method, &path).into_response();
-        if let Some(allow) = allow {
-            replaced.headers_mut().insert(header::ALLOW, allow);
-        }
-        return replaced;
+        return ApiError::route_not_found(&method, &path).into_response();
     }
     response
 }

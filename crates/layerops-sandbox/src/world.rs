@@ -198,10 +198,11 @@ impl World {
             .ok_or_else(|| ApiError::not_found("Workspace", uuid))
     }
 
+    /// An environment that is not deleted: the only kind that can hold or receive anything.
     pub fn environment(&self, uuid: &str) -> Result<&Environment, ApiError> {
         self.environments
             .iter()
-            .find(|e| e.uuid == uuid)
+            .find(|e| e.uuid == uuid && e.deleted_at.is_none())
             .ok_or_else(|| ApiError::not_found("Environment", uuid))
     }
 
@@ -289,7 +290,7 @@ impl World {
 
     pub fn create_workspace(&mut self, body: &Map<String, Value>) -> Result<Value, ApiError> {
         validate::only_fields(body, &["name"])?;
-        let name = validate::required_name(body, "name", 100)?;
+        let name = validate::required_name(body, "name")?;
         let workspace = Workspace {
             uuid: new_uuid(),
             name,
@@ -332,8 +333,13 @@ impl World {
         ))
     }
 
+    /// Deleted environments still read, with their `deletedAt` (the documented soft delete).
     pub fn get_environment(&self, uuid: &str) -> Result<Value, ApiError> {
-        let env = self.environment(uuid)?;
+        let env = self
+            .environments
+            .iter()
+            .find(|e| e.uuid == uuid)
+            .ok_or_else(|| ApiError::not_found("Environment", uuid))?;
         let mut v = to_value(env);
         v["workspaceUuid"] = json!(env.workspace_uuid);
         v["instancePoolCount"] = json!(
@@ -358,7 +364,7 @@ impl World {
     ) -> Result<Value, ApiError> {
         let ws = self.workspace(workspace)?.clone();
         validate::only_fields(body, &["name", "type", "providers"])?;
-        let name = validate::required_name(body, "name", 63)?;
+        let name = validate::required_name(body, "name")?;
         let kind = match body.get("type") {
             None | Some(Value::Null) => "standard".to_owned(),
             Some(Value::String(t)) if t == "standard" || t == "premium" => t.clone(),
@@ -458,8 +464,11 @@ impl World {
     pub fn delete_environment(&mut self, uuid: &str) -> Result<Value, ApiError> {
         let env = self.environment(uuid)?.clone();
         self.remove_environment_contents(uuid);
-        self.environments.retain(|e| e.uuid != uuid);
-        Ok(json!({"uuid": env.uuid, "name": env.name, "deleted": true}))
+        let deleted_at = timestamp(now());
+        if let Some(e) = self.environments.iter_mut().find(|e| e.uuid == uuid) {
+            e.deleted_at = Some(deleted_at.clone());
+        }
+        Ok(json!({"uuid": env.uuid, "name": env.name, "deletedAt": deleted_at}))
     }
 
     fn remove_environment_contents(&mut self, env: &str) {
@@ -508,19 +517,10 @@ impl World {
     ) -> Result<Value, ApiError> {
         let (env, p) = self.provider(provider)?;
         let (env_uuid, platform) = (env.uuid.clone(), p.platform_name.clone());
-        validate::only_fields(
-            body,
-            &[
-                "name",
-                "instanceTypeUuid",
-                "countMin",
-                "countMax",
-                "autoscaling",
-                "tags",
-            ],
-        )?;
+        // The pool body's field names are guesses: other fields are ignored, not refused, so
+        // that the sandbox does not harden the guess (docs/sandbox.md).
         let mut errors = Vec::new();
-        let name = validate::required_name(body, "name", 63)
+        let name = validate::required_name(body, "name")
             .map_err(|e| errors.push(e))
             .ok();
         let type_uuid = match body.get("instanceTypeUuid").and_then(Value::as_str) {
@@ -595,20 +595,11 @@ impl World {
         body: &Map<String, Value>,
     ) -> Result<Value, ApiError> {
         let current = self.pool(uuid)?.clone();
-        validate::only_fields(
-            body,
-            &[
-                "name",
-                "instanceTypeUuid",
-                "countMin",
-                "countMax",
-                "autoscaling",
-                "tags",
-            ],
-        )?;
+        // The pool body's field names are guesses: other fields are ignored, not refused, so
+        // that the sandbox does not harden the guess (docs/sandbox.md).
         let mut pool = current.clone();
         if body.contains_key("name") {
-            pool.name = validate::required_name(body, "name", 63)?;
+            pool.name = validate::required_name(body, "name")?;
         }
         if let Some(t) = body.get("instanceTypeUuid") {
             let (_, provider) = self.provider(&pool.provider_uuid)?;
