@@ -38,6 +38,59 @@ enum Command {
     Call(CallArgs),
     /// Serve a LayerOps-compatible API with demo data on loopback (nothing real).
     Sandbox(SandboxArgs),
+    /// Compare the tools with an OpenAPI document, or write tool files from one.
+    #[command(subcommand)]
+    Openapi(OpenapiCommand),
+}
+
+#[derive(Subcommand)]
+pub enum OpenapiCommand {
+    /// Compare every tool of a content root with the document; exit 1 on a mismatch.
+    Diff(OpenapiDiffArgs),
+    /// Write a tool file for each operation of the document (filters narrow it down).
+    Import(OpenapiImportArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct OpenapiDiffArgs {
+    /// The document: a file or an https URL of OpenAPI 3.x or Swagger 2.0 (JSON or YAML), or
+    /// a swagger-ui-init.js that embeds one.
+    pub spec: String,
+    #[command(flatten)]
+    pub root: RootArg,
+    /// `table` for people, `json` for scripts and bug reports.
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Clone)]
+pub struct OpenapiImportArgs {
+    /// The document (as for `openapi diff`).
+    pub spec: String,
+    /// The folder to write the tool files into (a toolset folder under registry/).
+    #[arg(long, value_name = "DIR")]
+    pub into: PathBuf,
+    /// Only operations with this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Only this operation, by operationId or tool name (repeatable).
+    #[arg(long = "operation", value_name = "ID")]
+    pub operations: Vec<String>,
+    /// Only operations whose path starts with this (repeatable).
+    #[arg(long = "path", value_name = "PREFIX")]
+    pub paths: Vec<String>,
+    /// Put this in front of every tool name.
+    #[arg(long, value_name = "PREFIX", default_value = "")]
+    pub prefix: String,
+    /// Replace files that exist.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
 }
 
 #[derive(Args, Clone)]
@@ -144,7 +197,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => args.mode.log_secrets = log_secrets,
         Some(Command::List(mode)) => mode.log_secrets = log_secrets,
         Some(Command::Call(args)) => args.mode.log_secrets = log_secrets,
-        Some(Command::Check(_) | Command::Sandbox(_)) => {}
+        Some(Command::Check(_) | Command::Sandbox(_) | Command::Openapi(_)) => {}
     }
     let result = match cli.command {
         None => cli::serve::run(cli.serve),
@@ -153,6 +206,7 @@ fn main() -> ExitCode {
         Some(Command::List(args)) => cli::list::run(args),
         Some(Command::Call(args)) => cli::call::run(args),
         Some(Command::Sandbox(args)) => cli::sandbox::run(args),
+        Some(Command::Openapi(command)) => cli::openapi::run(command),
     };
     match result {
         Ok(code) => code,

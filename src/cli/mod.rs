@@ -4,6 +4,7 @@ pub mod call;
 pub mod check;
 pub mod list;
 mod log_format;
+pub mod openapi;
 pub mod sandbox;
 pub mod serve;
 

@@ -779,8 +779,10 @@ async fn tool_schemas_and_annotations_help_a_model_call_right() {
         let schema = Value::Object((*tool.input_schema).clone());
         // The pool bodies' field names are guesses: other fields pass, so that the names the
         // API really takes are not refused (docs/coverage.md).
-        let open_body = name.contains("instance_pool") && !name.starts_with("layerops_get_")
-            && !name.starts_with("layerops_list_") && !name.starts_with("layerops_delete_");
+        let open_body = name.contains("instance_pool")
+            && !name.starts_with("layerops_get_")
+            && !name.starts_with("layerops_list_")
+            && !name.starts_with("layerops_delete_");
         assert_eq!(schema["additionalProperties"], open_body, "{name}");
         let description = tool.description.as_deref().unwrap_or("");
         assert!(description.len() > 60, "{name} explains what it does");
@@ -942,7 +944,10 @@ async fn services_accept_the_full_service_definition() {
     };
     let mut created = properties("layerops_create_service", "environmentId");
     // The import format's optional `id` names a service inside a definition file: creation only.
-    assert!(created.remove("id").is_some(), "create accepts the import format's id");
+    assert!(
+        created.remove("id").is_some(),
+        "create accepts the import format's id"
+    );
     assert_eq!(
         created,
         properties("layerops_update_service", "serviceId"),
@@ -1118,7 +1123,11 @@ async fn no_schema_refuses_what_no_source_forbids() {
         ),
     ] {
         let result = call(&client, tool, arguments.clone()).await;
-        assert!(!is_error(&result), "{tool} refused {arguments}: {}", text(&result));
+        assert!(
+            !is_error(&result),
+            "{tool} refused {arguments}: {}",
+            text(&result)
+        );
         let shown: Value = serde_json::from_str(&text(&result)).expect("dry-run JSON");
         let mut sent = arguments;
         let object = sent.as_object_mut().expect("object");

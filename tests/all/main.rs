@@ -10,6 +10,7 @@ mod hostile;
 mod hot_reload;
 mod http_transport;
 mod new_users;
+mod openapi;
 mod protocol;
 mod sandbox_chain;
 mod secrets;

@@ -310,7 +310,13 @@ mod tests {
 
     #[test]
     fn service_errors_are_listed_together() {
-        let err = service(&obj(json!({"name": "", "countMin": 3, "countMax": 1, "ports": [{"listeningPort": 0}]})), None).unwrap_err();
+        let err = service(
+            &obj(
+                json!({"name": "", "countMin": 3, "countMax": 1, "ports": [{"listeningPort": 0}]}),
+            ),
+            None,
+        )
+        .unwrap_err();
         let messages = err.message.as_array().unwrap().len();
         assert_eq!(messages, 4, "{:?}", err.message);
         // No source limits names, counts or makes cpuLimit an integer: none is refused.

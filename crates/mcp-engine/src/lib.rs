@@ -80,7 +80,7 @@ mod yaml_locate;
 
 pub use call::CallError;
 pub use catalog::selection::{Selection, SelectionError};
-pub use catalog::{Catalog, PromptSummary, ResourceSummary, ToolSummary};
+pub use catalog::{BodyShape, Catalog, PromptSummary, RequestShape, ResourceSummary, ToolSummary};
 pub use diagnostic::Diagnostic;
 pub use engine::{Engine, EngineBuilder, EngineError};
 pub use mcp::confirm::ConfirmMode;

@@ -14,7 +14,7 @@ pub(crate) mod tool;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use rmcp::model::{Resource, Tool};
+use rmcp::model::{JsonObject, Resource, Tool};
 
 pub(crate) use crate::upstream::Upstream;
 pub(crate) use cache::BuildCache;
@@ -123,6 +123,40 @@ pub struct ToolSummary {
     pub idempotent: bool,
     /// Why the tool is not served in this mode, when it is not.
     pub not_served: Option<String>,
+    /// What the request is made of, to compare it with an API description.
+    pub shape: RequestShape,
+}
+
+/// The parts of a tool's request, as its file declares them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestShape {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path template as written (`/items/{{ id }}`).
+    pub path: String,
+    /// The query parameters' names as sent.
+    pub query: Vec<String>,
+    /// The names of the headers the tool (or its toolset) adds.
+    pub headers: Vec<String>,
+    /// The arguments the path and the query use (`body: args` sends the others).
+    pub url_arguments: Vec<String>,
+    /// What the body is made of.
+    pub body: BodyShape,
+    /// The JSON Schema of the tool's arguments.
+    pub input_schema: JsonObject,
+}
+
+/// How a tool builds its request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyShape {
+    /// No body.
+    None,
+    /// `body: args`: the arguments not used in the path or the query.
+    Args,
+    /// An object template: these top-level field names.
+    Fields(Vec<String>),
+    /// Another template (a single value, an array).
+    Other,
 }
 
 /// A resource as `list` shows it: URI, name, title.
@@ -192,6 +226,7 @@ impl Catalog {
             destructive: entry.destructive,
             idempotent: entry.idempotent,
             not_served: not_served.cloned(),
+            shape: shape_of(entry),
         };
         let mut out: Vec<ToolSummary> = self
             .tools
@@ -301,5 +336,31 @@ impl Catalog {
             ContentSource::Embedded(_) => d.message.clone(),
             ContentSource::Directory(_) => d.to_string(),
         }
+    }
+}
+
+fn shape_of(entry: &ToolEntry) -> RequestShape {
+    use crate::request::Template;
+    use crate::request::render::BodyTemplate;
+    let request = &entry.request;
+    RequestShape {
+        method: request.method.as_str().to_owned(),
+        path: request.path_source.clone(),
+        query: request.query.iter().map(|(k, _)| k.clone()).collect(),
+        headers: request.headers.iter().map(|(k, _)| k.clone()).collect(),
+        url_arguments: request
+            .path_variables
+            .union(&request.query_variables)
+            .cloned()
+            .collect(),
+        body: match &request.body {
+            BodyTemplate::None => BodyShape::None,
+            BodyTemplate::Args => BodyShape::Args,
+            BodyTemplate::Value(Template::Object(fields)) => {
+                BodyShape::Fields(fields.iter().map(|(k, _)| k.clone()).collect())
+            }
+            BodyTemplate::Value(_) => BodyShape::Other,
+        },
+        input_schema: (*entry.tool.input_schema).clone(),
     }
 }
