@@ -38,9 +38,20 @@ enum Command {
     Call(CallArgs),
     /// Serve a LayerOps-compatible API with demo data on loopback (nothing real).
     Sandbox(SandboxArgs),
+    /// With your key, report which read tools work on your account (only GET requests).
+    Doctor(DoctorArgs),
     /// Compare the tools with an OpenAPI document, or write tool files from one.
     #[command(subcommand)]
     Openapi(OpenapiCommand),
+}
+
+#[derive(Args, Clone)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    /// `table` for people, `json` to attach to a bug report (no secret in it).
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: OutputFormat,
 }
 
 #[derive(Subcommand)]
@@ -197,6 +208,7 @@ fn main() -> ExitCode {
         Some(Command::Serve(args)) => args.mode.log_secrets = log_secrets,
         Some(Command::List(mode)) => mode.log_secrets = log_secrets,
         Some(Command::Call(args)) => args.mode.log_secrets = log_secrets,
+        Some(Command::Doctor(args)) => args.mode.log_secrets = log_secrets,
         Some(Command::Check(_) | Command::Sandbox(_) | Command::Openapi(_)) => {}
     }
     let result = match cli.command {
@@ -207,6 +219,7 @@ fn main() -> ExitCode {
         Some(Command::Call(args)) => cli::call::run(args),
         Some(Command::Sandbox(args)) => cli::sandbox::run(args),
         Some(Command::Openapi(command)) => cli::openapi::run(command),
+        Some(Command::Doctor(args)) => cli::doctor::run(args),
     };
     match result {
         Ok(code) => code,

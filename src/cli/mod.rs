@@ -2,6 +2,7 @@
 
 pub mod call;
 pub mod check;
+pub mod doctor;
 pub mod list;
 mod log_format;
 pub mod openapi;

@@ -6,6 +6,7 @@ mod common;
 mod catalogue;
 mod cli;
 mod destructive;
+mod doctor;
 mod hostile;
 mod hot_reload;
 mod http_transport;
