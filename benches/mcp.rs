@@ -284,6 +284,97 @@ fn main() {
     if wanted("http") {
         http(full);
     }
+    if wanted("openapi") {
+        openapi(full);
+    }
+}
+
+/// `openapi import` of a large real document (GitHub's, which `.ci/run` fetches; the small
+/// NestJS fixture when it is absent), then the imported catalogue: check, startup, memory.
+fn openapi(full: bool) {
+    let large = std::env::var("LARGE_OPENAPI_DOCUMENT").unwrap_or_else(|_| {
+        format!(
+            "{}/target/ci-openapi/package/generated/api.github.com.json",
+            root()
+        )
+    });
+    let spec = if std::path::Path::new(&large).is_file() {
+        large
+    } else {
+        format!("{}/tests/fixtures/openapi/swagger-ui-init.js", root())
+    };
+    println!("openapi document: {spec}");
+    let rounds = if full { 3 } else { 1 };
+    let dir = std::env::temp_dir().join(format!("layerops-bench-openapi-{}", std::process::id()));
+    let into = dir.join("registry/api");
+    let mut imports = Vec::new();
+    for _ in 0..rounds {
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("registry")).expect("mkdir");
+        std::fs::write(
+            dir.join("registry/_server.yaml"),
+            "name: imported\nupstream:\n  base_url: https://api.example.test\n",
+        )
+        .expect("server file");
+        let started = Instant::now();
+        let status = Command::new(bin())
+            .args(["openapi", "import", &spec, "--into"])
+            .arg(&into)
+            .args(["--prefix", "api_"])
+            .stderr(Stdio::null())
+            .status()
+            .expect("import");
+        imports.push(started.elapsed());
+        assert!(status.success(), "import failed");
+    }
+    let files: Vec<_> = std::fs::read_dir(&into)
+        .expect("imported")
+        .flatten()
+        .collect();
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| f.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "import: median {:.0} ms over {rounds} runs, {} tool files, {:.1} MB of YAML",
+        median(imports).as_secs_f64() * 1e3,
+        files.len(),
+        bytes as f64 / 1e6
+    );
+    let root_arg = dir.display().to_string();
+    let started = Instant::now();
+    let check = Command::new(bin())
+        .args(["check", "--root", &root_arg])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("check");
+    println!(
+        "check of the imported catalogue: {:.0} ms ({})",
+        started.elapsed().as_secs_f64() * 1e3,
+        if check.success() { "clean" } else { "PROBLEMS" }
+    );
+    let started = Instant::now();
+    let child = Command::new(bin())
+        .args(["serve", "--no-watch", "--root", &root_arg])
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve");
+    let mut server = Server::over(child);
+    server.initialize();
+    let startup = started.elapsed();
+    std::thread::sleep(Duration::from_millis(100));
+    println!(
+        "imported catalogue served: spawn to initialize answer {:.1} ms, resident memory {:.1} MB",
+        startup.as_secs_f64() * 1e3,
+        server.rss_kib() as f64 / 1024.0
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Streamable HTTP: sequential requests over one keep-alive connection (where Nagle's
