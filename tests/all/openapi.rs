@@ -324,3 +324,49 @@ fn large_spec() -> PathBuf {
     );
     path
 }
+
+/// A running server serves what `openapi import` writes, without a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn imported_tools_are_served_at_once_by_a_running_server() {
+    let root = TempRoot::new("name: fixture\nupstream:\n  base_url: https://api.example.test\n");
+    let into = root.path().join("registry/fixture").display().to_string();
+    let client = Launch::new("http://127.0.0.1:9")
+        .root(root.path())
+        .start()
+        .await;
+    assert!(tool_names(&client).await.is_empty());
+    let out = tokio::task::spawn_blocking(move || {
+        run(&[
+            "openapi",
+            "import",
+            &fixture(),
+            "--into",
+            &into,
+            "--tag",
+            "Workspaces",
+        ])
+    })
+    .await
+    .expect("import");
+    assert!(out.status.success(), "{}", text(&out));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let names = tool_names(&client).await;
+        if names.len() == 2 {
+            assert_eq!(
+                names,
+                vec![
+                    "workspaces_controller_create",
+                    "workspaces_controller_find_all"
+                ]
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the imported tools were not served: {names:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    client.cancel().await.ok();
+}
