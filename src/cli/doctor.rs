@@ -130,23 +130,16 @@ async fn examine(engine: &Engine) -> (Report, bool) {
     let (name, _) = pending.remove(first);
     let arguments = json!({"includeEnvironments": true});
     let arguments = arguments.as_object().cloned().unwrap_or_default();
-    let (status, detail, answer) = outcome(engine.call(&name, arguments.clone()).await);
+    let (status, detail, answer) = probe(engine, name, arguments, &mut known, &mut rows).await;
     let ok = status == Status::Works;
     report.credentials = if ok {
         "accepted; the API answers".into()
     } else {
-        detail.clone()
+        detail
     };
     if let Some(answer) = &answer {
         report.projects = values_at(answer, "/workspaces/*/name");
-        harvest(&name, answer, &mut known, &mut rows);
     }
-    rows.push(Row {
-        tool: name,
-        status,
-        detail,
-        arguments,
-    });
     if !ok {
         report.tools = rows;
         return (report, false);
@@ -159,19 +152,9 @@ async fn examine(engine: &Engine) -> (Report, bool) {
             .position(|(_, schema)| fill(schema, &known).is_some());
         let Some(index) = ready else { break };
         let (name, schema) = pending.remove(index);
-        let Some(arguments) = fill(&schema, &known) else {
-            continue;
-        };
-        let (status, detail, answer) = outcome(engine.call(&name, arguments.clone()).await);
-        if let Some(answer) = &answer {
-            harvest(&name, answer, &mut known, &mut rows);
+        if let Some(arguments) = fill(&schema, &known) {
+            probe(engine, name, arguments, &mut known, &mut rows).await;
         }
-        rows.push(Row {
-            tool: name,
-            status,
-            detail,
-            arguments,
-        });
     }
     for (name, schema) in pending {
         let missing: Vec<String> = required(&schema)
@@ -191,6 +174,27 @@ async fn examine(engine: &Engine) -> (Report, bool) {
     rows.sort_by(|a, b| a.tool.cmp(&b.tool));
     report.tools = rows;
     (report, true)
+}
+
+/// Calls one tool, keeps the IDs its answer holds, and records the row.
+async fn probe(
+    engine: &Engine,
+    name: String,
+    arguments: JsonObject,
+    known: &mut BTreeMap<String, String>,
+    rows: &mut Vec<Row>,
+) -> (Status, String, Option<Value>) {
+    let (status, detail, answer) = outcome(engine.call(&name, arguments.clone()).await);
+    if let Some(answer) = &answer {
+        harvest(&name, answer, known, rows);
+    }
+    rows.push(Row {
+        tool: name,
+        status,
+        detail: detail.clone(),
+        arguments,
+    });
+    (status, detail, answer)
 }
 
 fn required(schema: &JsonObject) -> Vec<String> {
