@@ -40,9 +40,18 @@ enum Command {
     Sandbox(SandboxArgs),
     /// With your key, report which read tools work on your account (only GET requests).
     Doctor(DoctorArgs),
+    /// Tokens for `serve --http --auth-tokens FILE`.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Compare the tools with an OpenAPI document, or write tool files from one.
     #[command(subcommand)]
     Openapi(OpenapiCommand),
+}
+
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Print a new random token, and the line that accepts it in a tokens file.
+    Mint,
 }
 
 #[derive(Args, Clone)]
@@ -181,6 +190,19 @@ pub struct ServeArgs {
     /// With --http: also accept browser requests from this Origin, e.g. https://app.example.com. Repeatable.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
+    /// With --http: accept only `Authorization: Bearer <token>` whose SHA-256 is in FILE
+    /// (lines `sha256:<hex>`, made by `token mint`); calls use the server's own key.
+    #[arg(long, value_name = "FILE", conflicts_with = "user_keys")]
+    pub auth_tokens: Option<PathBuf>,
+    /// With --http: each user sends their own LayerOps key as `Authorization: Bearer <key
+    /// id>:<secret>`, and their calls use it; the server holds no key of its own.
+    #[arg(long)]
+    pub user_keys: bool,
+    /// With --http on an address other machines can reach: serve without authentication,
+    /// because a proxy in front authenticates every request. Anyone who reaches the port
+    /// directly can call the API with the server's key.
+    #[arg(long)]
+    pub unsafe_no_auth_behind_proxy: bool,
 }
 
 #[derive(Args, Clone)]
@@ -209,7 +231,8 @@ fn main() -> ExitCode {
         Some(Command::List(mode)) => mode.log_secrets = log_secrets,
         Some(Command::Call(args)) => args.mode.log_secrets = log_secrets,
         Some(Command::Doctor(args)) => args.mode.log_secrets = log_secrets,
-        Some(Command::Check(_) | Command::Sandbox(_) | Command::Openapi(_)) => {}
+        Some(Command::Check(_) | Command::Sandbox(_) | Command::Openapi(_) | Command::Token(_)) => {
+        }
     }
     let result = match cli.command {
         None => cli::serve::run(cli.serve),
@@ -220,6 +243,7 @@ fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => cli::sandbox::run(args),
         Some(Command::Openapi(command)) => cli::openapi::run(command),
         Some(Command::Doctor(args)) => cli::doctor::run(args),
+        Some(Command::Token(TokenCommand::Mint)) => cli::serve::mint_token(),
     };
     match result {
         Ok(code) => code,

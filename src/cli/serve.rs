@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mcp_engine::{Access, Engine};
+use mcp_engine::{Access, Auth, Engine, TokenHashes};
 
 use crate::ServeArgs;
 
@@ -11,8 +11,53 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     super::runtime()?.block_on(serve(args))
 }
 
+/// The variables a user's key fills, in `Authorization: Bearer <key id>:<secret>`.
+const USER_KEY_VARIABLES: (&str, &str) = ("LAYEROPS_API_KEY_ID", "LAYEROPS_API_KEY_SECRET");
+
+pub fn mint_token() -> anyhow::Result<ExitCode> {
+    let minted = mcp_engine::mint_token("lmcp_");
+    println!(
+        "token (give it to the client as `Authorization: Bearer <token>`; it is not stored):\n{}\nline for the tokens file of `serve --http ADDR --auth-tokens FILE`:\n{}",
+        minted.token, minted.hash_line
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The authentication `serve --http` uses; refuses to expose the server without one.
+fn http_auth(args: &ServeArgs, addr: std::net::SocketAddr) -> anyhow::Result<Auth> {
+    let auth = if let Some(path) = &args.auth_tokens {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the tokens file {}", path.display()))?;
+        Auth::Tokens(
+            TokenHashes::parse(&text)
+                .with_context(|| format!("{} is not usable", path.display()))?,
+        )
+    } else if args.user_keys {
+        Auth::UserKey {
+            id_variable: USER_KEY_VARIABLES.0.to_owned(),
+            secret_variable: USER_KEY_VARIABLES.1.to_owned(),
+        }
+    } else {
+        Auth::None
+    };
+    if !auth.is_enabled() && !addr.ip().is_loopback() && !args.unsafe_no_auth_behind_proxy {
+        anyhow::bail!(
+            "refusing to serve on {addr} without authentication: anyone who reaches it could call the API with this server's key. Use --user-keys (each user sends their own key), --auth-tokens FILE (tokens from `layerops-mcp token mint`), a loopback address such as 127.0.0.1, or, behind a proxy that authenticates every request, --unsafe-no-auth-behind-proxy"
+        );
+    }
+    Ok(auth)
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let upstream_env = super::start_sandbox(&args.mode).await?;
+    if args.http.is_none() && (args.auth_tokens.is_some() || args.user_keys) {
+        anyhow::bail!("--auth-tokens and --user-keys apply to --http only");
+    }
+    let mut upstream_env = super::start_sandbox(&args.mode).await?;
+    if args.user_keys {
+        // The server holds no key of its own: only the callers' keys are ever sent.
+        upstream_env.insert(USER_KEY_VARIABLES.0.to_owned(), String::new());
+        upstream_env.insert(USER_KEY_VARIABLES.1.to_owned(), String::new());
+    }
     let engine = super::builder(&args.mode, false, upstream_env)?
         .confirm_destructive(args.confirm_destructive)
         .audit_log(args.audit_log.clone())
@@ -60,6 +105,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     );
     if let Some(message) = catalog.missing_credentials_warning()
         && !args.mode.dry_run
+        && !args.user_keys
     {
         tracing::warn!("{message}");
     }
@@ -81,11 +127,14 @@ async fn serve_http(
     args: &ServeArgs,
     engine: Engine,
 ) -> anyhow::Result<ExitCode> {
+    let auth = http_auth(args, addr)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let bound = listener.local_addr()?;
-    if let Some(warning) = mcp_engine::exposure_warning(&bound) {
+    if let Some(warning) = mcp_engine::exposure_warning(&bound)
+        && !auth.is_enabled()
+    {
         tracing::warn!("{warning}");
     }
     tracing::info!("MCP over HTTP on http://{bound}/mcp");
@@ -95,7 +144,7 @@ async fn serve_http(
         let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
     });
-    let access = Access::loopback_and(&args.allow_hosts, &args.allow_origins);
+    let access = Access::loopback_and(&args.allow_hosts, &args.allow_origins).with_auth(auth);
     engine.serve_http(listener, access, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }

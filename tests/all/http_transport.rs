@@ -212,7 +212,7 @@ async fn foreign_hosts_and_origins_are_refused() {
 #[tokio::test]
 async fn a_non_loopback_address_is_served_with_a_warning() {
     let root = TempRoot::standard();
-    let server = start(root.path(), "0.0.0.0:0", &[]);
+    let server = start(root.path(), "0.0.0.0:0", &["--unsafe-no-auth-behind-proxy"]);
     assert!(server.url.starts_with("http://0.0.0.0:"), "{}", server.url);
     assert!(
         server
@@ -263,4 +263,201 @@ async fn a_host_name_is_a_listen_address_and_one_session_runs_calls_side_by_side
     }
     assert_eq!(api.requests().len(), 2);
     client.cancel().await.ok();
+}
+
+/// One JSON-RPC message posted to `/mcp`; the answer's status, session id and JSON (read
+/// from an event stream when the server streams it).
+async fn post(
+    url: &str,
+    bearer: Option<&str>,
+    session: Option<&str>,
+    message: serde_json::Value,
+) -> (u16, Option<String>, String) {
+    let client = reqwest::Client::new();
+    let mut request = client
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-protocol-version", "2025-06-18")
+        .body(message.to_string());
+    if let Some(token) = bearer {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    if let Some(id) = session {
+        request = request.header("mcp-session-id", id);
+    }
+    let response = request.send().await.expect("POST /mcp");
+    let status = response.status().as_u16();
+    let session = response
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let www = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response.text().await.expect("body");
+    let json = body
+        .lines()
+        .filter_map(|l| l.strip_prefix("data:"))
+        .map(str::trim)
+        .find(|l| l.starts_with('{'))
+        .map(str::to_owned)
+        .unwrap_or(body);
+    let json = match www {
+        Some(w) if status == 401 => format!("WWW-Authenticate: {w}\n{json}"),
+        _ => json,
+    };
+    (status, session, json)
+}
+
+fn initialize() -> serde_json::Value {
+    json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
+}
+
+/// Opens a session with `bearer` and returns its id.
+async fn open_session(url: &str, bearer: Option<&str>) -> String {
+    let (status, session, body) = post(url, bearer, None, initialize()).await;
+    assert_eq!(status, 200, "{body}");
+    let session = session.expect("a session id");
+    let (status, _, _) = post(
+        url,
+        bearer,
+        Some(&session),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await;
+    assert_eq!(status, 202);
+    session
+}
+
+#[test]
+fn a_non_loopback_address_without_authentication_is_refused() {
+    let root = TempRoot::standard();
+    let out = Command::new(bin())
+        .args([
+            "serve",
+            "--root",
+            &root.path().display().to_string(),
+            "--http",
+            "0.0.0.0:0",
+        ])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("refusing to serve on 0.0.0.0:0 without authentication")
+            && text.contains("--user-keys")
+            && text.contains("--auth-tokens"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn static_tokens_let_in_only_their_holders() {
+    let minted = Command::new(bin())
+        .args(["token", "mint"])
+        .output()
+        .expect("mint");
+    let printed = String::from_utf8_lossy(&minted.stdout).to_string();
+    let lines: Vec<&str> = printed.lines().collect();
+    let (token, hash_line) = (lines[1], lines[3]);
+    assert!(token.starts_with("lmcp_") && token.len() > 60, "{printed}");
+    assert!(hash_line.starts_with("sha256:"), "{printed}");
+    let root = TempRoot::standard();
+    root.write("registry/a.yaml", "name: alpha\ndescription: Alpha.\ninput: { type: object }\nrequest: { method: GET, path: /alpha }\n");
+    let tokens = root.path().join("tokens.txt");
+    std::fs::write(&tokens, format!("# the platform team\n{hash_line}\n")).expect("write");
+    // Authenticated, the server may listen where other machines reach it.
+    let server = start(
+        root.path(),
+        "0.0.0.0:0",
+        &["--dry-run", "--auth-tokens", &tokens.display().to_string()],
+    );
+    let url = server.url.replace("0.0.0.0", "127.0.0.1");
+    let (status, _, body) = post(&url, None, None, initialize()).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(
+        body.contains("WWW-Authenticate: Bearer") && body.contains("needs a token"),
+        "{body}"
+    );
+    let (status, _, body) = post(&url, Some(&format!("{token}x")), None, initialize()).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("not accepted"), "{body}");
+    let session = open_session(&url, Some(token)).await;
+    let (status, _, body) = post(
+        &url,
+        Some(token),
+        Some(&session),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"}),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(body.contains("\"alpha\""), "{body}");
+    // Every request of the session is checked, not only the first.
+    let (status, _, _) = post(
+        &url,
+        None,
+        Some(&session),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list"}),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert!(
+        !server
+            .stderr
+            .lock()
+            .expect("lock")
+            .contains("other machines may reach")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_user_keys_each_call_uses_the_callers_key_and_never_the_servers() {
+    let api = common::http::MockApi::json(200, json!([])).await;
+    let root = TempRoot::standard();
+    root.write("registry/envs.yaml", LIST_ENVIRONMENTS);
+    let server = start_with_env(
+        root.path(),
+        "127.0.0.1:0",
+        &["--user-keys"],
+        &[
+            ("LAYEROPS_API_BASE_URL", &api.base_url),
+            ("LAYEROPS_API_KEY_ID", "SERVERKEYID000000000000000"),
+            ("LAYEROPS_API_KEY_SECRET", "server-secret-never-sent"),
+            ("RUST_LOG", "trace"),
+        ],
+    );
+    let call = |id: u64| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": "fixture_list_environments", "arguments": {"projectId": PROJECT}}});
+    let alice = "LYPALICE00000000000000000:alice-secret-1";
+    let bob = "LYPBOB0000000000000000000:bob-secret-2";
+    let session = open_session(&server.url, Some(alice)).await;
+    let (status, _, body) = post(&server.url, Some(alice), Some(&session), call(2)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("isError\":true"), "{body}");
+    // The key of each request, even on the same session.
+    let other = open_session(&server.url, Some(bob)).await;
+    let (status, _, body) = post(&server.url, Some(bob), Some(&other), call(3)).await;
+    assert_eq!(status, 200, "{body}");
+    let keys: Vec<String> = api
+        .requests()
+        .iter()
+        .map(|r| r.header("x-api-key").unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(keys, vec![alice.to_owned(), bob.to_owned()]);
+    // No key, or a key without its secret: 401, and nothing is sent.
+    for bearer in [None, Some("LYPALICE00000000000000000")] {
+        let (status, _, body) = post(&server.url, bearer, None, initialize()).await;
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains("Bearer <key id>:<secret>"), "{body}");
+    }
+    assert_eq!(api.requests().len(), 2);
+    let logs = server.stderr.lock().expect("lock").clone();
+    for secret in ["alice-secret-1", "bob-secret-2", "server-secret-never-sent"] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
 }

@@ -8,11 +8,13 @@ mod validate;
 
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 use self::audit::{AuditLog, AuditRecord, CallSecrets, Outcome};
 use crate::catalog::{Catalog, ToolEntry, Upstream};
 use crate::request::render::render;
 use crate::request::{RenderedRequest, Templates};
+use crate::transport::auth::CallerCredentials;
 use crate::upstream::HttpClient;
 
 pub(crate) use validate::validation_errors;
@@ -56,7 +58,7 @@ pub(crate) enum Step<'c> {
 /// A validated call with its request rendered, not sent yet.
 pub(crate) struct Pending<'c> {
     entry: &'c ToolEntry,
-    upstream: &'c Upstream,
+    upstream: Cow<'c, Upstream>,
     templates: &'c Templates,
     request: RenderedRequest,
     args: Map<String, Value>,
@@ -76,7 +78,7 @@ impl Pending<'_> {
     /// `METHOD URL`, with every secret masked: what a user is asked to confirm.
     pub(crate) fn request_line(&self) -> String {
         self.secrets.scrub(
-            self.upstream,
+            &self.upstream,
             &format!("{} {}", self.request.method.as_str(), self.request.url),
         )
     }
@@ -92,7 +94,7 @@ impl Pending<'_> {
 
     /// The arguments as the user may see them: secret-sounding names and secrets masked.
     pub(crate) fn shown_arguments(&self) -> Value {
-        audit::masked_arguments(&self.args, &self.secrets, self.upstream)
+        audit::masked_arguments(&self.args, &self.secrets, &self.upstream)
     }
 }
 
@@ -119,7 +121,7 @@ impl Caller {
         name: &str,
         arguments: Option<JsonObject>,
     ) -> Result<CallToolResult, CallError> {
-        Ok(match self.prepare(catalog, name, arguments)? {
+        Ok(match self.prepare(catalog, name, arguments, None)? {
             Step::Done(result) => result,
             Step::Send(pending) => self.send(pending).await,
         })
@@ -131,6 +133,7 @@ impl Caller {
         catalog: &'c Catalog,
         name: &str,
         arguments: Option<JsonObject>,
+        credentials: Option<&CallerCredentials>,
     ) -> Result<Step<'c>, CallError> {
         let entry = match catalog.tools.get(name) {
             Some(entry) => entry,
@@ -160,11 +163,23 @@ impl Caller {
         let Value::Object(args) = args_value else {
             unreachable!("built from an object above")
         };
-        let Some(upstream) = catalog.upstream.as_ref() else {
+        let Some(shared) = catalog.upstream.as_deref() else {
             return Ok(Step::Done(error_text(format!(
                 "The server cannot call the API, because its settings (registry/_server.yaml) are wrong: {}. Fix them and restart the server.",
                 catalog.problems_of("registry/_server.yaml")
             ))));
+        };
+        // A caller's own key: the upstream resolved again with it, for this call only.
+        let upstream: Cow<'c, Upstream> = match credentials {
+            None => Cow::Borrowed(shared),
+            Some(credentials) => match shared.for_caller(&credentials.values) {
+                Some(own) => Cow::Owned(own),
+                None => {
+                    return Ok(Step::Done(error_text(
+                        "The server cannot use the credentials this request carries; check the key sent in the Authorization header.".to_owned(),
+                    )));
+                }
+            },
         };
         let request = match render(
             &catalog.templates,
@@ -181,10 +196,10 @@ impl Caller {
             }
         };
         if self.dry_run {
-            if let Some(record) = self.audit_record(entry, upstream, &request, &args, &secrets) {
-                record.finish(Outcome::DryRun, upstream);
+            if let Some(record) = self.audit_record(entry, &upstream, &request, &args, &secrets) {
+                record.finish(Outcome::DryRun, &upstream);
             }
-            return Ok(Step::Done(result::dry_run(upstream, &request, &secrets)));
+            return Ok(Step::Done(result::dry_run(&upstream, &request, &secrets)));
         }
         if let Some(message) = upstream.missing_credentials_message() {
             return Ok(Step::Done(error_text(message)));
@@ -209,6 +224,7 @@ impl Caller {
             args,
             secrets,
         } = pending;
+        let upstream: &Upstream = &upstream;
         // Written even if this future is dropped: a cancelled call may have reached the API.
         let record = self.audit_record(entry, upstream, &request, &args, &secrets);
         let timeout = entry.request.timeout.unwrap_or(upstream.timeout);
@@ -240,12 +256,12 @@ impl Caller {
     pub(crate) fn decline(&self, pending: Pending<'_>, why: &str) -> CallToolResult {
         if let Some(record) = self.audit_record(
             pending.entry,
-            pending.upstream,
+            &pending.upstream,
             &pending.request,
             &pending.args,
             &pending.secrets,
         ) {
-            record.finish(Outcome::Declined(why), pending.upstream);
+            record.finish(Outcome::Declined(why), &pending.upstream);
         }
         error_text(format!(
             "Not done: {why}. Nothing was sent ({}). Do not call {} again unless the user asks for it.",

@@ -25,6 +25,7 @@ use super::session::{Session, Sessions};
 use super::status;
 use crate::call::{CallError, Caller, Step};
 use crate::catalog::Catalog;
+use crate::transport::auth::CallerCredentials;
 
 /// The handler of one client session. Sessions share the catalog and the caller.
 #[derive(Clone)]
@@ -79,7 +80,12 @@ impl McpServer {
         ctx: &RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, CallError> {
         let caller = &self.inner.caller;
-        let pending = match caller.prepare(catalog, &request.name, arguments)? {
+        // Over HTTP with users' own keys, the request carries the caller's credentials.
+        let credentials = ctx
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CallerCredentials>());
+        let pending = match caller.prepare(catalog, &request.name, arguments, credentials)? {
             Step::Done(result) => return Ok(result.into()),
             Step::Send(pending) => pending,
         };

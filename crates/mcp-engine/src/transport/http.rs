@@ -9,6 +9,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
+use super::auth::{self, Auth};
 use crate::mcp::McpServer;
 
 pub(crate) const PATH: &str = "/mcp";
@@ -20,6 +21,8 @@ pub struct Access {
     pub hosts: Vec<String>,
     /// Origin header values accepted from browsers; loopback origins by default.
     pub origins: Vec<String>,
+    /// How callers are authenticated.
+    pub auth: Auth,
 }
 
 impl Access {
@@ -39,7 +42,14 @@ impl Access {
         Self {
             hosts: all_hosts,
             origins: all_origins,
+            auth: Auth::None,
         }
+    }
+
+    /// The same, with callers authenticated by `auth`.
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
     }
 }
 
@@ -63,6 +73,10 @@ pub(crate) async fn serve(
     );
     let app = axum::Router::new()
         .nest_service(PATH, service)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(access.auth),
+            authenticate,
+        ))
         .layer(axum::middleware::from_fn(explain_refusals));
     axum::serve(without_nagle(listener), app)
         .with_graceful_shutdown(shutdown.cancelled_owned())
@@ -104,6 +118,24 @@ pub fn parse_listen_address(text: &str) -> Result<SocketAddr, String> {
     found
         .next()
         .ok_or_else(|| format!("`{host}` has no address; {usage}"))
+}
+
+/// Refuses unauthenticated requests with 401; a caller's own credentials go with the
+/// request to the calls it makes.
+async fn authenticate(
+    axum::extract::State(auth): axum::extract::State<Arc<Auth>>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match auth::check(&auth, request.headers()) {
+        Err(refusal) => refusal,
+        Ok(credentials) => {
+            if let Some(credentials) = credentials {
+                request.extensions_mut().insert(credentials);
+            }
+            next.run(request).await
+        }
+    }
 }
 
 /// rmcp refuses a request whose Host or Origin is not allowed with a bare 403; this says

@@ -1,5 +1,6 @@
 //! The two ways MCP reaches the server: newline-delimited JSON-RPC on the standard streams,
 //! and Streamable HTTP.
 
+pub(crate) mod auth;
 pub(crate) mod http;
 pub(crate) mod stdio;

@@ -38,6 +38,22 @@ pub(crate) struct Upstream {
     pub max_response_bytes: usize,
     pub retries: u32,
     pub credentials_help: Option<String>,
+    /// What it was resolved from: a caller's own credentials resolve it again.
+    source: Arc<(UpstreamDef, EnvOverrides)>,
+}
+
+impl Upstream {
+    /// This upstream with `credentials` (variable name to value) in place of the server's
+    /// own: what a call made with a user's key sends. Built per call, never kept.
+    pub(crate) fn for_caller(&self, credentials: &BTreeMap<String, String>) -> Option<Upstream> {
+        let (def, overrides) = &*self.source;
+        let mut merged = (**overrides).clone();
+        merged.extend(credentials.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut reporter = FileReporter::new("registry/_server.yaml", "", 1);
+        let mut upstream = resolve(def, &Arc::new(merged), &mut reporter)?;
+        upstream.max_response_bytes = self.max_response_bytes;
+        Some(upstream)
+    }
 }
 
 // Debug output shows only masked values: a `{:?}` in a log line must not leak a secret.
@@ -291,6 +307,7 @@ pub(crate) fn resolve(
         max_response_bytes: def.max_response_bytes,
         retries: def.retries,
         credentials_help: def.credentials_help.clone(),
+        source: Arc::new((def.clone(), overrides.clone())),
     })
 }
 
