@@ -421,10 +421,12 @@ async fn with_user_keys_each_call_uses_the_callers_key_and_never_the_servers() {
     let api = common::http::MockApi::json(200, json!([])).await;
     let root = TempRoot::standard();
     root.write("registry/envs.yaml", LIST_ENVIRONMENTS);
+    root.write("registry/create.yaml", "name: create_item\ndescription: Creates an item.\ninput: { type: object, properties: { name: { type: string } } }\nrequest: { method: POST, path: /items, body: args }\n");
+    let audit = root.path().join("audit.jsonl");
     let server = start_with_env(
         root.path(),
         "127.0.0.1:0",
-        &["--user-keys"],
+        &["--user-keys", "--audit-log", &audit.display().to_string()],
         &[
             ("LAYEROPS_API_BASE_URL", &api.base_url),
             ("LAYEROPS_API_KEY_ID", "SERVERKEYID000000000000000"),
@@ -456,6 +458,16 @@ async fn with_user_keys_each_call_uses_the_callers_key_and_never_the_servers() {
         assert!(body.contains("Bearer <key id>:<secret>"), "{body}");
     }
     assert_eq!(api.requests().len(), 2);
+    // The audit log names the caller by key id, never by secret.
+    let create = json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "create_item", "arguments": {"name": "x"}}});
+    let (status, _, body) = post(&server.url, Some(alice), Some(&session), create).await;
+    assert_eq!(status, 200, "{body}");
+    let line = std::fs::read_to_string(&audit).expect("audit log");
+    assert!(
+        line.contains("\"caller\":\"LYPALICE00000000000000000\""),
+        "{line}"
+    );
+    assert!(!line.contains("alice-secret-1"), "{line}");
     let logs = server.stderr.lock().expect("lock").clone();
     for secret in ["alice-secret-1", "bob-secret-2", "server-secret-never-sent"] {
         assert!(!logs.contains(secret), "a secret reached the logs");

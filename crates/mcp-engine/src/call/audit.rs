@@ -123,6 +123,11 @@ impl AuditRecord {
         }
     }
 
+    /// The key id of the caller who sent their own key (never the secret).
+    pub(crate) fn caller(&mut self, key_id: &str) {
+        self.line.insert("caller".into(), key_id.into());
+    }
+
     pub(crate) fn finish(mut self, outcome: Outcome<'_>, upstream: &Upstream) {
         let (name, status, detail) = match outcome {
             Outcome::Answered(status) => ("answered", json!(status), None),

@@ -59,6 +59,8 @@ pub(crate) enum Step<'c> {
 pub(crate) struct Pending<'c> {
     entry: &'c ToolEntry,
     upstream: Cow<'c, Upstream>,
+    /// The key id of a caller who sent their own key: the audit log names it.
+    caller: Option<String>,
     templates: &'c Templates,
     request: RenderedRequest,
     args: Map<String, Value>,
@@ -196,7 +198,10 @@ impl Caller {
             }
         };
         if self.dry_run {
-            if let Some(record) = self.audit_record(entry, &upstream, &request, &args, &secrets) {
+            let caller = credentials.map(|c| c.key_id.as_str());
+            if let Some(record) =
+                self.audit_record(entry, &upstream, &request, &args, &secrets, caller)
+            {
                 record.finish(Outcome::DryRun, &upstream);
             }
             return Ok(Step::Done(result::dry_run(&upstream, &request, &secrets)));
@@ -207,6 +212,7 @@ impl Caller {
         Ok(Step::Send(Pending {
             entry,
             upstream,
+            caller: credentials.map(|c| c.key_id.clone()),
             templates: &catalog.templates,
             request,
             args,
@@ -219,6 +225,7 @@ impl Caller {
         let Pending {
             entry,
             upstream,
+            caller,
             templates,
             request,
             args,
@@ -226,7 +233,14 @@ impl Caller {
         } = pending;
         let upstream: &Upstream = &upstream;
         // Written even if this future is dropped: a cancelled call may have reached the API.
-        let record = self.audit_record(entry, upstream, &request, &args, &secrets);
+        let record = self.audit_record(
+            entry,
+            upstream,
+            &request,
+            &args,
+            &secrets,
+            caller.as_deref(),
+        );
         let timeout = entry.request.timeout.unwrap_or(upstream.timeout);
         match self
             .http
@@ -260,6 +274,7 @@ impl Caller {
             &pending.request,
             &pending.args,
             &pending.secrets,
+            pending.caller.as_deref(),
         ) {
             record.finish(Outcome::Declined(why), &pending.upstream);
         }
@@ -277,16 +292,15 @@ impl Caller {
         request: &RenderedRequest,
         args: &Map<String, Value>,
         secrets: &CallSecrets,
+        caller: Option<&str>,
     ) -> Option<AuditRecord> {
         let log = self.audit.as_ref().filter(|_| !entry.read_only)?;
-        Some(AuditRecord::begin(
-            log,
-            &entry.tool.name,
-            upstream,
-            request,
-            args,
-            secrets,
-        ))
+        let mut record =
+            AuditRecord::begin(log, &entry.tool.name, upstream, request, args, secrets);
+        if let Some(key_id) = caller {
+            record.caller(key_id);
+        }
+        Some(record)
     }
 }
 
