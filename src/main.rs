@@ -203,6 +203,22 @@ pub struct ServeArgs {
     /// directly can call the API with the server's key.
     #[arg(long)]
     pub unsafe_no_auth_behind_proxy: bool,
+    /// With --http: sessions open at once; past it, new ones get 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub max_sessions: usize,
+    /// With --http: close a session after this many seconds without a request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub session_idle_seconds: u64,
+    /// With --http: a client must send a request's headers within this many seconds (and
+    /// an idle keep-alive connection is closed after it).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+    /// With --http: connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// With --http: largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes: usize,
 }
 
 #[derive(Args, Clone)]

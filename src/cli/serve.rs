@@ -3,7 +3,9 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use mcp_engine::{Access, Auth, Engine, TokenHashes};
+use std::time::Duration;
+
+use mcp_engine::{Access, Auth, Engine, HttpLimits, TokenHashes};
 
 use crate::ServeArgs;
 
@@ -144,7 +146,16 @@ async fn serve_http(
         let _ = tokio::signal::ctrl_c().await;
         stop.cancel();
     });
-    let access = Access::loopback_and(&args.allow_hosts, &args.allow_origins).with_auth(auth);
+    let limits = HttpLimits {
+        max_sessions: args.max_sessions,
+        session_idle: Duration::from_secs(args.session_idle_seconds.max(1)),
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds.max(1)),
+        max_connections: args.max_connections.max(1),
+        max_body_bytes: args.max_body_bytes,
+    };
+    let access = Access::loopback_and(&args.allow_hosts, &args.allow_origins)
+        .with_auth(auth)
+        .with_limits(limits);
     engine.serve_http(listener, access, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }

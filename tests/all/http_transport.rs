@@ -473,3 +473,166 @@ async fn with_user_keys_each_call_uses_the_callers_key_and_never_the_servers() {
         assert!(!logs.contains(secret), "a secret reached the logs");
     }
 }
+
+#[tokio::test]
+async fn sessions_past_the_cap_get_503_with_retry_after() {
+    let root = TempRoot::standard();
+    let server = start(root.path(), "127.0.0.1:0", &["--max-sessions", "2"]);
+    open_session(&server.url, None).await;
+    open_session(&server.url, None).await;
+    let response = reqwest::Client::new()
+        .post(&server.url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(initialize().to_string())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("30")
+    );
+    assert!(
+        response
+            .text()
+            .await
+            .expect("body")
+            .contains("2 sessions open")
+    );
+}
+
+#[tokio::test]
+async fn sessions_left_idle_are_closed() {
+    let root = TempRoot::standard();
+    let server = start(
+        root.path(),
+        "127.0.0.1:0",
+        &["--max-sessions", "1", "--session-idle-seconds", "1"],
+    );
+    let first = open_session(&server.url, None).await;
+    // Once the idle session is closed, its place is free and its id no longer works.
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _, _) = post(&server.url, None, None, initialize()).await;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle session was never closed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (status, _, _) = post(
+        &server.url,
+        None,
+        Some(&first),
+        json!({"jsonrpc": "2.0", "id": 5, "method": "tools/list"}),
+    )
+    .await;
+    assert_eq!(status, 404, "the closed session is gone");
+}
+
+/// Reads until the server closes the connection (EOF) or `limit` passes.
+fn closed_within(stream: &mut std::net::TcpStream, limit: Duration) -> bool {
+    use std::io::Read;
+    stream.set_read_timeout(Some(limit)).expect("timeout");
+    let mut buffer = [0u8; 1024];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn half_sent_requests_are_dropped_after_the_header_timeout() {
+    use std::io::Write;
+    let root = TempRoot::standard();
+    let server = start(
+        root.path(),
+        "127.0.0.1:0",
+        &["--header-read-timeout-seconds", "1"],
+    );
+    let addr = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_owned();
+    let mut slow = std::net::TcpStream::connect(&addr).expect("connect");
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .expect("write");
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(10)),
+        "a client that never finishes its headers is disconnected"
+    );
+}
+
+#[test]
+fn connections_past_the_cap_wait_until_one_closes() {
+    use std::io::Write;
+    let root = TempRoot::standard();
+    let server = start(
+        root.path(),
+        "127.0.0.1:0",
+        &[
+            "--max-connections",
+            "1",
+            "--header-read-timeout-seconds",
+            "30",
+        ],
+    );
+    let addr = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_owned();
+    let holder = std::net::TcpStream::connect(&addr).expect("connect");
+    std::thread::sleep(Duration::from_millis(200));
+    let mut waiting = std::net::TcpStream::connect(&addr).expect("connect");
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}).to_string();
+    write!(
+        waiting,
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{ping}",
+        ping.len()
+    )
+    .expect("write");
+    waiting
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    let mut first = [0u8; 1];
+    use std::io::Read;
+    assert!(
+        waiting.read(&mut first).is_err(),
+        "the second connection is not served while the first holds the only place"
+    );
+    drop(holder);
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut answer = String::new();
+    let _ = waiting.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 "),
+        "served once a place is free: {answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn bodies_past_the_limit_are_refused() {
+    let root = TempRoot::standard();
+    let server = start(root.path(), "127.0.0.1:0", &["--max-body-bytes", "1024"]);
+    let mut message = initialize();
+    message["params"]["clientInfo"]["name"] = json!("x".repeat(2000));
+    let (status, _, body) = post(&server.url, None, None, message).await;
+    assert_eq!(status, 413, "{body}");
+    let (status, _, _) = post(&server.url, None, None, initialize()).await;
+    assert_eq!(status, 200);
+}

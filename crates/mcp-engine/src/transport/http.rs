@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::response::IntoResponse;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -23,6 +24,36 @@ pub struct Access {
     pub origins: Vec<String>,
     /// How callers are authenticated.
     pub auth: Auth,
+    /// Bounds on what clients may hold.
+    pub limits: HttpLimits,
+}
+
+/// Bounds on sessions, connections and requests, so that no client can exhaust the server.
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Sessions open at once; past it, a new session is refused with 503 and Retry-After.
+    pub max_sessions: usize,
+    /// A session without requests for this long is closed and its memory freed.
+    pub session_idle: Duration,
+    /// A client must send a request's headers within this time (also how long an idle
+    /// keep-alive connection waits for its next request).
+    pub header_read_timeout: Duration,
+    /// Connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_sessions: 1000,
+            session_idle: Duration::from_secs(300),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_body_bytes: 4 * 1024 * 1024,
+        }
+    }
 }
 
 impl Access {
@@ -43,7 +74,14 @@ impl Access {
             hosts: all_hosts,
             origins: all_origins,
             auth: Auth::None,
+            limits: HttpLimits::default(),
         }
+    }
+
+    /// The same, with these bounds.
+    pub fn with_limits(mut self, limits: HttpLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The same, with callers authenticated by `auth`.
@@ -61,39 +99,117 @@ pub(crate) async fn serve(
     access: Access,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let limits = access.limits.clone();
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(access.hosts)
         .with_allowed_origins(access.origins)
         .enforce_origin_validation()
+        .with_max_request_body_bytes(limits.max_body_bytes)
         .with_cancellation_token(shutdown.child_token());
-    let service = StreamableHttpService::new(
-        move || Ok(server.new_session()),
-        Arc::new(LocalSessionManager::default()),
-        config,
-    );
+    let mut manager = LocalSessionManager::default();
+    manager.session_config.keep_alive = Some(limits.session_idle);
+    let manager = Arc::new(manager);
+    let service =
+        StreamableHttpService::new(move || Ok(server.new_session()), manager.clone(), config);
     let app = axum::Router::new()
         .nest_service(PATH, service)
+        .layer(axum::middleware::from_fn_with_state(
+            (manager, limits.max_sessions),
+            cap_sessions,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::new(access.auth),
             authenticate,
         ))
         .layer(axum::middleware::from_fn(explain_refusals));
-    axum::serve(without_nagle(listener), app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await
+    accept(listener, app, &limits, shutdown).await
 }
 
-/// The listener with Nagle's algorithm off on every accepted connection: answers are small
-/// writes, and Nagle held each one back until the client's delayed ACK, 40 ms per request.
-pub(crate) fn without_nagle(
+/// Serves connections with a bound on their number and on the time to send headers (what
+/// `axum::serve` does not offer): half-sent requests cannot hold the server.
+async fn accept(
     listener: tokio::net::TcpListener,
-) -> impl axum::serve::Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
-    use axum::serve::ListenerExt;
-    listener.tap_io(|stream| {
+    app: axum::Router,
+    limits: &HttpLimits,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let header_read_timeout = limits.header_read_timeout;
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return Ok(()),
+            },
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(e) => {
+                    tracing::warn!("cannot accept a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => return Ok(()),
+        };
+        // Answers are small writes: without this, each waited 40 ms for the client's ACK.
         if let Err(e) = stream.set_nodelay(true) {
             tracing::debug!("cannot set TCP_NODELAY on a connection: {e}");
         }
-    })
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(header_read_timeout)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .with_upgrades();
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!("connection closed: {e}");
+                    }
+                }
+                () = stop.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+}
+
+/// A new session past the cap is refused with 503 and Retry-After; requests of open
+/// sessions, and 2026-07-28 requests (which need no session), go through.
+async fn cap_sessions(
+    axum::extract::State((manager, max)): axum::extract::State<(Arc<LocalSessionManager>, usize)>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let headers = request.headers();
+    let opens_session = request.method() == axum::http::Method::POST
+        && !headers.contains_key("mcp-session-id")
+        && headers
+            .get("mcp-protocol-version")
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|v| v < "2026-07-28");
+    if opens_session && manager.sessions.read().await.len() >= max {
+        return (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [
+                (axum::http::header::RETRY_AFTER, "30"),
+                (axum::http::header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            ],
+            format!("This server has {max} sessions open, its limit; try again in 30 seconds (idle sessions close on their own).\n"),
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// `--http ADDR:PORT`: an IP address or a host name (`localhost`), and a port.
@@ -204,17 +320,6 @@ pub fn exposure_warning(addr: &SocketAddr) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[tokio::test]
-    async fn accepted_connections_have_nagle_off() {
-        use axum::serve::Listener;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut listener = without_nagle(listener);
-        let _client = tokio::net::TcpStream::connect(addr).await.unwrap();
-        let (stream, _) = listener.accept().await;
-        assert!(stream.nodelay().unwrap());
-    }
 
     #[test]
     fn listen_addresses_take_names_and_explain_mistakes() {
