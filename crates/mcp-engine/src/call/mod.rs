@@ -52,7 +52,7 @@ pub(crate) struct Caller {
 /// missing credentials), or a request ready to send.
 pub(crate) enum Step<'c> {
     Done(CallToolResult),
-    Send(Pending<'c>),
+    Send(Box<Pending<'c>>),
 }
 
 /// A validated call with its request rendered, not sent yet.
@@ -125,7 +125,7 @@ impl Caller {
     ) -> Result<CallToolResult, CallError> {
         Ok(match self.prepare(catalog, name, arguments, None)? {
             Step::Done(result) => result,
-            Step::Send(pending) => self.send(pending).await,
+            Step::Send(pending) => self.send(*pending).await,
         })
     }
 
@@ -209,7 +209,7 @@ impl Caller {
         if let Some(message) = upstream.missing_credentials_message() {
             return Ok(Step::Done(error_text(message)));
         }
-        Ok(Step::Send(Pending {
+        Ok(Step::Send(Box::new(Pending {
             entry,
             upstream,
             caller: credentials.map(|c| c.key_id.clone()),
@@ -217,7 +217,7 @@ impl Caller {
             request,
             args,
             secrets,
-        }))
+        })))
     }
 
     /// Sends a prepared call and shapes the answer.

@@ -87,7 +87,7 @@ impl McpServer {
             .and_then(|parts| parts.extensions.get::<CallerCredentials>());
         let pending = match caller.prepare(catalog, &request.name, arguments, credentials)? {
             Step::Done(result) => return Ok(result.into()),
-            Step::Send(pending) => pending,
+            Step::Send(pending) => *pending,
         };
         let mode = self.inner.confirm_destructive;
         if mode != ConfirmMode::Off && pending.destructive() {

@@ -141,11 +141,11 @@ impl std::fmt::Debug for CallerCredentials {
     }
 }
 
-/// Checks the request; on success, what the calls of this request carry.
+/// Checks the request: what its calls carry, or why it is refused (a 401's message).
 pub(crate) fn check(
     auth: &Auth,
     headers: &HeaderMap,
-) -> Result<Option<CallerCredentials>, Response> {
+) -> Result<Option<CallerCredentials>, &'static str> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -157,12 +157,12 @@ pub(crate) fn check(
         Auth::None => Ok(None),
         Auth::Tokens(hashes) => match bearer {
             Some(token) if hashes.accepts(token) => Ok(None),
-            Some(_) => Err(unauthorized(
-                "the bearer token is not accepted by this server; ask its operator for a token",
-            )),
-            None => Err(unauthorized(
+            Some(_) => {
+                Err("the bearer token is not accepted by this server; ask its operator for a token")
+            }
+            None => Err(
                 "this server needs a token: send `Authorization: Bearer <token>` (its operator mints one with `token mint`)",
-            )),
+            ),
         },
         Auth::UserKey {
             id_variable,
@@ -177,14 +177,15 @@ pub(crate) fn check(
                     values,
                 }))
             }
-            _ => Err(unauthorized(
+            _ => Err(
                 "this server calls the API with each user's own key: send `Authorization: Bearer <key id>:<secret>` with your API key",
-            )),
+            ),
         },
     }
 }
 
-fn unauthorized(message: &str) -> Response {
+/// 401 with `WWW-Authenticate: Bearer` and what to send.
+pub(crate) fn unauthorized(message: &str) -> Response {
     (
         StatusCode::UNAUTHORIZED,
         [

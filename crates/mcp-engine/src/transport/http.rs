@@ -244,7 +244,7 @@ async fn authenticate(
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     match auth::check(&auth, request.headers()) {
-        Err(refusal) => refusal,
+        Err(why) => auth::unauthorized(why),
         Ok(credentials) => {
             if let Some(credentials) = credentials {
                 request.extensions_mut().insert(credentials);

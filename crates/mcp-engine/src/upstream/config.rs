@@ -333,6 +333,10 @@ mod tests {
             max_response_bytes: 1024,
             retries: 0,
             credentials_help: None,
+            source: Arc::new((
+                serde_yaml::from_str("base_url: https://api.example.com\n").unwrap(),
+                EnvOverrides::default(),
+            )),
         };
         let shown = format!("{upstream:?}");
         assert!(!shown.contains("s3cr3t-value"), "{shown}");
