@@ -203,6 +203,22 @@ pub struct ServeArgs {
     /// directly can call the API with the server's key.
     #[arg(long)]
     pub unsafe_no_auth_behind_proxy: bool,
+    /// With --http: accept OAuth 2.1 access tokens (JWTs) of this issuer, checked against
+    /// its keys; calls use the server's own key (tokens are never passed upstream).
+    #[arg(long, value_name = "URL", requires = "oauth_resource", conflicts_with_all = ["auth_tokens", "user_keys"])]
+    pub oauth_issuer: Option<String>,
+    /// The issuer's key set (JWKS); default: <issuer>/.well-known/jwks.json.
+    #[arg(long, value_name = "URL", requires = "oauth_issuer")]
+    pub oauth_jwks_url: Option<String>,
+    /// This server's public URL (https://host/mcp): the audience tokens must name.
+    #[arg(long, value_name = "URL", requires = "oauth_issuer")]
+    pub oauth_resource: Option<String>,
+    /// The scope that serves only the read-only tools.
+    #[arg(long, value_name = "SCOPE", default_value = "layerops:read")]
+    pub oauth_read_scope: String,
+    /// The scope that serves every tool.
+    #[arg(long, value_name = "SCOPE", default_value = "layerops:write")]
+    pub oauth_write_scope: String,
     /// With --http: sessions open at once; past it, new ones get 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_sessions: usize,

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use std::time::Duration;
 
-use mcp_engine::{Access, Auth, Engine, HttpLimits, TokenHashes};
+use mcp_engine::{Access, Auth, Engine, HttpLimits, OAuthSettings, TokenHashes};
 
 use crate::ServeArgs;
 
@@ -34,6 +34,18 @@ fn http_auth(args: &ServeArgs, addr: std::net::SocketAddr) -> anyhow::Result<Aut
             TokenHashes::parse(&text)
                 .with_context(|| format!("{} is not usable", path.display()))?,
         )
+    } else if let (Some(issuer), Some(resource)) = (&args.oauth_issuer, &args.oauth_resource) {
+        let issuer = issuer.trim_end_matches('/').to_owned();
+        Auth::OAuth(OAuthSettings {
+            jwks_url: args
+                .oauth_jwks_url
+                .clone()
+                .unwrap_or_else(|| format!("{issuer}/.well-known/jwks.json")),
+            issuer,
+            resource: resource.clone(),
+            read_scope: args.oauth_read_scope.clone(),
+            write_scope: args.oauth_write_scope.clone(),
+        })
     } else if args.user_keys {
         Auth::UserKey {
             id_variable: USER_KEY_VARIABLES.0.to_owned(),
@@ -51,8 +63,10 @@ fn http_auth(args: &ServeArgs, addr: std::net::SocketAddr) -> anyhow::Result<Aut
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    if args.http.is_none() && (args.auth_tokens.is_some() || args.user_keys) {
-        anyhow::bail!("--auth-tokens and --user-keys apply to --http only");
+    if args.http.is_none()
+        && (args.auth_tokens.is_some() || args.user_keys || args.oauth_issuer.is_some())
+    {
+        anyhow::bail!("--auth-tokens, --user-keys and --oauth-issuer apply to --http only");
     }
     let mut upstream_env = super::start_sandbox(&args.mode).await?;
     if args.user_keys {

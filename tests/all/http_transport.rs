@@ -13,10 +13,10 @@ use rmcp::ServiceExt;
 use rmcp::transport::StreamableHttpClientTransport;
 use serde_json::json;
 
-struct HttpServer {
+pub(crate) struct HttpServer {
     child: Child,
-    url: String,
-    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    pub(crate) url: String,
+    pub(crate) stderr: std::sync::Arc<std::sync::Mutex<String>>,
 }
 
 impl Drop for HttpServer {
@@ -26,7 +26,7 @@ impl Drop for HttpServer {
     }
 }
 
-fn start(root: &std::path::Path, listen: &str, extra: &[&str]) -> HttpServer {
+pub(crate) fn start(root: &std::path::Path, listen: &str, extra: &[&str]) -> HttpServer {
     start_with_env(root, listen, extra, &[])
 }
 
@@ -267,7 +267,7 @@ async fn a_host_name_is_a_listen_address_and_one_session_runs_calls_side_by_side
 
 /// One JSON-RPC message posted to `/mcp`; the answer's status, session id and JSON (read
 /// from an event stream when the server streams it).
-async fn post(
+pub(crate) async fn post(
     url: &str,
     bearer: Option<&str>,
     session: Option<&str>,
@@ -307,18 +307,18 @@ async fn post(
         .map(str::to_owned)
         .unwrap_or(body);
     let json = match www {
-        Some(w) if status == 401 => format!("WWW-Authenticate: {w}\n{json}"),
+        Some(w) if status == 401 || status == 403 => format!("WWW-Authenticate: {w}\n{json}"),
         _ => json,
     };
     (status, session, json)
 }
 
-fn initialize() -> serde_json::Value {
+pub(crate) fn initialize() -> serde_json::Value {
     json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}})
 }
 
 /// Opens a session with `bearer` and returns its id.
-async fn open_session(url: &str, bearer: Option<&str>) -> String {
+pub(crate) async fn open_session(url: &str, bearer: Option<&str>) -> String {
     let (status, session, body) = post(url, bearer, None, initialize()).await;
     assert_eq!(status, 200, "{body}");
     let session = session.expect("a session id");

@@ -11,6 +11,7 @@ mod hostile;
 mod hot_reload;
 mod http_transport;
 mod new_users;
+mod oauth;
 mod openapi;
 mod protocol;
 mod sandbox_chain;

@@ -89,3 +89,4 @@ pub use secret::{LogSecrets, ScrubbingWriter};
 pub use source::{ContentSource, EmbeddedFiles};
 pub use transport::auth::{Auth, MintedToken, TokenFileError, TokenHashes, mint_token};
 pub use transport::http::{Access, HttpLimits, exposure_warning, parse_listen_address};
+pub use transport::oauth::OAuthSettings;

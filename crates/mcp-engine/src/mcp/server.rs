@@ -26,6 +26,7 @@ use super::status;
 use crate::call::{CallError, Caller, Step};
 use crate::catalog::Catalog;
 use crate::transport::auth::CallerCredentials;
+use crate::transport::oauth::Grant;
 
 /// The handler of one client session. Sessions share the catalog and the caller.
 #[derive(Clone)]
@@ -61,6 +62,16 @@ impl McpServer {
             }),
             session,
         }
+    }
+
+    /// Whether `tool` only reads (an unknown tool counts as one: its call fails anyway).
+    pub(crate) fn tool_is_read_only(&self, tool: &str) -> bool {
+        self.inner
+            .catalog
+            .load()
+            .tools
+            .get(tool)
+            .is_none_or(|e| e.read_only)
     }
 
     /// A handler for another connection (HTTP transport), with its own subscriptions.
@@ -177,11 +188,31 @@ impl ServerHandler for McpServer {
     async fn list_tools(
         &self,
         _: Option<PaginatedRequestParams>,
-        _: RequestContext<RoleServer>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(
-            self.inner.catalog.load().tool_list.clone(),
-        ))
+        let catalog = self.inner.catalog.load();
+        // A read-only grant (an OAuth token with the read scope) sees only what it may call.
+        let read_only = ctx
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Grant>())
+            == Some(&Grant::ReadOnly);
+        let tools = if read_only {
+            catalog
+                .tool_list
+                .iter()
+                .filter(|t| {
+                    catalog
+                        .tools
+                        .get(t.name.as_ref())
+                        .is_some_and(|e| e.read_only)
+                })
+                .cloned()
+                .collect()
+        } else {
+            catalog.tool_list.clone()
+        };
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     async fn call_tool(

@@ -8,6 +8,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
+use super::oauth::{Grant, OAuthSettings, OAuthVerifier, TokenRefusal};
+
 /// How HTTP callers are authenticated.
 #[derive(Debug, Clone, Default)]
 pub enum Auth {
@@ -24,6 +26,8 @@ pub enum Auth {
         /// The variable that receives the rest (the secret).
         secret_variable: String,
     },
+    /// OAuth 2.1 access tokens (JWTs) of one issuer; the server's own key is used.
+    OAuth(OAuthSettings),
 }
 
 impl Auth {
@@ -141,60 +145,189 @@ impl std::fmt::Debug for CallerCredentials {
     }
 }
 
-/// Checks the request: what its calls carry, or why it is refused (a 401's message).
-pub(crate) fn check(
-    auth: &Auth,
-    headers: &HeaderMap,
-) -> Result<Option<CallerCredentials>, &'static str> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-        });
-    match auth {
-        Auth::None => Ok(None),
-        Auth::Tokens(hashes) => match bearer {
-            Some(token) if hashes.accepts(token) => Ok(None),
-            Some(_) => {
-                Err("the bearer token is not accepted by this server; ask its operator for a token")
+/// What an authenticated request may do, and the credentials its calls carry.
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    pub credentials: Option<CallerCredentials>,
+    pub grant: Grant,
+}
+
+/// A refusal: its status, its message and its `WWW-Authenticate` challenge.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub status: StatusCode,
+    pub message: String,
+    pub challenge: String,
+}
+
+/// The authentication of a running server (with the OAuth verifier and its key cache).
+#[derive(Debug)]
+pub(crate) struct Gate {
+    pub auth: Auth,
+    pub oauth: Option<Arc<OAuthVerifier>>,
+}
+
+impl Gate {
+    pub(crate) fn new(auth: Auth) -> Self {
+        let oauth = match &auth {
+            Auth::OAuth(settings) => Some(OAuthVerifier::new(settings.clone())),
+            _ => None,
+        };
+        Self { auth, oauth }
+    }
+
+    /// Where the Protected Resource Metadata of this server is (RFC 9728): the resource's
+    /// path after `/.well-known/oauth-protected-resource`.
+    pub(crate) fn metadata_url(&self) -> Option<String> {
+        let resource = &self.oauth.as_ref()?.settings.resource;
+        let url = url::Url::parse(resource).ok()?;
+        let path = url.path().trim_end_matches('/');
+        Some(format!(
+            "{}/.well-known/oauth-protected-resource{path}",
+            url.origin().ascii_serialization()
+        ))
+    }
+
+    fn refuse(
+        &self,
+        status: StatusCode,
+        message: &str,
+        error: Option<&str>,
+        scope: Option<&str>,
+    ) -> Refusal {
+        let mut challenge = "Bearer".to_owned();
+        let mut parts = Vec::new();
+        if let Some(url) = self.metadata_url() {
+            parts.push(format!("resource_metadata=\"{url}\""));
+        }
+        if let Some(error) = error {
+            parts.push(format!("error=\"{error}\""));
+        }
+        if let Some(scope) = scope {
+            parts.push(format!("scope=\"{scope}\""));
+        }
+        if !parts.is_empty() {
+            challenge.push(' ');
+            challenge.push_str(&parts.join(", "));
+        }
+        Refusal {
+            status,
+            message: message.to_owned(),
+            challenge,
+        }
+    }
+
+    /// Checks the request's credentials.
+    pub(crate) async fn check(&self, headers: &HeaderMap) -> Result<Identity, Refusal> {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.trim().split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+            });
+        let unauthorized =
+            |message: &str| self.refuse(StatusCode::UNAUTHORIZED, message, None, None);
+        let everything = Identity {
+            credentials: None,
+            grant: Grant::Everything,
+        };
+        match &self.auth {
+            Auth::None => Ok(everything),
+            Auth::Tokens(hashes) => match bearer {
+                Some(token) if hashes.accepts(token) => Ok(everything),
+                Some(_) => Err(unauthorized(
+                    "the bearer token is not accepted by this server; ask its operator for a token",
+                )),
+                None => Err(unauthorized(
+                    "this server needs a token: send `Authorization: Bearer <token>` (its operator mints one with `token mint`)",
+                )),
+            },
+            Auth::UserKey {
+                id_variable,
+                secret_variable,
+            } => match bearer.and_then(|b| b.split_once(':')) {
+                Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
+                    let mut values = BTreeMap::new();
+                    values.insert(id_variable.clone(), id.to_owned());
+                    values.insert(secret_variable.clone(), secret.to_owned());
+                    Ok(Identity {
+                        credentials: Some(CallerCredentials {
+                            key_id: id.to_owned(),
+                            values,
+                        }),
+                        grant: Grant::Everything,
+                    })
+                }
+                _ => Err(unauthorized(
+                    "this server calls the API with each user's own key: send `Authorization: Bearer <key id>:<secret>` with your API key",
+                )),
+            },
+            Auth::OAuth(settings) => {
+                let Some(token) = bearer else {
+                    return Err(unauthorized(
+                        "this server needs an OAuth access token: the resource metadata in WWW-Authenticate names its authorization server",
+                    ));
+                };
+                let Some(verifier) = &self.oauth else {
+                    return Err(unauthorized("the server's OAuth settings are not loaded"));
+                };
+                match verifier.check(token).await {
+                    Ok(grant) => Ok(Identity {
+                        credentials: None,
+                        grant,
+                    }),
+                    Err(TokenRefusal::Invalid(why)) => Err(self.refuse(
+                        StatusCode::UNAUTHORIZED,
+                        &why,
+                        Some("invalid_token"),
+                        None,
+                    )),
+                    Err(TokenRefusal::InsufficientScope) => Err(self.refuse(
+                        StatusCode::FORBIDDEN,
+                        &format!(
+                            "the access token has neither the scope `{}` nor `{}`",
+                            settings.read_scope, settings.write_scope
+                        ),
+                        Some("insufficient_scope"),
+                        Some(&settings.read_scope),
+                    )),
+                }
             }
-            None => Err(
-                "this server needs a token: send `Authorization: Bearer <token>` (its operator mints one with `token mint`)",
-            ),
-        },
-        Auth::UserKey {
-            id_variable,
-            secret_variable,
-        } => match bearer.and_then(|b| b.split_once(':')) {
-            Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
-                let mut values = BTreeMap::new();
-                values.insert(id_variable.clone(), id.to_owned());
-                values.insert(secret_variable.clone(), secret.to_owned());
-                Ok(Some(CallerCredentials {
-                    key_id: id.to_owned(),
-                    values,
-                }))
-            }
-            _ => Err(
-                "this server calls the API with each user's own key: send `Authorization: Bearer <key id>:<secret>` with your API key",
-            ),
-        },
+        }
+    }
+
+    /// A call beyond a read-only grant: 403 naming the scope needed.
+    pub(crate) fn write_needed(&self, tool: &str) -> Refusal {
+        let scope = self
+            .oauth
+            .as_ref()
+            .map(|o| o.settings.write_scope.clone())
+            .unwrap_or_default();
+        self.refuse(
+            StatusCode::FORBIDDEN,
+            &format!("`{tool}` changes things: it needs an access token with the scope `{scope}`"),
+            Some("insufficient_scope"),
+            Some(&scope),
+        )
     }
 }
 
-/// 401 with `WWW-Authenticate: Bearer` and what to send.
-pub(crate) fn unauthorized(message: &str) -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [
-            (header::WWW_AUTHENTICATE, "Bearer"),
-            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
-        ],
-        format!("{message}.\n"),
-    )
-        .into_response()
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        let challenge = axum::http::HeaderValue::from_str(&self.challenge)
+            .unwrap_or_else(|_| axum::http::HeaderValue::from_static("Bearer"));
+        let mut response = (
+            self.status,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("{}.\n", self.message),
+        )
+            .into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, challenge);
+        response
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
 use tokio_util::sync::CancellationToken;
 
-use super::auth::{self, Auth};
+use super::auth::{Auth, Gate};
+use super::oauth::Grant;
 use crate::mcp::McpServer;
 
 pub(crate) const PATH: &str = "/mcp";
@@ -106,21 +107,32 @@ pub(crate) async fn serve(
         .enforce_origin_validation()
         .with_max_request_body_bytes(limits.max_body_bytes)
         .with_cancellation_token(shutdown.child_token());
+    let gate = Arc::new(Guard {
+        gate: Gate::new(access.auth),
+        server: server.clone(),
+        max_body_bytes: limits.max_body_bytes,
+    });
     let mut manager = LocalSessionManager::default();
     manager.session_config.keep_alive = Some(limits.session_idle);
     let manager = Arc::new(manager);
     let service =
         StreamableHttpService::new(move || Ok(server.new_session()), manager.clone(), config);
+    let (metadata, metadata_for_path) = (gate.clone(), gate.clone());
     let app = axum::Router::new()
         .nest_service(PATH, service)
         .layer(axum::middleware::from_fn_with_state(
             (manager, limits.max_sessions),
             cap_sessions,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(access.auth),
-            authenticate,
-        ))
+        .layer(axum::middleware::from_fn_with_state(gate, authenticate))
+        .route(
+            "/.well-known/oauth-protected-resource",
+            axum::routing::get(move || protected_resource(metadata.clone())),
+        )
+        .route(
+            "/.well-known/oauth-protected-resource/mcp",
+            axum::routing::get(move || protected_resource(metadata_for_path.clone())),
+        )
         .layer(axum::middleware::from_fn(explain_refusals));
     accept(listener, app, &limits, shutdown).await
 }
@@ -236,21 +248,76 @@ pub fn parse_listen_address(text: &str) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("`{host}` has no address; {usage}"))
 }
 
-/// Refuses unauthenticated requests with 401; a caller's own credentials go with the
-/// request to the calls it makes.
+/// The authentication of the running server, and what it needs to enforce a grant.
+struct Guard {
+    gate: Gate,
+    server: McpServer,
+    max_body_bytes: usize,
+}
+
+/// Refuses unauthenticated requests (401) and, for read-only grants, calls of tools that
+/// change things (403); a caller's own credentials go with the request to its calls.
 async fn authenticate(
-    axum::extract::State(auth): axum::extract::State<Arc<Auth>>,
-    mut request: axum::extract::Request,
+    axum::extract::State(guard): axum::extract::State<Arc<Guard>>,
+    request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    match auth::check(&auth, request.headers()) {
-        Err(why) => auth::unauthorized(why),
-        Ok(credentials) => {
-            if let Some(credentials) = credentials {
-                request.extensions_mut().insert(credentials);
+    let identity = match guard.gate.check(request.headers()).await {
+        Ok(identity) => identity,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let (mut parts, body) = request.into_parts();
+    let body = if identity.grant == Grant::ReadOnly {
+        // The call's tool is read from the body, which is then passed on unchanged.
+        let bytes = match axum::body::to_bytes(body, guard.max_body_bytes).await {
+            Ok(bytes) => bytes,
+            Err(_) => {
+                return (
+                    axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "the request body is larger than this server accepts\n",
+                )
+                    .into_response();
             }
-            next.run(request).await
+        };
+        if let Some(tool) = called_tool(&bytes)
+            && !guard.server.tool_is_read_only(&tool)
+        {
+            return guard.gate.write_needed(&tool).into_response();
         }
+        axum::body::Body::from(bytes)
+    } else {
+        body
+    };
+    if let Some(credentials) = identity.credentials {
+        parts.extensions.insert(credentials);
+    }
+    parts.extensions.insert(identity.grant);
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
+/// The tool a `tools/call` message names.
+fn called_tool(body: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        method: Option<String>,
+        params: Option<Params>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Params {
+        name: Option<String>,
+    }
+    let message: Message = serde_json::from_slice(body).ok()?;
+    (message.method.as_deref() == Some("tools/call"))
+        .then(|| message.params.and_then(|p| p.name))
+        .flatten()
+}
+
+/// RFC 9728 Protected Resource Metadata, when the server is an OAuth resource server.
+async fn protected_resource(guard: Arc<Guard>) -> axum::response::Response {
+    match &guard.gate.oauth {
+        Some(verifier) => axum::Json(verifier.metadata()).into_response(),
+        None => axum::http::StatusCode::NOT_FOUND.into_response(),
     }
 }
 
@@ -265,7 +332,12 @@ async fn explain_refusals(
         shown_header(request.headers(), "origin"),
     );
     let response = next.run(request).await;
-    if response.status() != axum::http::StatusCode::FORBIDDEN {
+    // A 403 of the authentication (a missing scope) explains itself already.
+    if response.status() != axum::http::StatusCode::FORBIDDEN
+        || response
+            .headers()
+            .contains_key(axum::http::header::WWW_AUTHENTICATE)
+    {
         return response;
     }
     let body = axum::body::to_bytes(response.into_body(), 4096)

@@ -3,4 +3,5 @@
 
 pub(crate) mod auth;
 pub(crate) mod http;
+pub(crate) mod oauth;
 pub(crate) mod stdio;
