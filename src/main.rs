@@ -29,7 +29,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve over MCP on stdio (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Load every file and print each problem as file:line:column: message; exit 1 if any.
     Check(RootArg),
     /// Print the tools, resources and prompts in tables.
@@ -268,7 +268,7 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         None => cli::serve::run(cli.serve),
-        Some(Command::Serve(args)) => cli::serve::run(args),
+        Some(Command::Serve(args)) => cli::serve::run(*args),
         Some(Command::Check(args)) => cli::check::run(args),
         Some(Command::List(args)) => cli::list::run(args),
         Some(Command::Call(args)) => cli::call::run(args),
