@@ -180,6 +180,10 @@ pub struct ServeArgs {
         default_missing_value = "ask"
     )]
     pub confirm_destructive: mcp_engine::ConfirmMode,
+    /// A file of at least 32 secret bytes, the same for every replica: it signs the state
+    /// of 2026-07-28 confirmations, so that the user's answer may reach any replica.
+    #[arg(long, value_name = "FILE")]
+    pub confirmation_key_file: Option<PathBuf>,
     /// Append one JSON line per call of a tool that is not read-only to FILE (tool, masked
     /// arguments, method, URL, outcome, status, duration).
     #[arg(long, value_name = "FILE")]

@@ -74,7 +74,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         upstream_env.insert(USER_KEY_VARIABLES.0.to_owned(), String::new());
         upstream_env.insert(USER_KEY_VARIABLES.1.to_owned(), String::new());
     }
-    let engine = super::builder(&args.mode, false, upstream_env)?
+    let mut builder = super::builder(&args.mode, false, upstream_env)?;
+    if let Some(path) = &args.confirmation_key_file {
+        let secret = std::fs::read(path)
+            .with_context(|| format!("cannot read the confirmation key file {}", path.display()))?;
+        builder = builder
+            .confirmation_secret(&secret)
+            .with_context(|| format!("{} is not usable", path.display()))?;
+    }
+    let engine = builder
         .confirm_destructive(args.confirm_destructive)
         .audit_log(args.audit_log.clone())
         .watch(!args.no_watch)

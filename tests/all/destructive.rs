@@ -445,7 +445,7 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
     assert!(api.requests().is_empty());
 
     // An answer with a state the server never handed out, or handed out for another call,
-    // is refused: a confirmation cannot be forged or reused.
+    // is refused: a confirmation cannot be forged or moved to another call.
     let first = other
         .peer()
         .call_tool_once(
@@ -459,14 +459,22 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
     };
     let state = asked.request_state.clone().expect("a request state");
     let yes = json!({"action": "accept", "content": {"confirm": true}});
-    for (arguments, state) in [
-        (json!({"serviceId": SERVICE}), "made-up".to_owned()),
+    for (arguments, state, why) in [
+        (
+            json!({"serviceId": SERVICE}),
+            "made-up".to_owned(),
+            "not a state this server issued",
+        ),
         (
             json!({"serviceId": "00000000-0000-4000-8000-000000000000"}),
             state.clone(),
+            "asked about another call",
         ),
-        // Used up by the attempt for another call just above.
-        (json!({"serviceId": SERVICE}), state),
+        (
+            json!({"serviceId": SERVICE}),
+            altered(&state),
+            "forged or altered",
+        ),
     ] {
         let mut params = CallToolRequestParams::new("fixture_delete_service")
             .with_arguments(common::args(arguments));
@@ -477,11 +485,7 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
             panic!("expected a result, got {answer:?}");
         };
         assert!(is_error(&result), "{}", text(&result));
-        assert!(
-            text(&result).contains("unknown, expired or for another call"),
-            "{}",
-            text(&result)
-        );
+        assert!(text(&result).contains(why), "{why}: {}", text(&result));
     }
     assert!(api.requests().is_empty(), "{:#?}", api.requests());
     client.cancel().await.ok();
@@ -655,4 +659,104 @@ async fn safety_follows_the_method_not_the_hints() {
         .await;
     assert_eq!(common::tool_names(&client).await, vec!["search_items"]);
     client.cancel().await.ok();
+}
+
+/// The state with one character of its signed part changed.
+fn altered(state: &str) -> String {
+    let mut chars: Vec<char> = state.chars().collect();
+    chars[3] = if chars[3] == 'A' { 'B' } else { 'A' };
+    chars.into_iter().collect()
+}
+
+/// Replicas that share a confirmation key: the user's answer may come back to any of them,
+/// once; a replica with another key refuses it.
+#[tokio::test]
+async fn a_confirmation_asked_by_one_replica_is_accepted_once_by_another() {
+    use rmcp::model::{CallToolRequestParams, CallToolResponse};
+    let api = api().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let shared = dir.path().join("confirmation.key");
+    std::fs::write(
+        &shared,
+        "a secret shared by every replica of this deployment, 48 bytes+",
+    )
+    .expect("key");
+    let foreign = dir.path().join("other.key");
+    std::fs::write(
+        &foreign,
+        "another deployment's secret, also long enough to be a key....",
+    )
+    .expect("key");
+    let replica = |key: &std::path::Path| {
+        Launch::new(&api.base_url)
+            .arg("--confirmation-key-file")
+            .arg(&key.display().to_string())
+            .start_2026(User::answering(Answer::Yes))
+    };
+    let (a, b, c) = (
+        replica(&shared).await,
+        replica(&shared).await,
+        replica(&foreign).await,
+    );
+    let delete = || {
+        CallToolRequestParams::new("fixture_delete_service")
+            .with_arguments(common::args(json!({"serviceId": SERVICE})))
+    };
+    let CallToolResponse::InputRequired(asked) =
+        a.peer().call_tool_once(delete()).await.expect("answered")
+    else {
+        panic!("expected input_required");
+    };
+    let state = asked.request_state.clone().expect("a request state");
+    let answer = |state: String| {
+        let mut params = delete();
+        params.input_responses = Some(
+            [(
+                "confirm".to_owned(),
+                json!({"action": "accept", "content": {"confirm": true}}),
+            )]
+            .into(),
+        );
+        params.request_state = Some(state);
+        params
+    };
+    let result = |response: CallToolResponse| match response {
+        CallToolResponse::Complete(result) => result,
+        other => panic!("expected a result, got {other:?}"),
+    };
+    let foreign_answer = result(
+        c.peer()
+            .call_tool_once(answer(state.clone()))
+            .await
+            .expect("answered"),
+    );
+    assert!(
+        is_error(&foreign_answer) && text(&foreign_answer).contains("signature"),
+        "{}",
+        text(&foreign_answer)
+    );
+    assert!(api.requests().is_empty());
+    let accepted = result(
+        b.peer()
+            .call_tool_once(answer(state.clone()))
+            .await
+            .expect("answered"),
+    );
+    assert!(!is_error(&accepted), "{}", text(&accepted));
+    assert_eq!(api.requests().len(), 1);
+    let replayed = result(
+        b.peer()
+            .call_tool_once(answer(state))
+            .await
+            .expect("answered"),
+    );
+    assert!(
+        is_error(&replayed) && text(&replayed).contains("used already"),
+        "{}",
+        text(&replayed)
+    );
+    assert_eq!(api.requests().len(), 1);
+    for client in [a, b, c] {
+        client.cancel().await.ok();
+    }
 }

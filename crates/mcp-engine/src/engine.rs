@@ -41,6 +41,9 @@ pub enum EngineError {
     /// The HTTP server failed.
     #[error("the HTTP server failed: {0}")]
     Http(#[from] std::io::Error),
+    /// A setting given to the builder cannot be used.
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// Settings of an [`Engine`], given one by one; see [`Engine::builder`].
@@ -54,6 +57,7 @@ pub struct EngineBuilder {
     upstream_env: BTreeMap<String, String>,
     dry_run: bool,
     confirm: ConfirmMode,
+    confirmation_key: Option<[u8; 32]>,
     audit_log: Option<PathBuf>,
     watch: bool,
     log_secrets: LogSecrets,
@@ -66,6 +70,7 @@ pub struct Engine {
     reloader: Reloader,
     caller: Caller,
     confirm: ConfirmMode,
+    confirmation_key: Option<[u8; 32]>,
     watch: bool,
 }
 
@@ -84,6 +89,7 @@ impl Engine {
             upstream_env: BTreeMap::new(),
             dry_run: false,
             confirm: ConfirmMode::Ask,
+            confirmation_key: None,
             audit_log: None,
             watch: true,
             log_secrets: LogSecrets::default(),
@@ -143,6 +149,7 @@ impl Engine {
             self.caller,
             sessions.clone(),
             self.confirm,
+            self.confirmation_key,
         );
         let watch = match &self.source {
             ContentSource::Directory(root) if self.watch => Some(
@@ -214,6 +221,26 @@ impl EngineBuilder {
         self
     }
 
+    /// The key that signs the `requestState` of 2026-07-28 confirmations: give every
+    /// replica the same one, so that an answer may come back to any of them. Without it,
+    /// a random key of this process.
+    pub fn confirmation_key(mut self, key: Option<[u8; 32]>) -> Self {
+        self.confirmation_key = key;
+        self
+    }
+
+    /// [`confirmation_key`](Self::confirmation_key) from a secret the replicas share (a
+    /// file's content): at least 32 bytes, else an error saying so.
+    pub fn confirmation_secret(self, secret: &[u8]) -> Result<Self, EngineError> {
+        let key = crate::mcp::confirmation_key_from_secret(secret).ok_or_else(|| {
+            EngineError::Settings(format!(
+                "the confirmation secret has {} bytes; give at least 32 random bytes (e.g. `head -c 48 /dev/urandom | base64`)",
+                secret.len()
+            ))
+        })?;
+        Ok(self.confirmation_key(Some(key)))
+    }
+
     /// Appends a JSON line per call of a tool that is not read-only to this file.
     pub fn audit_log(mut self, path: Option<PathBuf>) -> Self {
         self.audit_log = path;
@@ -272,6 +299,7 @@ impl EngineBuilder {
             reloader,
             caller,
             confirm: self.confirm,
+            confirmation_key: self.confirmation_key,
             watch: self.watch,
         })
     }

@@ -86,6 +86,11 @@ impl Pending<'_> {
     }
 
     /// The tool and its exact arguments: what a confirmation is for.
+    /// The key id of a caller who sent their own key.
+    pub(crate) fn caller(&self) -> Option<&str> {
+        self.caller.as_deref()
+    }
+
     pub(crate) fn fingerprint(&self) -> String {
         format!(
             "{}\n{}",

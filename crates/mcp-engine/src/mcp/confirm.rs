@@ -3,9 +3,8 @@
 //! server sends `elicitation/create` mid-call; from 2026-07-28 on it answers
 //! `input_required` and the client calls again with the user's answer (SEP-2322).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use super::confirm_state::ConfirmationStates;
+use std::time::Duration;
 
 use rmcp::RoleServer;
 use rmcp::model::{
@@ -19,13 +18,10 @@ use serde_json::Value;
 use crate::call::Pending;
 
 /// How long the user has to answer before the call is given up.
-const ANSWER_WITHIN: Duration = Duration::from_secs(600);
+pub(crate) const ANSWER_WITHIN: Duration = Duration::from_secs(600);
 
 /// The one field of the confirmation form, and the key of the input request.
 const FIELD: &str = "confirm";
-
-/// Confirmations asked and not answered yet, at most (the oldest are forgotten).
-const MAX_OPEN: usize = 256;
 
 /// `--confirm-destructive`: whether destructive calls are confirmed by the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,43 +72,9 @@ pub(crate) struct Asking<'a> {
     pub request_state: Option<&'a str>,
 }
 
-/// The confirmations asked of 2026-07-28 clients, by the `requestState` handed out: a
-/// returned answer counts only for the very call it was asked about, once.
-#[derive(Default)]
-pub(crate) struct OpenQuestions {
-    open: Mutex<HashMap<String, (String, Instant)>>,
-}
-
-impl OpenQuestions {
-    fn ask(&self, call: String) -> String {
-        let token = uuid::Uuid::new_v4().to_string();
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        open.retain(|_, (_, at)| at.elapsed() < ANSWER_WITHIN);
-        if open.len() >= MAX_OPEN
-            && let Some(oldest) = open
-                .iter()
-                .min_by_key(|(_, (_, at))| *at)
-                .map(|(k, _)| k.clone())
-        {
-            open.remove(&oldest);
-        }
-        open.insert(token.clone(), (call, Instant::now()));
-        token
-    }
-
-    /// Whether `token` was handed out for `call`, not too long ago; it is used up.
-    fn answer(&self, token: &str, call: &str) -> bool {
-        let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
-        match open.remove(token) {
-            Some((asked, at)) => asked == call && at.elapsed() < ANSWER_WITHIN,
-            None => false,
-        }
-    }
-}
-
 pub(crate) async fn ask(
     asking: Asking<'_>,
-    questions: &OpenQuestions,
+    questions: &ConfirmationStates,
     pending: &Pending<'_>,
 ) -> Confirmation {
     let form = asking
@@ -152,7 +114,7 @@ pub(crate) async fn ask(
 
 fn ask_in_rounds(
     asking: Asking<'_>,
-    questions: &OpenQuestions,
+    questions: &ConfirmationStates,
     pending: &Pending<'_>,
     form: bool,
 ) -> Confirmation {
@@ -160,10 +122,10 @@ fn ask_in_rounds(
     let answer = asking.input_responses.and_then(|r| r.get(FIELD));
     match (answer, asking.request_state) {
         (Some(answer), Some(token)) => {
-            if !questions.answer(token, &call) {
-                return Confirmation::Refused(
-                    "the confirmation sent back is unknown, expired or for another call; call the tool again to ask the user anew".to_owned(),
-                );
+            if let Err(why) = questions.redeem(token, &call, pending.caller()) {
+                return Confirmation::Refused(format!(
+                    "the confirmation sent back is refused: {why}; call the tool again to ask the user anew"
+                ));
             }
             match serde_json::from_value::<ElicitResult>(answer.clone()) {
                 Ok(answer) => decide(&answer),
@@ -188,7 +150,7 @@ fn ask_in_rounds(
             );
             Confirmation::InputRequired(InputRequiredResult::new(
                 Some(requests),
-                Some(questions.ask(call)),
+                Some(questions.issue(&call, pending.caller())),
             ))
         }
     }

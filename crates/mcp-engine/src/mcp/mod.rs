@@ -3,11 +3,13 @@
 
 mod completion;
 pub(crate) mod confirm;
+mod confirm_state;
 mod refusal;
 mod server;
 mod session;
 mod status;
 
 pub(crate) use confirm::ConfirmMode;
+pub(crate) use confirm_state::key_from_secret as confirmation_key_from_secret;
 pub(crate) use server::McpServer;
 pub(crate) use session::Sessions;

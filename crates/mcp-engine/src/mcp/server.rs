@@ -20,7 +20,8 @@ use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
 use serde_json::Value;
 
 use super::completion;
-use super::confirm::{self, Asking, ConfirmMode, Confirmation, OpenQuestions};
+use super::confirm::{self, Asking, ConfirmMode, Confirmation};
+use super::confirm_state::ConfirmationStates;
 use super::session::{Session, Sessions};
 use super::status;
 use crate::call::{CallError, Caller, Step};
@@ -40,7 +41,7 @@ struct Inner {
     caller: Caller,
     sessions: Sessions,
     confirm_destructive: ConfirmMode,
-    questions: OpenQuestions,
+    questions: ConfirmationStates,
 }
 
 impl McpServer {
@@ -50,6 +51,7 @@ impl McpServer {
         caller: Caller,
         sessions: Sessions,
         confirm_destructive: ConfirmMode,
+        confirmation_key: Option<[u8; 32]>,
     ) -> Self {
         let session = sessions.open();
         Self {
@@ -58,7 +60,7 @@ impl McpServer {
                 caller,
                 sessions,
                 confirm_destructive,
-                questions: OpenQuestions::default(),
+                questions: ConfirmationStates::new(confirmation_key, confirm::ANSWER_WITHIN),
             }),
             session,
         }

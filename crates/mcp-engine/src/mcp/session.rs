@@ -286,6 +286,7 @@ mod tests {
             Caller::new(http, true),
             sessions.clone(),
             ConfirmMode::Off,
+            None,
         );
         let _stuck = connect(server.new_session(), false).await;
         let healthy = connect(server.new_session(), true).await;
