@@ -287,6 +287,112 @@ fn main() {
     if wanted("openapi") {
         openapi(full);
     }
+    if wanted("sessions") {
+        sessions(full);
+    }
+}
+
+fn rss_of(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Streamable HTTP sessions: memory per session, and what is left once idle ones expire.
+fn sessions(full: bool) {
+    let count: usize = if full { 10_000 } else { 200 };
+    let idle = 3;
+    let mut child = Command::new(bin())
+        .args([
+            "serve",
+            "--no-watch",
+            "--sandbox",
+            "--http",
+            "127.0.0.1:0",
+            "--root",
+            &root(),
+        ])
+        .args([
+            "--max-sessions",
+            "100000",
+            "--session-idle-seconds",
+            &idle.to_string(),
+        ])
+        .env("RUST_LOG", "layerops_mcp=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the HTTP server");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stderr.read_line(&mut line).unwrap_or(0) > 0,
+            "the server did not start"
+        );
+        if let Some(at) = line.find("MCP over HTTP on ") {
+            break line[at + "MCP over HTTP on ".len()..].trim().to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in stderr.lines() {});
+    let pid = child.id();
+    std::thread::sleep(Duration::from_millis(200));
+    let before = rss_of(pid);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let create = |count: usize| {
+        runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let init = r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"0"}}}"#;
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let workers: Vec<_> = (0..16)
+            .map(|_| {
+                let (client, url, next) = (client.clone(), url.clone(), next.clone());
+                tokio::spawn(async move {
+                    while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < count {
+                        let answer = client
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .header("accept", "application/json, text/event-stream")
+                            .body(init)
+                            .send()
+                            .await
+                            .expect("initialize");
+                        answer.bytes().await.expect("answer");
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.await.expect("worker");
+        }
+        })
+    };
+    let started = Instant::now();
+    create(count);
+    let created = started.elapsed();
+    let after = rss_of(pid);
+    std::thread::sleep(Duration::from_secs(idle + 5));
+    let expired = rss_of(pid);
+    // A second round: memory the first one freed is used again rather than added to.
+    create(count);
+    std::thread::sleep(Duration::from_secs(idle + 5));
+    let again = rss_of(pid);
+    println!(
+        "sessions: {count} created in {:.1} s; resident memory {before:.1} MB before, {after:.1} MB with them ({:.1} KB per session), {expired:.1} MB once they expired, {again:.1} MB after as many more came and expired",
+        created.as_secs_f64(),
+        (after - before) * 1024.0 / count as f64
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// `openapi import` of a large real document (GitHub's, which `.ci/run` fetches; the small
