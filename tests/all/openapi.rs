@@ -207,7 +207,17 @@ fn import_writes_tools_that_check_serve_and_agree_with_their_document() {
         "null (allowed by `nullable`) means absent"
     );
 
-    // Imported whole, the tools agree with their document: nothing to report.
+    // Imported whole, the tools agree with their document: nothing to report. An answer
+    // that wraps its content in one field is selected.
+    std::fs::remove_dir_all(&into).expect("clean");
+    assert!(
+        run(&["openapi", "import", &fixture(), "--into", &into_arg])
+            .status
+            .success()
+    );
+    let logs = std::fs::read_to_string(into.join("logs_controller_find_all.yaml")).expect("file");
+    assert!(logs.contains("response:\n  select: /lines"), "{logs}");
+
     std::fs::remove_dir_all(&into).expect("clean");
     assert!(
         run(&["openapi", "import", &fixture(), "--into", &into_arg])

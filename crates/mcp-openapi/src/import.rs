@@ -149,6 +149,21 @@ fn tool_file(spec: &Spec, op: &Operation, name: &str) -> String {
     if let Some(body) = body {
         request.insert("body".into(), body);
     }
+    // An answer that wraps its content in one field (`{"data": [...]}`) gives that field.
+    let select = op
+        .response
+        .as_ref()
+        .and_then(|r| r.get("properties"))
+        .and_then(Value::as_object)
+        .filter(|p| p.len() == 1)
+        .and_then(|p| p.iter().next())
+        .filter(|(_, v)| {
+            matches!(
+                v.get("type").and_then(Value::as_str),
+                Some("array" | "object")
+            )
+        })
+        .map(|(name, _)| format!("/{}", name.replace('~', "~0").replace('/', "~1")));
 
     let mut file = Map::new();
     file.insert("name".into(), json!(name));
@@ -163,6 +178,9 @@ fn tool_file(spec: &Spec, op: &Operation, name: &str) -> String {
     file.insert("description".into(), json!(description(op)));
     file.insert("input".into(), Value::Object(input));
     file.insert("request".into(), Value::Object(request));
+    if let Some(select) = select {
+        file.insert("response".into(), json!({ "select": select }));
+    }
     let header = format!(
         "# Imported from {} {}: {} {}{}. Edit freely; reference: docs/file-formats.md\n",
         one_line(&spec.title),

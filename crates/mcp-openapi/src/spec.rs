@@ -56,6 +56,8 @@ pub struct Operation {
     pub body_required: bool,
     /// The body's description.
     pub body_description: Option<String>,
+    /// The schema of the JSON answer of the first 2xx response, resolved.
+    pub response: Option<Value>,
 }
 
 /// A parameter of an operation.
@@ -250,7 +252,9 @@ fn operation(
         }
         body = Some(schema);
     }
+    let response = success_schema(doc, op, swagger2);
     Operation {
+        response,
         method: method.to_ascii_uppercase(),
         path: format!("{base}{path}"),
         operation_id: op
@@ -277,6 +281,24 @@ fn operation(
         body_required,
         body_description,
     }
+}
+
+/// The JSON schema of the first 2xx answer (3.x: its JSON content; 2.0: its `schema`).
+fn success_schema(doc: &Value, op: &Value, swagger2: bool) -> Option<Value> {
+    let responses = op.get("responses")?.as_object()?;
+    let (_, response) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
+    let response = follow(doc, response);
+    let schema = if swagger2 {
+        response.get("schema")?
+    } else {
+        let content = response.get("content")?.as_object()?;
+        content
+            .iter()
+            .find(|(t, _)| t.contains("json"))?
+            .1
+            .get("schema")?
+    };
+    Some(resolve(doc, schema))
 }
 
 /// OpenAPI 3 puts a parameter's type under `schema`; Swagger 2.0 on the parameter itself.
