@@ -226,6 +226,9 @@ pub struct ServeArgs {
     /// With --http: sessions open at once; past it, new ones get 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_sessions: usize,
+    /// With --http: sessions one user (a key id, a token, an OAuth subject) may hold.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_sessions_per_user: usize,
     /// With --http: close a session after this many seconds without a request.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub session_idle_seconds: u64,

@@ -170,6 +170,7 @@ async fn serve_http(
     });
     let limits = HttpLimits {
         max_sessions: args.max_sessions,
+        max_sessions_per_user: args.max_sessions_per_user.max(1),
         session_idle: Duration::from_secs(args.session_idle_seconds.max(1)),
         header_read_timeout: Duration::from_secs(args.header_read_timeout_seconds.max(1)),
         max_connections: args.max_connections.max(1),

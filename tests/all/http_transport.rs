@@ -636,3 +636,26 @@ async fn bodies_past_the_limit_are_refused() {
     let (status, _, _) = post(&server.url, None, None, initialize()).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn sessions_are_capped_per_user_and_serve_only_their_owner() {
+    let root = TempRoot::standard();
+    let server = start(
+        root.path(),
+        "127.0.0.1:0",
+        &["--user-keys", "--max-sessions-per-user", "1"],
+    );
+    let alice = "LYPALICE00000000000000000:alice-secret-1";
+    let bob = "LYPBOB0000000000000000000:bob-secret-2";
+    let session = open_session(&server.url, Some(alice)).await;
+    let (status, _, body) = post(&server.url, Some(alice), None, initialize()).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("the limit per user"), "{body}");
+    // Another user is not held back by Alice's sessions, and cannot use them.
+    open_session(&server.url, Some(bob)).await;
+    let list = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/list"});
+    let (status, _, _) = post(&server.url, Some(bob), Some(&session), list.clone()).await;
+    assert_eq!(status, 404);
+    let (status, _, body) = post(&server.url, Some(alice), Some(&session), list).await;
+    assert_eq!(status, 200, "{body}");
+}

@@ -80,12 +80,17 @@ impl TokenHashes {
         Ok(TokenHashes(Arc::new(hashes)))
     }
 
-    fn accepts(&self, token: &str) -> bool {
+    /// Which hash (by its place in the file) accepts `token`.
+    fn accepts(&self, token: &str) -> Option<usize> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         // Every hash is compared whole, without an early exit.
-        self.0
-            .iter()
-            .fold(false, |found, hash| found | constant_time_eq(hash, &digest))
+        self.0.iter().enumerate().fold(None, |found, (i, hash)| {
+            if constant_time_eq(hash, &digest) {
+                Some(i)
+            } else {
+                found
+            }
+        })
     }
 }
 
@@ -150,6 +155,9 @@ impl std::fmt::Debug for CallerCredentials {
 pub(crate) struct Identity {
     pub credentials: Option<CallerCredentials>,
     pub grant: Grant,
+    /// Who is calling, where it is known (a key id, a token's subject, which token): sessions
+    /// are counted per user and bound to the user who opened them.
+    pub user: Option<String>,
 }
 
 /// A refusal: its status, its message and its `WWW-Authenticate` challenge.
@@ -231,15 +239,19 @@ impl Gate {
         let everything = Identity {
             credentials: None,
             grant: Grant::Everything,
+            user: None,
         };
         match &self.auth {
             Auth::None => Ok(everything),
-            Auth::Tokens(hashes) => match bearer {
-                Some(token) if hashes.accepts(token) => Ok(everything),
-                Some(_) => Err(unauthorized(
+            Auth::Tokens(hashes) => match (bearer, bearer.and_then(|t| hashes.accepts(t))) {
+                (_, Some(index)) => Ok(Identity {
+                    user: Some(format!("token:{index}")),
+                    ..everything
+                }),
+                (Some(_), None) => Err(unauthorized(
                     "the bearer token is not accepted by this server; ask its operator for a token",
                 )),
-                None => Err(unauthorized(
+                (None, _) => Err(unauthorized(
                     "this server needs a token: send `Authorization: Bearer <token>` (its operator mints one with `token mint`)",
                 )),
             },
@@ -257,6 +269,7 @@ impl Gate {
                             values,
                         }),
                         grant: Grant::Everything,
+                        user: Some(format!("key:{id}")),
                     })
                 }
                 _ => Err(unauthorized(
@@ -273,9 +286,10 @@ impl Gate {
                     return Err(unauthorized("the server's OAuth settings are not loaded"));
                 };
                 match verifier.check(token).await {
-                    Ok(grant) => Ok(Identity {
+                    Ok((grant, subject)) => Ok(Identity {
                         credentials: None,
                         grant,
+                        user: subject.map(|s| format!("sub:{s}")),
                     }),
                     Err(TokenRefusal::Invalid(why)) => Err(self.refuse(
                         StatusCode::UNAUTHORIZED,
@@ -338,9 +352,9 @@ mod tests {
     fn minted_tokens_are_accepted_and_others_are_not() {
         let minted = mint_token("t_");
         let hashes = TokenHashes::parse(&format!("# team\n{}\n", minted.hash_line)).unwrap();
-        assert!(hashes.accepts(&minted.token));
-        assert!(!hashes.accepts(&format!("{}x", minted.token)));
-        assert!(!hashes.accepts(""));
+        assert_eq!(hashes.accepts(&minted.token), Some(0));
+        assert_eq!(hashes.accepts(&format!("{}x", minted.token)), None);
+        assert_eq!(hashes.accepts(""), None);
         assert_eq!(TokenHashes::parse("sha256:zz").unwrap_err().line, 1);
         assert!(TokenHashes::parse("# nothing\n").is_err());
     }

@@ -34,6 +34,8 @@ pub struct Access {
 pub struct HttpLimits {
     /// Sessions open at once; past it, a new session is refused with 503 and Retry-After.
     pub max_sessions: usize,
+    /// Sessions one user (a key id, a token, an OAuth subject) may hold at once.
+    pub max_sessions_per_user: usize,
     /// A session without requests for this long is closed and its memory freed.
     pub session_idle: Duration,
     /// A client must send a request's headers within this time (also how long an idle
@@ -49,6 +51,7 @@ impl Default for HttpLimits {
     fn default() -> Self {
         Self {
             max_sessions: 1000,
+            max_sessions_per_user: 100,
             session_idle: Duration::from_secs(300),
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,
@@ -107,14 +110,17 @@ pub(crate) async fn serve(
         .enforce_origin_validation()
         .with_max_request_body_bytes(limits.max_body_bytes)
         .with_cancellation_token(shutdown.child_token());
+    let mut manager = LocalSessionManager::default();
+    manager.session_config.keep_alive = Some(limits.session_idle);
+    let manager = Arc::new(manager);
     let gate = Arc::new(Guard {
         gate: Gate::new(access.auth),
         server: server.clone(),
         max_body_bytes: limits.max_body_bytes,
+        manager: manager.clone(),
+        owners: std::sync::Mutex::new(std::collections::HashMap::new()),
+        max_sessions_per_user: limits.max_sessions_per_user,
     });
-    let mut manager = LocalSessionManager::default();
-    manager.session_config.keep_alive = Some(limits.session_idle);
-    let manager = Arc::new(manager);
     let service =
         StreamableHttpService::new(move || Ok(server.new_session()), manager.clone(), config);
     let (metadata, metadata_for_path) = (gate.clone(), gate.clone());
@@ -253,6 +259,24 @@ struct Guard {
     gate: Gate,
     server: McpServer,
     max_body_bytes: usize,
+    manager: Arc<LocalSessionManager>,
+    /// Who opened each session, where the user is known.
+    owners: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    max_sessions_per_user: usize,
+}
+
+impl Guard {
+    fn owners(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
+        self.owners.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Sessions `user` holds that are still open.
+    async fn sessions_of(&self, user: &str) -> usize {
+        let open = self.manager.sessions.read().await;
+        let mut owners = self.owners();
+        owners.retain(|id, _| open.keys().any(|k| k.as_ref() == id.as_str()));
+        owners.values().filter(|u| u.as_str() == user).count()
+    }
 }
 
 /// Refuses unauthenticated requests (401) and, for read-only grants, calls of tools that
@@ -266,6 +290,41 @@ async fn authenticate(
         Ok(identity) => identity,
         Err(refusal) => return refusal.into_response(),
     };
+    let session = request
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(user) = &identity.user {
+        match &session {
+            // A session serves only the user who opened it; to others it does not exist.
+            Some(id) => {
+                let owner = guard.owners().get(id).cloned();
+                if owner.is_some_and(|o| &o != user) {
+                    return (
+                        axum::http::StatusCode::NOT_FOUND,
+                        "no such session; open one with initialize\n",
+                    )
+                        .into_response();
+                }
+            }
+            None if request.method() == axum::http::Method::POST
+                && guard.sessions_of(user).await >= guard.max_sessions_per_user =>
+            {
+                return (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    [(axum::http::header::RETRY_AFTER, "30")],
+                    format!(
+                        "you have {} sessions open, the limit per user; close some or try again in 30 seconds (idle sessions close on their own)\n",
+                        guard.max_sessions_per_user
+                    ),
+                )
+                    .into_response();
+            }
+            None => {}
+        }
+    }
+    let user = identity.user.clone();
     let (mut parts, body) = request.into_parts();
     let body = if identity.grant == Grant::ReadOnly {
         // The call's tool is read from the body, which is then passed on unchanged.
@@ -292,8 +351,18 @@ async fn authenticate(
         parts.extensions.insert(credentials);
     }
     parts.extensions.insert(identity.grant);
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
+    let response = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    if let (Some(user), None) = (user, session)
+        && let Some(id) = response
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+    {
+        guard.owners().insert(id.to_owned(), user);
+    }
+    response
 }
 
 /// The tool a `tools/call` message names.

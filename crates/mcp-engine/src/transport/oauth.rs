@@ -62,6 +62,8 @@ impl std::fmt::Debug for OAuthVerifier {
 #[derive(Deserialize)]
 struct Claims {
     #[serde(default)]
+    sub: Option<String>,
+    #[serde(default)]
     scope: Option<String>,
     #[serde(default)]
     scp: Option<Vec<String>>,
@@ -93,7 +95,7 @@ impl OAuthVerifier {
 
     /// Validates a token: signature by one of the issuer's keys, expiry, issuer, audience,
     /// then the scopes.
-    pub(crate) async fn check(&self, token: &str) -> Result<Grant, TokenRefusal> {
+    pub(crate) async fn check(&self, token: &str) -> Result<(Grant, Option<String>), TokenRefusal> {
         let invalid = |why: &str| TokenRefusal::Invalid(why.to_owned());
         // `alg: none` and unknown algorithms fail here: they are not `Algorithm`s.
         let header = jsonwebtoken::decode_header(token)
@@ -134,10 +136,11 @@ impl OAuthVerifier {
             (None, Some(list)) => list,
             (None, None) => Vec::new(),
         };
+        let subject = data.claims.sub;
         if scopes.contains(&self.settings.write_scope) {
-            Ok(Grant::Everything)
+            Ok((Grant::Everything, subject))
         } else if scopes.contains(&self.settings.read_scope) {
-            Ok(Grant::ReadOnly)
+            Ok((Grant::ReadOnly, subject))
         } else {
             Err(TokenRefusal::InsufficientScope)
         }
