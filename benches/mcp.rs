@@ -307,40 +307,12 @@ fn rss_of(pid: u32) -> f64 {
 fn sessions(full: bool) {
     let count: usize = if full { 10_000 } else { 200 };
     let idle = 3;
-    let mut child = Command::new(bin())
-        .args([
-            "serve",
-            "--no-watch",
-            "--sandbox",
-            "--http",
-            "127.0.0.1:0",
-            "--root",
-            &root(),
-        ])
-        .args([
-            "--max-sessions",
-            "100000",
-            "--session-idle-seconds",
-            &idle.to_string(),
-        ])
-        .env("RUST_LOG", "layerops_mcp=info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the HTTP server");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let url = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap_or(0) > 0,
-            "the server did not start"
-        );
-        if let Some(at) = line.find("MCP over HTTP on ") {
-            break line[at + "MCP over HTTP on ".len()..].trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    let (mut child, url) = spawn_http(&[
+        "--max-sessions",
+        "100000",
+        "--session-idle-seconds",
+        &idle.to_string(),
+    ]);
     let pid = child.id();
     std::thread::sleep(Duration::from_millis(200));
     let before = rss_of(pid);
@@ -483,11 +455,8 @@ fn openapi(full: bool) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Streamable HTTP: sequential requests over one keep-alive connection (where Nagle's
-/// algorithm once cost 40 ms each), then 50 clients at once on one session.
-fn http(full: bool) {
-    let sequential = if full { 2000 } else { 20 };
-    let seconds = if full { 5.0 } else { 0.5 };
+/// `serve --http --sandbox` on a free loopback port, with `extra` options; its URL.
+fn spawn_http(extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(bin())
         .args([
             "serve",
@@ -498,6 +467,7 @@ fn http(full: bool) {
             "--root",
             &root(),
         ])
+        .args(extra)
         .env("RUST_LOG", "layerops_mcp=info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -516,6 +486,15 @@ fn http(full: bool) {
         }
     };
     std::thread::spawn(move || for _ in stderr.lines() {});
+    (child, url)
+}
+
+/// Streamable HTTP: sequential requests over one keep-alive connection (where Nagle's
+/// algorithm once cost 40 ms each), then 50 clients at once on one session.
+fn http(full: bool) {
+    let sequential = if full { 2000 } else { 20 };
+    let seconds = if full { 5.0 } else { 0.5 };
+    let (mut child, url) = spawn_http(&[]);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
