@@ -226,6 +226,10 @@ pub struct ServeArgs {
     /// With --http: sessions open at once; past it, new ones get 503 with Retry-After.
     #[arg(long, value_name = "N", default_value_t = 1000)]
     pub max_sessions: usize,
+    /// With --http: on SIGTERM, answer /readyz with 503 for this many seconds before refusing
+    /// new connections (in-flight requests then get up to 10 s more).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub drain_delay_seconds: u64,
     /// With --http: sessions one user (a key id, a token, an OAuth subject) may hold.
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_sessions_per_user: usize,

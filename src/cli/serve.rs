@@ -25,6 +25,26 @@ pub fn mint_token() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                return;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); Ctrl-C still stops the server")
+            }
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 /// The authentication `serve --http` uses; refuses to expose the server without one.
 fn http_auth(args: &ServeArgs, addr: std::net::SocketAddr) -> anyhow::Result<Auth> {
     let auth = if let Some(path) = &args.auth_tokens {
@@ -163,9 +183,20 @@ async fn serve_http(
     }
     tracing::info!("MCP over HTTP on http://{bound}/mcp");
     let shutdown = tokio_util::sync::CancellationToken::new();
-    let stop = shutdown.clone();
+    let draining = tokio_util::sync::CancellationToken::new();
+    let (stop, drain) = (shutdown.clone(), draining.clone());
+    let delay = Duration::from_secs(args.drain_delay_seconds);
+    // SIGTERM (what Kubernetes and systemd send) or Ctrl-C: readiness turns false first, so
+    // that load balancers stop sending new clients; then accepting stops and in-flight
+    // requests finish (at most 10 s).
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        stop_signal().await;
+        tracing::info!(
+            "stopping: /readyz answers 503 now; new connections are refused in {}s",
+            delay.as_secs()
+        );
+        drain.cancel();
+        tokio::time::sleep(delay).await;
         stop.cancel();
     });
     let limits = HttpLimits {
@@ -179,6 +210,7 @@ async fn serve_http(
     let access = Access::loopback_and(&args.allow_hosts, &args.allow_origins)
         .with_auth(auth)
         .with_limits(limits);
+    let access = Access { draining, ..access };
     engine.serve_http(listener, access, shutdown).await?;
     Ok(ExitCode::SUCCESS)
 }

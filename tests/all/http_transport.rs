@@ -659,3 +659,82 @@ async fn sessions_are_capped_per_user_and_serve_only_their_owner() {
     let (status, _, body) = post(&server.url, Some(alice), Some(&session), list).await;
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn health_readiness_and_a_draining_stop_on_sigterm() {
+    let root = TempRoot::standard();
+    root.write("registry/a.yaml", "name: alpha\ndescription: Alpha.\ninput: { type: object }\nrequest: { method: GET, path: /alpha }\n");
+    let mut server = start(root.path(), "127.0.0.1:0", &["--drain-delay-seconds", "2"]);
+    let twin = start(root.path(), "127.0.0.1:0", &[]);
+    let base = |url: &str| url.trim_end_matches("/mcp").to_owned();
+    let get = |url: String| async move {
+        let response = reqwest::get(&url).await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    };
+    assert_eq!(
+        get(format!("{}/healthz", base(&server.url))).await,
+        (200, "ok\n".to_owned())
+    );
+    let (status, body) = get(format!("{}/readyz", base(&server.url))).await;
+    assert_eq!(status, 200, "{body}");
+    let ready: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(ready["ready"], true);
+    assert_eq!(ready["tools"], 1);
+    let version = ready["catalogue_version"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    assert_eq!(version.len(), 16);
+    // Another replica of the same content shows the same version.
+    let (_, body) = get(format!("{}/readyz", base(&twin.url))).await;
+    assert!(body.contains(&version), "{body}");
+
+    // SIGTERM: readiness turns false at once, requests are still served, then it exits.
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let (status, body) = get(format!("{}/readyz", base(&server.url))).await;
+        if status == 503 {
+            assert!(body.contains("\"draining\":true"), "{body}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "readiness never turned false"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (status, _, body) = post(&server.url, None, None, initialize()).await;
+    assert_eq!(status, 200, "still serving while draining: {body}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let exit = loop {
+        if let Some(exit) = server.child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not stop"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[tokio::test]
+async fn without_a_usable_upstream_the_server_is_not_ready() {
+    let root = TempRoot::new("name: broken\nupstream:\n  base_url: not a url\n");
+    let server = start(root.path(), "127.0.0.1:0", &[]);
+    let url = format!("{}/readyz", server.url.trim_end_matches("/mcp"));
+    let response = reqwest::get(&url).await.expect("GET");
+    assert_eq!(response.status().as_u16(), 503);
+    let body = response.text().await.expect("body");
+    assert!(body.contains("\"upstream_configured\":false"), "{body}");
+}

@@ -97,6 +97,7 @@ pub(crate) fn build_with(
         kept_previous: Default::default(),
         failed_tools,
         loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        version: content_version(files),
     }
 }
 
@@ -595,6 +596,25 @@ fn compile_file(
     }
     compiled.templates.1 = templates.mark();
     compiled
+}
+
+/// A short hash of every file's path and text: replicas that serve the same content show
+/// the same version.
+fn content_version(files: &[SourceFile]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&SourceFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut hasher = Sha256::new();
+    for file in sorted {
+        hasher.update(file.path.as_bytes());
+        hasher.update([0]);
+        hasher.update(file.text.as_bytes());
+        hasher.update([0]);
+    }
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]

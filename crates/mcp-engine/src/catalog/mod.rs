@@ -104,6 +104,8 @@ pub struct Catalog {
     pub(crate) failed_tools: BTreeMap<String, String>,
     /// When this snapshot was built (RFC 3339).
     pub(crate) loaded_at: String,
+    /// A hash of the content it was built from.
+    pub(crate) version: String,
 }
 
 /// A tool as `list` shows it.

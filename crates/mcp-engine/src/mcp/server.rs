@@ -66,6 +66,17 @@ impl McpServer {
         }
     }
 
+    /// For `/readyz`: whether calls can be made (the upstream is configured), the content's
+    /// version, and how many tools are served.
+    pub(crate) fn readiness(&self) -> (bool, String, usize) {
+        let catalog = self.inner.catalog.load();
+        (
+            catalog.upstream.is_some(),
+            catalog.version.clone(),
+            catalog.tool_list.len(),
+        )
+    }
+
     /// Whether `tool` only reads (an unknown tool counts as one: its call fails anyway).
     pub(crate) fn tool_is_read_only(&self, tool: &str) -> bool {
         self.inner

@@ -27,6 +27,9 @@ pub struct Access {
     pub auth: Auth,
     /// Bounds on what clients may hold.
     pub limits: HttpLimits,
+    /// Cancelled when the server is about to stop: `/readyz` then answers 503 so that a load
+    /// balancer sends new clients elsewhere, while requests are still served.
+    pub draining: CancellationToken,
 }
 
 /// Bounds on sessions, connections and requests, so that no client can exhaust the server.
@@ -79,6 +82,7 @@ impl Access {
             origins: all_origins,
             auth: Auth::None,
             limits: HttpLimits::default(),
+            draining: CancellationToken::new(),
         }
     }
 
@@ -110,6 +114,7 @@ pub(crate) async fn serve(
         .enforce_origin_validation()
         .with_max_request_body_bytes(limits.max_body_bytes)
         .with_cancellation_token(shutdown.child_token());
+    let (ready_server, draining) = (server.clone(), access.draining.clone());
     let mut manager = LocalSessionManager::default();
     manager.session_config.keep_alive = Some(limits.session_idle);
     let manager = Arc::new(manager);
@@ -139,6 +144,11 @@ pub(crate) async fn serve(
             "/.well-known/oauth-protected-resource/mcp",
             axum::routing::get(move || protected_resource(metadata_for_path.clone())),
         )
+        .route("/healthz", axum::routing::get(|| async { "ok\n" }))
+        .route(
+            "/readyz",
+            axum::routing::get(move || readyz(ready_server.clone(), draining.clone())),
+        )
         .layer(axum::middleware::from_fn(explain_refusals));
     accept(listener, app, &limits, shutdown).await
 }
@@ -151,8 +161,26 @@ async fn accept(
     limits: &HttpLimits,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let capacity = limits.max_connections.max(1);
+    let permits = Arc::new(tokio::sync::Semaphore::new(capacity));
     let header_read_timeout = limits.header_read_timeout;
+    let result = accept_until(&listener, &app, &permits, header_read_timeout, &shutdown).await;
+    // Stopping: connections finish what they are doing (bounded), then the server exits.
+    let all = u32::try_from(capacity).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(DRAIN_AT_MOST, permits.acquire_many(all)).await;
+    result
+}
+
+/// In-flight requests get this long to finish once the server stops accepting.
+const DRAIN_AT_MOST: Duration = Duration::from_secs(10);
+
+async fn accept_until(
+    listener: &tokio::net::TcpListener,
+    app: &axum::Router,
+    permits: &Arc<tokio::sync::Semaphore>,
+    header_read_timeout: Duration,
+    shutdown: &CancellationToken,
+) -> std::io::Result<()> {
     loop {
         let permit = tokio::select! {
             permit = permits.clone().acquire_owned() => match permit {
@@ -380,6 +408,30 @@ fn called_tool(body: &[u8]) -> Option<String> {
     (message.method.as_deref() == Some("tools/call"))
         .then(|| message.params.and_then(|p| p.name))
         .flatten()
+}
+
+/// Ready when calls can be made and the server is not stopping; the content version lets an
+/// operator see that every replica serves the same catalogue.
+async fn readyz(server: McpServer, draining: CancellationToken) -> axum::response::Response {
+    let (configured, version, tools) = server.readiness();
+    let stopping = draining.is_cancelled();
+    let ready = configured && !stopping;
+    let status = if ready {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(serde_json::json!({
+            "ready": ready,
+            "draining": stopping,
+            "upstream_configured": configured,
+            "catalogue_version": version,
+            "tools": tools,
+        })),
+    )
+        .into_response()
 }
 
 /// RFC 9728 Protected Resource Metadata, when the server is an OAuth resource server.
