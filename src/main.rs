@@ -286,7 +286,7 @@ fn main() -> ExitCode {
         Some(Command::Sandbox(args)) => cli::sandbox::run(args),
         Some(Command::Openapi(command)) => cli::openapi::run(command),
         Some(Command::Doctor(args)) => cli::doctor::run(args),
-        Some(Command::Token(TokenCommand::Mint)) => cli::serve::mint_token(),
+        Some(Command::Token(TokenCommand::Mint)) => cli::token::mint(),
     };
     match result {
         Ok(code) => code,

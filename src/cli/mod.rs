@@ -8,6 +8,7 @@ mod log_format;
 pub mod openapi;
 pub mod sandbox;
 pub mod serve;
+pub mod token;
 
 use std::collections::BTreeMap;
 

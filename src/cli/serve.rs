@@ -16,15 +16,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 /// The variables a user's key fills, in `Authorization: Bearer <key id>:<secret>`.
 const USER_KEY_VARIABLES: (&str, &str) = ("LAYEROPS_API_KEY_ID", "LAYEROPS_API_KEY_SECRET");
 
-pub fn mint_token() -> anyhow::Result<ExitCode> {
-    let minted = mcp_engine::mint_token("lmcp_");
-    println!(
-        "token (give it to the client as `Authorization: Bearer <token>`; it is not stored):\n{}\nline for the tokens file of `serve --http ADDR --auth-tokens FILE`:\n{}",
-        minted.token, minted.hash_line
-    );
-    Ok(ExitCode::SUCCESS)
-}
-
 async fn stop_signal() {
     #[cfg(unix)]
     {
