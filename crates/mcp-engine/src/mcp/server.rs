@@ -87,6 +87,11 @@ impl McpServer {
             .is_none_or(|e| e.read_only)
     }
 
+    /// How many sessions ended since this was last asked.
+    pub(crate) fn sessions_ended(&self) -> usize {
+        self.inner.sessions.take_ended()
+    }
+
     /// A handler for another connection (HTTP transport), with its own subscriptions.
     pub(crate) fn new_session(&self) -> Self {
         Self {

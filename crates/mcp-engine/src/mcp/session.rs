@@ -6,7 +6,7 @@
 //! messages at or above the level they set); 2026-07-28 sessions get them on the streams
 //! they opened with subscriptions/listen.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
@@ -24,6 +24,28 @@ pub(crate) struct Session {
     subscriptions: Mutex<BTreeSet<String>>,
     log_level: Mutex<LoggingLevel>,
     sinks: Mutex<Vec<SubscriptionSink>>,
+    /// Where the session is listed, so that it leaves the list as it ends.
+    registry: Weak<Mutex<Registry>>,
+}
+
+/// The live sessions, by the address of each. A session removes its own entry when it
+/// ends: an entry left behind (a `Weak`) would keep the session's memory allocated, and
+/// thousands of those, scattered over the heap, keep the allocator from giving any back.
+#[derive(Default)]
+struct Registry {
+    live: HashMap<usize, Weak<Session>>,
+    /// Sessions ended since [`Sessions::take_ended`] last asked.
+    ended: usize,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(registry) = self.registry.upgrade() {
+            let mut registry = lock(&registry);
+            registry.live.remove(&(self as *const Session as usize));
+            registry.ended += 1;
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -44,12 +66,13 @@ fn severity(level: LoggingLevel) -> u8 {
 }
 
 impl Session {
-    fn new() -> Self {
+    fn new(registry: Weak<Mutex<Registry>>) -> Self {
         Self {
             peer: OnceLock::new(),
             subscriptions: Mutex::default(),
             log_level: Mutex::new(LoggingLevel::Info),
             sinks: Mutex::default(),
+            registry,
         }
     }
 
@@ -152,7 +175,7 @@ const NOTIFY_WITHIN: Duration = Duration::from_secs(5);
 /// Every live session of the process, to broadcast changes to.
 #[derive(Clone)]
 pub(crate) struct Sessions {
-    all: Arc<Mutex<Vec<Weak<Session>>>>,
+    all: Arc<Mutex<Registry>>,
     notify_within: Duration,
 }
 
@@ -171,11 +194,16 @@ impl Sessions {
     }
 
     pub(crate) fn open(&self) -> Arc<Session> {
-        let session = Arc::new(Session::new());
-        let mut all = lock(&self.all);
-        all.retain(|s| s.strong_count() > 0);
-        all.push(Arc::downgrade(&session));
+        let session = Arc::new(Session::new(Arc::downgrade(&self.all)));
+        lock(&self.all)
+            .live
+            .insert(Arc::as_ptr(&session) as usize, Arc::downgrade(&session));
         session
+    }
+
+    /// How many sessions ended since the last time this was asked.
+    pub(crate) fn take_ended(&self) -> usize {
+        std::mem::take(&mut lock(&self.all).ended)
     }
 
     /// Tells every session, all at once, each within the time allowed; a session that
@@ -184,7 +212,13 @@ impl Sessions {
         if changes.is_empty() {
             return;
         }
-        let live: Vec<Arc<Session>> = lock(&self.all).iter().filter_map(Weak::upgrade).collect();
+        // Upgraded under the lock but dropped after it: a session that ends here takes the
+        // lock in its `drop`.
+        let live: Vec<Arc<Session>> = lock(&self.all)
+            .live
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect();
         let changes = Arc::new(changes.clone());
         let mut rounds = tokio::task::JoinSet::new();
         for session in live {
@@ -203,12 +237,17 @@ impl Sessions {
                     "a client did not take its notifications within {:?}; it is told no more changes",
                     self.notify_within
                 );
-                dead.push(Arc::downgrade(&session));
+                dead.push(session);
             }
         }
+        // Held until they are unlisted, so that no new session can take one's address.
         if !dead.is_empty() {
-            lock(&self.all).retain(|s| !dead.iter().any(|d| d.ptr_eq(s)));
+            let mut all = lock(&self.all);
+            for session in &dead {
+                all.live.remove(&(Arc::as_ptr(session) as usize));
+            }
         }
+        drop(dead);
     }
 }
 
@@ -267,6 +306,24 @@ mod tests {
         seen
     }
 
+    #[test]
+    fn an_ended_session_leaves_nothing_behind() {
+        let sessions = Sessions::default();
+        let open: Vec<Arc<Session>> = (0..3).map(|_| sessions.open()).collect();
+        let kept = open[1].clone();
+        drop(open);
+        // Not even a `Weak`: one would keep the session's memory allocated.
+        let registry = lock(&sessions.all);
+        assert_eq!(registry.live.len(), 1);
+        assert!(registry.live.values().all(|s| s.weak_count() == 1));
+        drop(registry);
+        assert_eq!(sessions.take_ended(), 2);
+        assert_eq!(sessions.take_ended(), 0, "counted once");
+        drop(kept);
+        assert!(lock(&sessions.all).live.is_empty());
+        assert_eq!(sessions.take_ended(), 1);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_client_that_does_not_read_holds_back_no_one() {
         let files = [SourceFile {
@@ -319,7 +376,8 @@ mod tests {
         );
         // The client that does not read is told no more: the next broadcast is not held.
         let live = lock(&sessions.all)
-            .iter()
+            .live
+            .values()
             .filter(|s| s.strong_count() > 0)
             .count();
         assert_eq!(live, 2, "the first session and the healthy one");

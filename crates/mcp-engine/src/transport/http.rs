@@ -129,6 +129,7 @@ pub(crate) async fn serve(
     let service =
         StreamableHttpService::new(move || Ok(server.new_session()), manager.clone(), config);
     let (metadata, metadata_for_path) = (gate.clone(), gate.clone());
+    let (ended_server, ended_guard) = (ready_server.clone(), gate.clone());
     let app = axum::Router::new()
         .nest_service(PATH, service)
         .layer(axum::middleware::from_fn_with_state(
@@ -150,7 +151,14 @@ pub(crate) async fn serve(
             axum::routing::get(move || readyz(ready_server.clone(), draining.clone())),
         )
         .layer(axum::middleware::from_fn(explain_refusals));
-    accept(listener, app, &limits, shutdown).await
+    let released = tokio::spawn(super::memory::release_after_sessions(
+        move || ended_server.sessions_ended(),
+        async move || ended_guard.forget_ended_sessions().await,
+        shutdown.child_token(),
+    ));
+    let served = accept(listener, app, &limits, shutdown).await;
+    released.abort();
+    served
 }
 
 /// Serves connections with a bound on their number and on the time to send headers (what
@@ -298,12 +306,19 @@ impl Guard {
         self.owners.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Forgets the owners of sessions that have closed.
+    async fn forget_ended_sessions(&self) {
+        let open = self.manager.sessions.read().await;
+        self.owners().retain(|id, _| open.contains_key(id.as_str()));
+    }
+
     /// Sessions `user` holds that are still open.
     async fn sessions_of(&self, user: &str) -> usize {
-        let open = self.manager.sessions.read().await;
-        let mut owners = self.owners();
-        owners.retain(|id, _| open.keys().any(|k| k.as_ref() == id.as_str()));
-        owners.values().filter(|u| u.as_str() == user).count()
+        self.forget_ended_sessions().await;
+        self.owners()
+            .values()
+            .filter(|u| u.as_str() == user)
+            .count()
     }
 }
 

@@ -3,5 +3,6 @@
 
 pub(crate) mod auth;
 pub(crate) mod http;
+mod memory;
 pub(crate) mod oauth;
 pub(crate) mod stdio;
