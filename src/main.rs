@@ -184,6 +184,16 @@ pub struct ServeArgs {
     /// of 2026-07-28 confirmations, so that the user's answer may reach any replica.
     #[arg(long, value_name = "FILE")]
     pub confirmation_key_file: Option<PathBuf>,
+    /// A Redis or Valkey that every replica shares, redis://[user:password@]host:port[/db]:
+    /// each confirmation is then used once across all replicas (without it, once per
+    /// replica). Best given in the environment, which `ps` does not show.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LAYEROPS_CONFIRMATION_STORE",
+        hide_env_values = true
+    )]
+    pub confirmation_store: Option<String>,
     /// Append one JSON line per call of a tool that is not read-only to FILE (tool, masked
     /// arguments, method, URL, outcome, status, duration).
     #[arg(long, value_name = "FILE")]

@@ -760,3 +760,154 @@ async fn a_confirmation_asked_by_one_replica_is_accepted_once_by_another() {
         client.cancel().await.ok();
     }
 }
+
+/// A Redis on a free loopback port, stopped when dropped.
+struct Redis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Redis {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (apt-get install redis-server) runs");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not listen"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Needs `redis-server`, which `.ci/run` installs and runs this with `--ignored`.
+#[tokio::test]
+#[ignore = "needs redis-server; .ci/run runs it"]
+async fn with_a_shared_store_a_confirmation_is_used_once_across_replicas() {
+    use rmcp::model::{CallToolRequestParams, CallToolResponse};
+    let api = api().await;
+    let mut redis = Redis::start();
+    let dir = tempfile::tempdir().expect("dir");
+    let shared = dir.path().join("confirmation.key");
+    std::fs::write(
+        &shared,
+        "a secret shared by every replica of this deployment, 48 bytes+",
+    )
+    .expect("key");
+    let replica = || {
+        Launch::new(&api.base_url)
+            .arg("--confirmation-key-file")
+            .arg(&shared.display().to_string())
+            .arg("--confirmation-store")
+            .arg(&redis.url)
+            .start_2026(User::answering(Answer::Yes))
+    };
+    let (a, b) = (replica().await, replica().await);
+    let delete = || {
+        CallToolRequestParams::new("fixture_delete_service")
+            .with_arguments(common::args(json!({"serviceId": SERVICE})))
+    };
+    let ask = |peer: &Peer<RoleClient>| {
+        let peer = peer.clone();
+        async move {
+            match peer.call_tool_once(delete()).await.expect("answered") {
+                CallToolResponse::InputRequired(asked) => {
+                    asked.request_state.clone().expect("a request state")
+                }
+                other => panic!("expected input_required, got {other:?}"),
+            }
+        }
+    };
+    let answer = |peer: &Peer<RoleClient>, state: String| {
+        let peer = peer.clone();
+        async move {
+            let mut params = delete();
+            params.input_responses = Some(
+                [(
+                    "confirm".to_owned(),
+                    json!({"action": "accept", "content": {"confirm": true}}),
+                )]
+                .into(),
+            );
+            params.request_state = Some(state);
+            match peer.call_tool_once(params).await.expect("answered") {
+                CallToolResponse::Complete(result) => result,
+                other => panic!("expected a result, got {other:?}"),
+            }
+        }
+    };
+    let state = ask(a.peer()).await;
+    let accepted = answer(b.peer(), state.clone()).await;
+    assert!(!is_error(&accepted), "{}", text(&accepted));
+    assert_eq!(api.requests().len(), 1);
+    // Replica a never saw it used: only the shared store knows.
+    let replayed = answer(a.peer(), state).await;
+    assert!(
+        is_error(&replayed) && text(&replayed).contains("used already"),
+        "{}",
+        text(&replayed)
+    );
+    assert_eq!(api.requests().len(), 1);
+    // Without its store, a replica refuses rather than risk a second use.
+    let state = ask(a.peer()).await;
+    redis.stop();
+    let unsure = answer(b.peer(), state).await;
+    assert!(
+        is_error(&unsure) && text(&unsure).contains("store of used confirmations"),
+        "{}",
+        text(&unsure)
+    );
+    assert_eq!(api.requests().len(), 1);
+    for client in [a, b] {
+        client.cancel().await.ok();
+    }
+}
+
+#[test]
+fn a_confirmation_store_that_cannot_be_reached_stops_the_start_without_showing_its_password() {
+    let root = common::engine_root();
+    let out = std::process::Command::new(common::bin())
+        .args(["serve", "--root", &root.display().to_string()])
+        .args([
+            "--confirmation-store",
+            "redis://ops:hunter2-store-password@127.0.0.1:9",
+        ])
+        .env("LAYEROPS_API_KEY_ID", "k")
+        .env("LAYEROPS_API_KEY_SECRET", KEY_SECRET)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("cannot use the confirmation store at redis://ops:***@127.0.0.1:9")
+            && text.contains("leave out --confirmation-store"),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+}

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::call::audit::{AuditLog, AuditOpenError};
 use crate::call::{CallError, Caller};
 use crate::catalog::{Catalog, LoadOptions, Selection, SelectionError};
-use crate::mcp::{ConfirmMode, McpServer, Sessions};
+use crate::mcp::{ConfirmMode, McpServer, Sessions, UsedStates};
 use crate::reload::{self, Reloader, WatchHandle};
 use crate::secret::LogSecrets;
 use crate::source::{ContentSource, EmbeddedFiles};
@@ -58,6 +58,7 @@ pub struct EngineBuilder {
     dry_run: bool,
     confirm: ConfirmMode,
     confirmation_key: Option<[u8; 32]>,
+    confirmation_store: Option<String>,
     audit_log: Option<PathBuf>,
     watch: bool,
     log_secrets: LogSecrets,
@@ -71,6 +72,7 @@ pub struct Engine {
     caller: Caller,
     confirm: ConfirmMode,
     confirmation_key: Option<[u8; 32]>,
+    confirmation_store: Option<String>,
     watch: bool,
 }
 
@@ -90,6 +92,7 @@ impl Engine {
             dry_run: false,
             confirm: ConfirmMode::Ask,
             confirmation_key: None,
+            confirmation_store: None,
             audit_log: None,
             watch: true,
             log_secrets: LogSecrets::default(),
@@ -113,7 +116,7 @@ impl Engine {
 
     /// Serves MCP on the process's standard input and output until the client leaves.
     pub async fn serve_stdio(self) -> Result<(), EngineError> {
-        let (server, _watch) = self.start()?;
+        let (server, _watch) = self.start().await?;
         let running = server
             .serve({
                 let (read, write) = rmcp::transport::stdio_pipes();
@@ -136,13 +139,19 @@ impl Engine {
         access: Access,
         shutdown: CancellationToken,
     ) -> Result<(), EngineError> {
-        let (server, _watch) = self.start()?;
+        let (server, _watch) = self.start().await?;
         http_transport::serve(listener, server, access, shutdown).await?;
         Ok(())
     }
 
     /// The MCP handler, and the watcher of the content root when there is one to watch.
-    fn start(self) -> Result<(McpServer, Option<WatchHandle>), EngineError> {
+    async fn start(self) -> Result<(McpServer, Option<WatchHandle>), EngineError> {
+        let used_confirmations = match &self.confirmation_store {
+            Some(url) => UsedStates::shared(url)
+                .await
+                .map_err(EngineError::Settings)?,
+            None => UsedStates::local(),
+        };
         let sessions = Sessions::default();
         let server = McpServer::new(
             self.reloader.catalog(),
@@ -150,6 +159,7 @@ impl Engine {
             sessions.clone(),
             self.confirm,
             self.confirmation_key,
+            used_confirmations,
         );
         let watch = match &self.source {
             ContentSource::Directory(root) if self.watch => Some(
@@ -229,6 +239,14 @@ impl EngineBuilder {
         self
     }
 
+    /// A Redis (or Valkey) every replica shares, `redis://[user:password@]host:port[/db]`,
+    /// where the confirmation states used are marked, so that each is used once across
+    /// all replicas. Without it, once per process. Connected when serving starts.
+    pub fn confirmation_store(mut self, url: Option<String>) -> Self {
+        self.confirmation_store = url;
+        self
+    }
+
     /// [`confirmation_key`](Self::confirmation_key) from a secret the replicas share (a
     /// file's content): at least 32 bytes, else an error saying so.
     pub fn confirmation_secret(self, secret: &[u8]) -> Result<Self, EngineError> {
@@ -300,6 +318,7 @@ impl EngineBuilder {
             caller,
             confirm: self.confirm,
             confirmation_key: self.confirmation_key,
+            confirmation_store: self.confirmation_store,
             watch: self.watch,
         })
     }

@@ -88,7 +88,7 @@ pub(crate) async fn ask(
         .as_ref()
         .is_some_and(|v| *v >= ProtocolVersion::V_2026_07_28)
     {
-        return ask_in_rounds(asking, questions, pending, form);
+        return ask_in_rounds(asking, questions, pending, form).await;
     }
     if !asking
         .peer
@@ -112,7 +112,7 @@ pub(crate) async fn ask(
     }
 }
 
-fn ask_in_rounds(
+async fn ask_in_rounds(
     asking: Asking<'_>,
     questions: &ConfirmationStates,
     pending: &Pending<'_>,
@@ -122,7 +122,7 @@ fn ask_in_rounds(
     let answer = asking.input_responses.and_then(|r| r.get(FIELD));
     match (answer, asking.request_state) {
         (Some(answer), Some(token)) => {
-            if let Err(why) = questions.redeem(token, &call, pending.caller()) {
+            if let Err(why) = questions.redeem(token, &call, pending.caller()).await {
                 return Confirmation::Refused(format!(
                     "the confirmation sent back is refused: {why}; call the tool again to ask the user anew"
                 ));

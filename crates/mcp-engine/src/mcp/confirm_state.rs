@@ -2,8 +2,6 @@
 //! bound to the caller, the call (a digest of the tool and its arguments) and an expiry, so
 //! that any replica holding the key can check the answer that comes back with it.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -11,16 +9,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-type HmacSha256 = Hmac<Sha256>;
+use super::used_states::UsedStates;
 
-/// Used states remembered (until they expire) so that each is redeemed once per process.
-const MAX_REMEMBERED: usize = 10_000;
+type HmacSha256 = Hmac<Sha256>;
 
 /// Issues and checks confirmation states.
 pub(crate) struct ConfirmationStates {
     key: [u8; 32],
     valid_for: Duration,
-    used: Mutex<HashMap<String, u64>>,
+    used: UsedStates,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -55,8 +52,9 @@ pub(crate) fn key_from_secret(secret: &[u8]) -> Option<[u8; 32]> {
 }
 
 impl ConfirmationStates {
-    /// With the key replicas share, or a random one when the process is alone.
-    pub(crate) fn new(key: Option<[u8; 32]>, valid_for: Duration) -> Self {
+    /// With the key replicas share, or a random one when the process is alone; `used`
+    /// remembers the states used, in this process or for all replicas.
+    pub(crate) fn new(key: Option<[u8; 32]>, valid_for: Duration, used: UsedStates) -> Self {
         let key = key.unwrap_or_else(|| {
             let mut key = [0u8; 32];
             key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
@@ -66,7 +64,7 @@ impl ConfirmationStates {
         Self {
             key,
             valid_for,
-            used: Mutex::new(HashMap::new()),
+            used,
         }
     }
 
@@ -95,8 +93,9 @@ impl ConfirmationStates {
     }
 
     /// Checks a state sent back with `call`: signed by this key, for this call and caller,
-    /// not expired, not used before here. It is used up.
-    pub(crate) fn redeem(
+    /// not expired, not used before (here, or on any replica with a shared store). It is
+    /// used up.
+    pub(crate) async fn redeem(
         &self,
         state: &str,
         call: &str,
@@ -127,17 +126,7 @@ impl ConfirmationStates {
         if claims.caller != caller.unwrap_or_default() {
             return Err("it was asked of another caller");
         }
-        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        let time = now();
-        used.retain(|_, exp| *exp >= time);
-        if used.contains_key(&claims.nonce) {
-            return Err("it was used already");
-        }
-        if used.len() >= MAX_REMEMBERED {
-            return Err("too many confirmations are open; ask again in a moment");
-        }
-        used.insert(claims.nonce, claims.exp);
-        Ok(())
+        self.used.use_once(&claims.nonce, claims.exp, now()).await
     }
 }
 
@@ -145,16 +134,20 @@ impl ConfirmationStates {
 mod tests {
     use super::*;
 
-    #[test]
-    fn states_are_bound_signed_and_single_use() {
-        let states = ConfirmationStates::new(None, Duration::from_secs(60));
+    fn fresh(key: Option<[u8; 32]>, valid_for: Duration) -> ConfirmationStates {
+        ConfirmationStates::new(key, valid_for, UsedStates::local())
+    }
+
+    #[tokio::test]
+    async fn states_are_bound_signed_and_single_use() {
+        let states = fresh(None, Duration::from_secs(60));
         let state = states.issue("delete x", Some("alice"));
         assert_eq!(
-            states.redeem(&state, "delete y", Some("alice")),
+            states.redeem(&state, "delete y", Some("alice")).await,
             Err("it was asked about another call")
         );
         assert_eq!(
-            states.redeem(&state, "delete x", Some("bob")),
+            states.redeem(&state, "delete x", Some("bob")).await,
             Err("it was asked of another caller")
         );
         let (payload, signature) = state.split_once('.').unwrap();
@@ -162,26 +155,32 @@ mod tests {
         altered[5] ^= 1;
         let forged = format!("{}.{signature}", URL_SAFE_NO_PAD.encode(altered));
         assert_eq!(
-            states.redeem(&forged, "delete x", Some("alice")),
+            states.redeem(&forged, "delete x", Some("alice")).await,
             Err("its signature is not valid (forged or altered)")
         );
-        assert_eq!(states.redeem(&state, "delete x", Some("alice")), Ok(()));
         assert_eq!(
-            states.redeem(&state, "delete x", Some("alice")),
+            states.redeem(&state, "delete x", Some("alice")).await,
+            Ok(())
+        );
+        assert_eq!(
+            states.redeem(&state, "delete x", Some("alice")).await,
             Err("it was used already")
         );
         // Another replica with the same key accepts it; one with another key does not.
         let shared = [7u8; 32];
         let (a, b) = (
-            ConfirmationStates::new(Some(shared), Duration::from_secs(60)),
-            ConfirmationStates::new(Some(shared), Duration::from_secs(60)),
+            fresh(Some(shared), Duration::from_secs(60)),
+            fresh(Some(shared), Duration::from_secs(60)),
         );
         let state = a.issue("delete x", None);
-        assert!(states.redeem(&state, "delete x", None).is_err());
-        assert_eq!(b.redeem(&state, "delete x", None), Ok(()));
-        let expired = ConfirmationStates::new(Some(shared), Duration::ZERO);
+        assert!(states.redeem(&state, "delete x", None).await.is_err());
+        assert_eq!(b.redeem(&state, "delete x", None).await, Ok(()));
+        let expired = fresh(Some(shared), Duration::ZERO);
         let old = expired.issue("delete x", None);
-        std::thread::sleep(Duration::from_millis(1100));
-        assert_eq!(b.redeem(&old, "delete x", None), Err("it has expired"));
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(
+            b.redeem(&old, "delete x", None).await,
+            Err("it has expired")
+        );
     }
 }

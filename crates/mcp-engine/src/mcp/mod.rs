@@ -8,8 +8,10 @@ mod refusal;
 mod server;
 mod session;
 mod status;
+mod used_states;
 
 pub(crate) use confirm::ConfirmMode;
 pub(crate) use confirm_state::key_from_secret as confirmation_key_from_secret;
 pub(crate) use server::McpServer;
 pub(crate) use session::Sessions;
+pub(crate) use used_states::UsedStates;

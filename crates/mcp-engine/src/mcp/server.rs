@@ -24,6 +24,7 @@ use super::confirm::{self, Asking, ConfirmMode, Confirmation};
 use super::confirm_state::ConfirmationStates;
 use super::session::{Session, Sessions};
 use super::status;
+use super::used_states::UsedStates;
 use crate::call::{CallError, Caller, Step};
 use crate::catalog::Catalog;
 use crate::transport::auth::CallerCredentials;
@@ -52,6 +53,7 @@ impl McpServer {
         sessions: Sessions,
         confirm_destructive: ConfirmMode,
         confirmation_key: Option<[u8; 32]>,
+        used_confirmations: UsedStates,
     ) -> Self {
         let session = sessions.open();
         Self {
@@ -60,7 +62,11 @@ impl McpServer {
                 caller,
                 sessions,
                 confirm_destructive,
-                questions: ConfirmationStates::new(confirmation_key, confirm::ANSWER_WITHIN),
+                questions: ConfirmationStates::new(
+                    confirmation_key,
+                    confirm::ANSWER_WITHIN,
+                    used_confirmations,
+                ),
             }),
             session,
         }

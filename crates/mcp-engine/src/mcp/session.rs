@@ -344,6 +344,7 @@ mod tests {
             sessions.clone(),
             ConfirmMode::Off,
             None,
+            crate::mcp::UsedStates::local(),
         );
         let _stuck = connect(server.new_session(), false).await;
         let healthy = connect(server.new_session(), true).await;
