@@ -480,12 +480,18 @@ async fn on_the_2026_protocol_the_confirmation_is_a_round_trip() {
             .with_arguments(common::args(arguments));
         params.input_responses = Some([("confirm".to_owned(), yes.clone())].into());
         params.request_state = Some(state);
-        let answer = other.peer().call_tool_once(params).await.expect("answered");
-        let CallToolResponse::Complete(result) = answer else {
-            panic!("expected a result, got {answer:?}");
-        };
-        assert!(is_error(&result), "{}", text(&result));
-        assert!(text(&result).contains(why), "{why}: {}", text(&result));
+        // A request error (-32602), as the protocol asks of a state that fails its check.
+        let refused = other
+            .peer()
+            .call_tool_once(params)
+            .await
+            .expect_err("a state that fails its check is a request error");
+        let message = refused.to_string();
+        assert!(
+            message.contains("-32602") || message.contains("Invalid params"),
+            "{message}"
+        );
+        assert!(message.contains(why), "{why}: {message}");
     }
     assert!(api.requests().is_empty(), "{:#?}", api.requests());
     client.cancel().await.ok();
@@ -529,26 +535,40 @@ async fn require_refuses_destructive_calls_the_user_cannot_be_asked_about() {
     assert!(!text(&list).contains("confirm"), "{}", text(&list));
     client.cancel().await.ok();
 
-    // URL-mode elicitation only, on 2025-11-25 and on 2026-07-28.
-    for protocol_2026 in [false, true] {
-        let api = self::api().await;
-        let launch = Launch::new(&api.base_url)
+    // URL-mode elicitation only: on 2025-11-25 a result saying so; on 2026-07-28 the
+    // protocol's MissingRequiredClientCapabilityError (-32021) naming form elicitation.
+    let api = self::api().await;
+    let launch = || {
+        Launch::new(&api.base_url)
             .arg("--confirm-destructive")
-            .arg("require");
-        let result = if protocol_2026 {
-            let client = launch.start_2026(UrlOnly).await;
-            let r = delete_service(&client).await;
-            client.cancel().await.ok();
-            r
-        } else {
-            let client = launch.start_with(UrlOnly).await;
-            let r = delete_service(&client).await;
-            client.cancel().await.ok();
-            r
-        };
-        assert!(is_error(&result), "{}", text(&result));
-        assert!(api.requests().is_empty(), "2026: {protocol_2026}");
+            .arg("require")
+    };
+    let client = launch().start_with(UrlOnly).await;
+    let result = delete_service(&client).await;
+    client.cancel().await.ok();
+    assert!(is_error(&result), "{}", text(&result));
+    let client = launch().start_2026(UrlOnly).await;
+    let refused = client
+        .peer()
+        .call_tool(
+            rmcp::model::CallToolRequestParams::new("fixture_delete_service")
+                .with_arguments(common::args(json!({"serviceId": SERVICE}))),
+        )
+        .await
+        .expect_err("-32021");
+    client.cancel().await.ok();
+    match refused {
+        rmcp::ServiceError::McpError(e) => {
+            assert_eq!(e.code.0, -32021, "{e:?}");
+            let needed = e.data.expect("the capabilities needed");
+            assert!(
+                needed["requiredCapabilities"]["elicitation"]["form"].is_object(),
+                "{needed}"
+            );
+        }
+        other => panic!("expected -32021, got {other:?}"),
     }
+    assert!(api.requests().is_empty());
 
     // A client that can ask still gets asked, and the call goes out on yes.
     let api = self::api().await;
@@ -724,16 +744,14 @@ async fn a_confirmation_asked_by_one_replica_is_accepted_once_by_another() {
         CallToolResponse::Complete(result) => result,
         other => panic!("expected a result, got {other:?}"),
     };
-    let foreign_answer = result(
-        c.peer()
-            .call_tool_once(answer(state.clone()))
-            .await
-            .expect("answered"),
-    );
+    let foreign_answer = c
+        .peer()
+        .call_tool_once(answer(state.clone()))
+        .await
+        .expect_err("another deployment's state is a request error");
     assert!(
-        is_error(&foreign_answer) && text(&foreign_answer).contains("signature"),
-        "{}",
-        text(&foreign_answer)
+        foreign_answer.to_string().contains("signature"),
+        "{foreign_answer}"
     );
     assert!(api.requests().is_empty());
     let accepted = result(
@@ -744,17 +762,12 @@ async fn a_confirmation_asked_by_one_replica_is_accepted_once_by_another() {
     );
     assert!(!is_error(&accepted), "{}", text(&accepted));
     assert_eq!(api.requests().len(), 1);
-    let replayed = result(
-        b.peer()
-            .call_tool_once(answer(state))
-            .await
-            .expect("answered"),
-    );
-    assert!(
-        is_error(&replayed) && text(&replayed).contains("used already"),
-        "{}",
-        text(&replayed)
-    );
+    let replayed = b
+        .peer()
+        .call_tool_once(answer(state))
+        .await
+        .expect_err("a used state is a request error");
+    assert!(replayed.to_string().contains("used already"), "{replayed}");
     assert_eq!(api.requests().len(), 1);
     for client in [a, b, c] {
         client.cancel().await.ok();
@@ -843,6 +856,7 @@ async fn with_a_shared_store_a_confirmation_is_used_once_across_replicas() {
             }
         }
     };
+    // The answer, or the request error's text.
     let answer = |peer: &Peer<RoleClient>, state: String| {
         let peer = peer.clone();
         async move {
@@ -855,33 +869,26 @@ async fn with_a_shared_store_a_confirmation_is_used_once_across_replicas() {
                 .into(),
             );
             params.request_state = Some(state);
-            match peer.call_tool_once(params).await.expect("answered") {
-                CallToolResponse::Complete(result) => result,
-                other => panic!("expected a result, got {other:?}"),
+            match peer.call_tool_once(params).await {
+                Ok(CallToolResponse::Complete(result)) => Ok(result),
+                Ok(other) => panic!("expected a result, got {other:?}"),
+                Err(e) => Err(e.to_string()),
             }
         }
     };
     let state = ask(a.peer()).await;
-    let accepted = answer(b.peer(), state.clone()).await;
+    let accepted = answer(b.peer(), state.clone()).await.expect("accepted");
     assert!(!is_error(&accepted), "{}", text(&accepted));
     assert_eq!(api.requests().len(), 1);
     // Replica a never saw it used: only the shared store knows.
-    let replayed = answer(a.peer(), state).await;
-    assert!(
-        is_error(&replayed) && text(&replayed).contains("used already"),
-        "{}",
-        text(&replayed)
-    );
+    let replayed = answer(a.peer(), state).await.expect_err("refused");
+    assert!(replayed.contains("used already"), "{replayed}");
     assert_eq!(api.requests().len(), 1);
     // Without its store, a replica refuses rather than risk a second use.
     let state = ask(a.peer()).await;
     redis.stop();
-    let unsure = answer(b.peer(), state).await;
-    assert!(
-        is_error(&unsure) && text(&unsure).contains("store of used confirmations"),
-        "{}",
-        text(&unsure)
-    );
+    let unsure = answer(b.peer(), state).await.expect_err("refused");
+    assert!(unsure.contains("store of used confirmations"), "{unsure}");
     assert_eq!(api.requests().len(), 1);
     for client in [a, b] {
         client.cancel().await.ok();

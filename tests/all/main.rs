@@ -16,4 +16,5 @@ mod openapi;
 mod protocol;
 mod sandbox_chain;
 mod secrets;
+mod stateless_http;
 mod tool_calls;

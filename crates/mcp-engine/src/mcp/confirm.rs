@@ -4,6 +4,7 @@
 //! `input_required` and the client calls again with the user's answer (SEP-2322).
 
 use super::confirm_state::ConfirmationStates;
+use super::used_states::StateError;
 use std::time::Duration;
 
 use rmcp::RoleServer;
@@ -51,6 +52,16 @@ impl std::str::FromStr for ConfirmMode {
 }
 
 /// Told to the model when a destructive call cannot be confirmed under `require`.
+/// What a client must declare for a required confirmation to be asked: form elicitation.
+pub(crate) fn needed_capabilities() -> rmcp::model::ClientCapabilities {
+    rmcp::model::ClientCapabilities::builder()
+        .enable_elicitation_with(
+            rmcp::model::ElicitationCapability::new()
+                .with_form(rmcp::model::FormElicitationCapability::default()),
+        )
+        .build()
+}
+
 pub(crate) const CANNOT_ASK_REQUIRED: &str = "this server requires the user's confirmation for destructive calls (--confirm-destructive require), and this client cannot show the user a confirmation form (it does not declare form elicitation). Ask the user to run it from a client that supports MCP elicitation, or to do it another way";
 
 pub(crate) enum Confirmation {
@@ -61,6 +72,12 @@ pub(crate) enum Confirmation {
     Refused(String),
     /// Protocol 2026-07-28: the client is to ask and call again.
     InputRequired(InputRequiredResult),
+    /// Protocol 2026-07-28: the `requestState` sent back cannot be used (forged, altered,
+    /// expired, for another call or caller, used already): a request error, not a result.
+    InvalidState(String),
+    /// Protocol 2026-07-28: whether the state was used is unknown (the shared store did not
+    /// answer); nothing is sent.
+    StateUnknown(String),
 }
 
 /// What the client said of itself and sent back with this call.
@@ -122,10 +139,18 @@ async fn ask_in_rounds(
     let answer = asking.input_responses.and_then(|r| r.get(FIELD));
     match (answer, asking.request_state) {
         (Some(answer), Some(token)) => {
-            if let Err(why) = questions.redeem(token, &call, pending.caller()).await {
-                return Confirmation::Refused(format!(
-                    "the confirmation sent back is refused: {why}; call the tool again to ask the user anew"
-                ));
+            match questions.redeem(token, &call, pending.caller()).await {
+                Ok(()) => {}
+                Err(StateError::Invalid(why)) => {
+                    return Confirmation::InvalidState(format!(
+                        "the requestState sent back is refused: {why}; call the tool again without it to ask the user anew"
+                    ));
+                }
+                Err(StateError::Unavailable(why)) => {
+                    return Confirmation::StateUnknown(format!(
+                        "the confirmation cannot be checked now: {why}"
+                    ));
+                }
             }
             match serde_json::from_value::<ElicitResult>(answer.clone()) {
                 Ok(answer) => decide(&answer),

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::used_states::UsedStates;
+use super::used_states::{StateError, UsedStates};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -100,7 +100,21 @@ impl ConfirmationStates {
         state: &str,
         call: &str,
         caller: Option<&str>,
-    ) -> Result<(), &'static str> {
+    ) -> Result<(), StateError> {
+        let (nonce, exp) = self
+            .check(state, call, caller)
+            .map_err(StateError::Invalid)?;
+        self.used.use_once(&nonce, exp, now()).await
+    }
+
+    /// The state's nonce and expiry, if it is this server's, for this call and caller, and
+    /// not expired.
+    fn check(
+        &self,
+        state: &str,
+        call: &str,
+        caller: Option<&str>,
+    ) -> Result<(String, u64), &'static str> {
         let (payload, signature) = state
             .split_once('.')
             .ok_or("it is not a state this server issued")?;
@@ -126,7 +140,7 @@ impl ConfirmationStates {
         if claims.caller != caller.unwrap_or_default() {
             return Err("it was asked of another caller");
         }
-        self.used.use_once(&claims.nonce, claims.exp, now()).await
+        Ok((claims.nonce, claims.exp))
     }
 }
 
@@ -144,11 +158,11 @@ mod tests {
         let state = states.issue("delete x", Some("alice"));
         assert_eq!(
             states.redeem(&state, "delete y", Some("alice")).await,
-            Err("it was asked about another call")
+            Err(StateError::Invalid("it was asked about another call"))
         );
         assert_eq!(
             states.redeem(&state, "delete x", Some("bob")).await,
-            Err("it was asked of another caller")
+            Err(StateError::Invalid("it was asked of another caller"))
         );
         let (payload, signature) = state.split_once('.').unwrap();
         let mut altered = URL_SAFE_NO_PAD.decode(payload).unwrap();
@@ -156,7 +170,9 @@ mod tests {
         let forged = format!("{}.{signature}", URL_SAFE_NO_PAD.encode(altered));
         assert_eq!(
             states.redeem(&forged, "delete x", Some("alice")).await,
-            Err("its signature is not valid (forged or altered)")
+            Err(StateError::Invalid(
+                "its signature is not valid (forged or altered)"
+            ))
         );
         assert_eq!(
             states.redeem(&state, "delete x", Some("alice")).await,
@@ -164,7 +180,7 @@ mod tests {
         );
         assert_eq!(
             states.redeem(&state, "delete x", Some("alice")).await,
-            Err("it was used already")
+            Err(StateError::Invalid("it was used already"))
         );
         // Another replica with the same key accepts it; one with another key does not.
         let shared = [7u8; 32];
@@ -180,7 +196,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(1100)).await;
         assert_eq!(
             b.redeem(&old, "delete x", None).await,
-            Err("it has expired")
+            Err(StateError::Invalid("it has expired"))
         );
     }
 }

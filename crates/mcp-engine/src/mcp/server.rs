@@ -10,10 +10,10 @@ use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CompleteRequestParams, CompleteResult, CompletionInfo,
     ContentBlock, CustomRequest, CustomResult, GetPromptRequestParams, GetPromptResponse,
     GetPromptResult, Implementation, JsonObject, ListPromptsResult, ListResourceTemplatesResult,
-    ListResourcesResult, ListToolsResult, PaginatedRequestParams, PromptMessage,
+    ListResourcesResult, ListToolsResult, PaginatedRequestParams, PromptMessage, ProtocolVersion,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference,
     ResourceContents, Role, ServerCapabilities, ServerConfig, SetLevelRequestParams,
-    SubscribeRequestParams, SubscriptionFilter, UnsubscribeRequestParams,
+    SubscribeRequestParams, SubscriptionFilter, Tool, UnsubscribeRequestParams,
 };
 use rmcp::service::{NotificationContext, RequestContext, SubscriptionContext};
 use rmcp::{ErrorData as McpError, RoleServer, ServerHandler};
@@ -25,7 +25,7 @@ use super::confirm_state::ConfirmationStates;
 use super::session::{Session, Sessions};
 use super::status;
 use super::used_states::UsedStates;
-use crate::call::{CallError, Caller, Step};
+use crate::call::{Caller, Step};
 use crate::catalog::Catalog;
 use crate::transport::auth::CallerCredentials;
 use crate::transport::oauth::Grant;
@@ -113,14 +113,17 @@ impl McpServer {
         request: &CallToolRequestParams,
         arguments: Option<JsonObject>,
         ctx: &RequestContext<RoleServer>,
-    ) -> Result<CallToolResponse, CallError> {
+    ) -> Result<CallToolResponse, McpError> {
         let caller = &self.inner.caller;
         // Over HTTP with users' own keys, the request carries the caller's credentials.
         let credentials = ctx
             .extensions
             .get::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<CallerCredentials>());
-        let pending = match caller.prepare(catalog, &request.name, arguments, credentials)? {
+        let pending = match caller
+            .prepare(catalog, &request.name, arguments, credentials)
+            .map_err(|e| McpError::invalid_params(e.to_string(), None))?
+        {
             Step::Done(result) => return Ok(result.into()),
             Step::Send(pending) => *pending,
         };
@@ -133,10 +136,28 @@ impl McpServer {
                 input_responses: request.input_responses.as_ref(),
                 request_state: request.request_state.as_deref(),
             };
+            let stateless = ctx
+                .protocol_version()
+                .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
             match confirm::ask(asking, &self.inner.questions, &pending).await {
                 Confirmation::Confirmed => {}
+                // Protocol 2026-07-28 names the capability the client lacks, in an error.
+                Confirmation::CannotAsk if mode == ConfirmMode::Require && stateless => {
+                    caller.decline(pending, confirm::CANNOT_ASK_REQUIRED);
+                    return Err(McpError::missing_required_client_capability(
+                        confirm::needed_capabilities(),
+                    ));
+                }
                 Confirmation::CannotAsk if mode == ConfirmMode::Require => {
                     return Ok(caller.decline(pending, confirm::CANNOT_ASK_REQUIRED).into());
+                }
+                Confirmation::InvalidState(why) => {
+                    caller.decline(pending, &why);
+                    return Err(McpError::invalid_params(why, None));
+                }
+                Confirmation::StateUnknown(why) => {
+                    caller.decline(pending, &why);
+                    return Err(McpError::internal_error(why, None));
                 }
                 Confirmation::CannotAsk => {
                     tracing::debug!(tool = pending.tool(), "the client cannot confirm: calling");
@@ -198,6 +219,17 @@ impl ServerHandler for McpServer {
         config
     }
 
+    /// For the HTTP transport's check of `Mcp-Param-*` headers (SEP-2243) against the
+    /// arguments a schema marks `x-mcp-header`.
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.inner
+            .catalog
+            .load()
+            .tools
+            .get(name)
+            .map(|entry| entry.tool.clone())
+    }
+
     async fn on_custom_request(
         &self,
         request: CustomRequest,
@@ -250,10 +282,7 @@ impl ServerHandler for McpServer {
         let arguments = request.arguments.take();
         let call = self.run_call(&catalog, &request, arguments, &ctx);
         tokio::select! {
-            result = call => match result {
-                Ok(response) => Ok(response),
-                Err(e) => Err(McpError::invalid_params(e.to_string(), None)),
-            },
+            result = call => result,
             _ = ctx.ct.cancelled() => {
                 tracing::debug!(tool = %request.name, "call cancelled by the client");
                 Err(McpError::internal_error("the call was cancelled", None))

@@ -15,6 +15,16 @@ const MAX_REMEMBERED: usize = 10_000;
 /// answer again; a call never goes through on a store that did not answer).
 const STORE_WITHIN: Duration = Duration::from_secs(2);
 
+/// Why a state cannot be used now.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum StateError {
+    /// Not a state that may be used: forged, altered, expired, for another call or caller,
+    /// or used already.
+    Invalid(&'static str),
+    /// The shared store of used states did not answer: whether it was used is unknown.
+    Unavailable(&'static str),
+}
+
 pub(crate) enum UsedStates {
     Local(Mutex<HashMap<String, u64>>),
     Shared(ConnectionManager),
@@ -60,21 +70,18 @@ impl UsedStates {
     }
 
     /// Marks `nonce` (valid until `exp`, Unix seconds) used; refused when it already was.
-    pub(crate) async fn use_once(
-        &self,
-        nonce: &str,
-        exp: u64,
-        now: u64,
-    ) -> Result<(), &'static str> {
+    pub(crate) async fn use_once(&self, nonce: &str, exp: u64, now: u64) -> Result<(), StateError> {
         match self {
             Self::Local(used) => {
                 let mut used = used.lock().unwrap_or_else(|p| p.into_inner());
                 used.retain(|_, e| *e >= now);
                 if used.contains_key(nonce) {
-                    return Err("it was used already");
+                    return Err(StateError::Invalid("it was used already"));
                 }
                 if used.len() >= MAX_REMEMBERED {
-                    return Err("too many confirmations are open; ask again in a moment");
+                    return Err(StateError::Unavailable(
+                        "too many confirmations are open; ask again in a moment",
+                    ));
                 }
                 used.insert(nonce.to_owned(), exp);
                 Ok(())
@@ -92,16 +99,20 @@ impl UsedStates {
                 let marked = set.query_async::<Option<String>>(&mut connection);
                 match tokio::time::timeout(STORE_WITHIN, marked).await {
                     Ok(Ok(Some(_))) => Ok(()),
-                    Ok(Ok(None)) => Err("it was used already"),
+                    Ok(Ok(None)) => Err(StateError::Invalid("it was used already")),
                     Ok(Err(e)) => {
                         tracing::warn!("the confirmation store failed: {e}");
-                        Err("the store of used confirmations failed; ask again in a moment")
+                        Err(StateError::Unavailable(
+                            "the store of used confirmations failed; ask again in a moment",
+                        ))
                     }
                     Err(_) => {
                         tracing::warn!(
                             "the confirmation store did not answer within {STORE_WITHIN:?}"
                         );
-                        Err("the store of used confirmations did not answer; ask again in a moment")
+                        Err(StateError::Unavailable(
+                            "the store of used confirmations did not answer; ask again in a moment",
+                        ))
                     }
                 }
             }

@@ -133,6 +133,10 @@ pub(crate) async fn serve(
     let app = axum::Router::new()
         .nest_service(PATH, service)
         .layer(axum::middleware::from_fn_with_state(
+            limits.max_body_bytes,
+            super::removed_methods::refuse_removed_methods,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             (manager, limits.max_sessions),
             cap_sessions,
         ))

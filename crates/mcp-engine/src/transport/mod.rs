@@ -5,4 +5,5 @@ pub(crate) mod auth;
 pub(crate) mod http;
 mod memory;
 pub(crate) mod oauth;
+mod removed_methods;
 pub(crate) mod stdio;
