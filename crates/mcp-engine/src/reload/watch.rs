@@ -24,6 +24,11 @@ enum Signal {
     Rescan,
     /// A content folder appeared at the root (created, or recreated by a checkout).
     FolderAppeared(PathBuf),
+    /// What the content folders point at was swapped, as Kubernetes updates a ConfigMap
+    /// volume: a new hidden `..<timestamp>` folder made current by renaming the `..data`
+    /// symlink, the old folder then removed. The watches follow the old folder, so they are
+    /// made again, and every file is read again.
+    Swapped,
 }
 
 /// Keeps the watcher alive; dropping it stops watching (the task that owns the watcher
@@ -112,6 +117,18 @@ where
                             tracing::warn!("cannot watch {}: {e}", dir.display());
                         }
                     }
+                    Signal::Swapped => {
+                        everything = true;
+                        for folder in CONTENT_FOLDERS {
+                            let dir = root.join(folder);
+                            let _ = debouncer.unwatch(&dir);
+                            if dir.is_dir()
+                                && let Err(e) = debouncer.watch(&dir, RecursiveMode::Recursive)
+                            {
+                                tracing::warn!("cannot watch {}: {e}", dir.display());
+                            }
+                        }
+                    }
                 }
             }
             let reloader = reloader.clone();
@@ -171,6 +188,13 @@ fn classify(root: &Path, event: &notify_debouncer_full::DebouncedEvent, signals:
         let Some(folder) = relative.components().next() else {
             continue;
         };
+        // Kubernetes' atomic writer names its entries `..data`, `..data_tmp`, `..<date>`.
+        if relative.components().count() == 1
+            && folder.as_os_str().to_string_lossy().starts_with("..")
+        {
+            signals.push(Signal::Swapped);
+            continue;
+        }
         if !CONTENT_FOLDERS.contains(&folder.as_os_str().to_string_lossy().as_ref()) {
             continue;
         }
