@@ -24,6 +24,13 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     serve: ServeArgs,
+    /// Logs (on stderr) at this level and above: error, warn, info, debug or trace. Without
+    /// it, RUST_LOG decides (any tracing filter), else info.
+    #[arg(long, global = true, value_name = "LEVEL", value_parser = ["error", "warn", "info", "debug", "trace"])]
+    log_level: Option<String>,
+    /// Logs as text lines, or as one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = cli::LogFormat::Text)]
+    log_format: cli::LogFormat,
 }
 
 #[derive(Subcommand)]
@@ -256,6 +263,11 @@ pub struct ServeArgs {
     /// With --http: largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics, an address apart from MCP (calls
+    /// by tool and outcome, latencies, upstream statuses, retries, sessions, reloads, the
+    /// content's version). Off unless given.
+    #[arg(long, value_name = "ADDR:PORT", value_parser = mcp_engine::parse_listen_address)]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Args, Clone)]
@@ -277,7 +289,11 @@ fn main() -> ExitCode {
     }
     let mut cli = Cli::parse();
     let log_secrets = mcp_engine::LogSecrets::default();
-    cli::init_tracing(log_secrets.clone());
+    cli::init_tracing(
+        log_secrets.clone(),
+        cli.log_level.as_deref(),
+        cli.log_format,
+    );
     match &mut cli.command {
         None => cli.serve.mode.log_secrets = log_secrets,
         Some(Command::Serve(args)) => args.mode.log_secrets = log_secrets,

@@ -3,13 +3,24 @@
 //! that only a tool's schema marks): those events show their message and not their fields.
 
 use tracing::{Event, Level, Subscriber};
-use tracing_subscriber::fmt::format::{Format, Full, Writer};
+use tracing_subscriber::fmt::format::{Format, Full, Json, Writer};
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
 use tracing_subscriber::registry::LookupSpan;
 
 #[derive(Default)]
 pub struct WithoutProtocolFields {
     inner: Format<Full>,
+    /// One JSON object per line instead of text (`--log-format json`).
+    json: Option<Format<Json>>,
+}
+
+impl WithoutProtocolFields {
+    pub fn json() -> Self {
+        Self {
+            inner: Format::default(),
+            json: Some(Format::default().json().flatten_event(true)),
+        }
+    }
 }
 
 fn carries_protocol_messages(target: &str, level: &Level) -> bool {
@@ -41,7 +52,10 @@ where
     ) -> std::fmt::Result {
         let meta = event.metadata();
         if !carries_protocol_messages(meta.target(), meta.level()) {
-            return self.inner.format_event(ctx, writer, event);
+            return match &self.json {
+                Some(json) => json.format_event(ctx, writer, event),
+                None => self.inner.format_event(ctx, writer, event),
+            };
         }
         let mut message = MessageOnly::default();
         event.record(&mut message);
@@ -50,10 +64,21 @@ where
             .iter()
             .filter(|f| f.name() != "message")
             .count();
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        if self.json.is_some() {
+            let line = serde_json::json!({
+                "timestamp": now,
+                "level": meta.level().as_str(),
+                "target": meta.target(),
+                "message": message.0,
+                "fields_not_logged": omitted,
+            });
+            return writeln!(writer, "{line}");
+        }
         writeln!(
             writer,
             "{} {:>5} {}: {}{}",
-            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            now,
             meta.level(),
             meta.target(),
             message.0,

@@ -20,15 +20,37 @@ use crate::ModeArgs;
 /// Logs go to stderr: stdout belongs to the MCP protocol. Every line is scrubbed of the
 /// secrets known to `secrets`, and the protocol messages rmcp prints at debug and trace
 /// level (arguments and answers, which may hold secrets a tool's schema marks) are left out.
-pub fn init_tracing(secrets: mcp_engine::LogSecrets) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "layerops_mcp=info,mcp_engine=info,rmcp=warn".into());
-    tracing_subscriber::fmt()
+/// `level` (`--log-level`) sets this program's and the engine's level; without it,
+/// `RUST_LOG` decides (any `tracing` filter), else `info`.
+pub fn init_tracing(secrets: mcp_engine::LogSecrets, level: Option<&str>, format: LogFormat) {
+    let filter = match level {
+        Some(level) => format!("layerops_mcp={level},mcp_engine={level},rmcp=warn").into(),
+        None => tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| "layerops_mcp=info,mcp_engine=info,rmcp=warn".into()),
+    };
+    let builder = tracing_subscriber::fmt()
         .with_writer(move || mcp_engine::ScrubbingWriter::new(secrets.clone(), std::io::stderr()))
         .with_ansi(false)
-        .event_format(log_format::WithoutProtocolFields::default())
-        .with_env_filter(filter)
-        .init();
+        .with_env_filter(filter);
+    match format {
+        LogFormat::Text => builder
+            .event_format(log_format::WithoutProtocolFields::default())
+            .init(),
+        LogFormat::Json => builder
+            .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
+            .event_format(log_format::WithoutProtocolFields::json())
+            .init(),
+    }
+}
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, Default, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    #[default]
+    Text,
+    /// One JSON object per line (timestamp, level, target, message and fields).
+    Json,
 }
 
 /// The engine's settings for these options, with the content from `--root`, the current

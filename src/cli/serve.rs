@@ -96,6 +96,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let engine = builder
         .confirm_destructive(args.confirm_destructive)
         .confirmation_store(args.confirmation_store.clone())
+        .metrics_address(args.metrics)
         .audit_log(args.audit_log.clone())
         .watch(!args.no_watch)
         .build()?;

@@ -12,6 +12,7 @@ mod hot_reload;
 mod http_transport;
 mod new_users;
 mod oauth;
+mod observability;
 mod openapi;
 mod protocol;
 mod sandbox_chain;

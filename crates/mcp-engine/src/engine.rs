@@ -59,6 +59,7 @@ pub struct EngineBuilder {
     confirm: ConfirmMode,
     confirmation_key: Option<[u8; 32]>,
     confirmation_store: Option<String>,
+    metrics_address: Option<std::net::SocketAddr>,
     audit_log: Option<PathBuf>,
     watch: bool,
     log_secrets: LogSecrets,
@@ -73,6 +74,7 @@ pub struct Engine {
     confirm: ConfirmMode,
     confirmation_key: Option<[u8; 32]>,
     confirmation_store: Option<String>,
+    metrics_address: Option<std::net::SocketAddr>,
     watch: bool,
 }
 
@@ -93,6 +95,7 @@ impl Engine {
             confirm: ConfirmMode::Ask,
             confirmation_key: None,
             confirmation_store: None,
+            metrics_address: None,
             audit_log: None,
             watch: true,
             log_secrets: LogSecrets::default(),
@@ -116,7 +119,7 @@ impl Engine {
 
     /// Serves MCP on the process's standard input and output until the client leaves.
     pub async fn serve_stdio(self) -> Result<(), EngineError> {
-        let (server, _watch) = self.start().await?;
+        let (server, _watch) = self.start(CancellationToken::new(), false).await?;
         let running = server
             .serve({
                 let (read, write) = rmcp::transport::stdio_pipes();
@@ -139,13 +142,18 @@ impl Engine {
         access: Access,
         shutdown: CancellationToken,
     ) -> Result<(), EngineError> {
-        let (server, _watch) = self.start().await?;
+        let (server, _watch) = self.start(shutdown.clone(), true).await?;
         http_transport::serve(listener, server, access, shutdown).await?;
         Ok(())
     }
 
     /// The MCP handler, and the watcher of the content root when there is one to watch.
-    async fn start(self) -> Result<(McpServer, Option<WatchHandle>), EngineError> {
+    /// `http`: new sessions are made from this handler, which is then no client's.
+    async fn start(
+        self,
+        shutdown: CancellationToken,
+        http: bool,
+    ) -> Result<(McpServer, Option<WatchHandle>), EngineError> {
         let used_confirmations = match &self.confirmation_store {
             Some(url) => UsedStates::shared(url)
                 .await
@@ -161,10 +169,27 @@ impl Engine {
             self.confirmation_key,
             used_confirmations,
         );
+        if let Some(address) = self.metrics_address {
+            let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+                EngineError::Settings(format!(
+                    "cannot serve metrics on {address} ({e}); choose another --metrics address"
+                ))
+            })?;
+            let shown = listener.local_addr().unwrap_or(address);
+            tracing::info!("metrics on http://{shown}/metrics");
+            tokio::spawn(crate::observe::metrics_server::serve(
+                listener,
+                server.clone(),
+                usize::from(http),
+                shutdown,
+            ));
+        }
+        let metrics = server.metrics();
         let watch = match &self.source {
             ContentSource::Directory(root) if self.watch => Some(
                 reload::spawn(root.clone(), self.reloader, move |changes| {
                     let sessions = sessions.clone();
+                    metrics.reloaded(changes.has_problems());
                     async move { sessions.broadcast(&changes).await }
                 })
                 .map_err(|e| EngineError::Watch(e.to_string()))?,
@@ -247,6 +272,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Serves Prometheus metrics at `http://<address>/metrics`, apart from MCP.
+    pub fn metrics_address(mut self, address: Option<std::net::SocketAddr>) -> Self {
+        self.metrics_address = address;
+        self
+    }
+
     /// [`confirmation_key`](Self::confirmation_key) from a secret the replicas share (a
     /// file's content): at least 32 bytes, else an error saying so.
     pub fn confirmation_secret(self, secret: &[u8]) -> Result<Self, EngineError> {
@@ -319,6 +350,7 @@ impl EngineBuilder {
             confirm: self.confirm,
             confirmation_key: self.confirmation_key,
             confirmation_store: self.confirmation_store,
+            metrics_address: self.metrics_address,
             watch: self.watch,
         })
     }

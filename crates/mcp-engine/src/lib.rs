@@ -69,6 +69,7 @@ mod engine;
 #[doc(hidden)]
 pub mod fuzzing;
 mod mcp;
+mod observe;
 mod reload;
 mod request;
 mod secret;

@@ -9,9 +9,13 @@ mod validate;
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Instant;
 
 use self::audit::{AuditLog, AuditRecord, CallSecrets, Outcome};
 use crate::catalog::{Catalog, ToolEntry, Upstream};
+use crate::observe::Metrics;
+use crate::observe::metrics::CallOutcome;
 use crate::request::render::render;
 use crate::request::{RenderedRequest, Templates};
 use crate::transport::auth::CallerCredentials;
@@ -46,6 +50,7 @@ pub(crate) struct Caller {
     http: HttpClient,
     dry_run: bool,
     audit: Option<AuditLog>,
+    metrics: Arc<Metrics>,
 }
 
 /// What [`Caller::prepare`] made of a call: answered already (invalid arguments, dry run,
@@ -107,11 +112,18 @@ impl Pending<'_> {
 
 impl Caller {
     pub(crate) fn new(http: HttpClient, dry_run: bool) -> Self {
+        let metrics = Arc::new(Metrics::default());
         Self {
-            http,
+            http: http.with_metrics(metrics.clone()),
             dry_run,
             audit: None,
+            metrics,
         }
+    }
+
+    /// What the calls of this caller are counted in.
+    pub(crate) fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Writes a line to `log` for every call of a tool that is not read-only.
@@ -237,6 +249,8 @@ impl Caller {
             secrets,
         } = pending;
         let upstream: &Upstream = &upstream;
+        let started = Instant::now();
+        let _in_flight = self.metrics.call_started();
         // Written even if this future is dropped: a cancelled call may have reached the API.
         let record = self.audit_record(
             entry,
@@ -247,11 +261,31 @@ impl Caller {
             caller.as_deref(),
         );
         let timeout = entry.request.timeout.unwrap_or(upstream.timeout);
-        match self
+        let sent = self
             .http
             .send(upstream, &request, timeout, entry.idempotent)
-            .await
-        {
+            .await;
+        let status = sent.as_ref().ok().map(|r| r.status.as_u16());
+        let took = started.elapsed();
+        self.metrics
+            .upstream_answered(request.method.as_str(), status, took);
+        let outcome = match status {
+            Some(s) if s < 400 => CallOutcome::Ok,
+            Some(_) => CallOutcome::ApiError,
+            None => CallOutcome::Failed,
+        };
+        self.metrics
+            .call_ended(&entry.tool.name, outcome, Some(took));
+        // No argument values: the route is the path as written in the tool file.
+        tracing::info!(
+            tool = %entry.tool.name,
+            method = request.method.as_str(),
+            route = %entry.request.path_source,
+            status = status.map(i64::from).unwrap_or(-1),
+            duration_ms = took.as_secs_f64() * 1000.0,
+            "call"
+        );
+        match sent {
             Ok(response) => {
                 if let Some(record) = record {
                     record.finish(Outcome::Answered(response.status.as_u16()), upstream);
@@ -273,6 +307,9 @@ impl Caller {
 
     /// The user said no: nothing is sent, and the model is told not to insist.
     pub(crate) fn decline(&self, pending: Pending<'_>, why: &str) -> CallToolResult {
+        self.metrics
+            .call_ended(pending.tool(), CallOutcome::Declined, None);
+        tracing::info!(tool = pending.tool(), "call declined: nothing sent");
         if let Some(record) = self.audit_record(
             pending.entry,
             &pending.upstream,

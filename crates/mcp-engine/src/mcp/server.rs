@@ -93,6 +93,23 @@ impl McpServer {
             .is_none_or(|e| e.read_only)
     }
 
+    /// What calls are counted in.
+    pub(crate) fn metrics(&self) -> std::sync::Arc<crate::observe::Metrics> {
+        self.inner.caller.metrics().clone()
+    }
+
+    /// The Prometheus text of the metrics, with the values read now. `not_clients`:
+    /// sessions that are no client's (over HTTP, this handler's own, which new sessions
+    /// are made from).
+    pub(crate) fn metrics_text(&self, not_clients: usize) -> String {
+        let catalog = self.inner.catalog.load();
+        self.inner.caller.metrics().render(
+            self.inner.sessions.open_count().saturating_sub(not_clients),
+            &catalog.version,
+            catalog.tool_list.len(),
+        )
+    }
+
     /// How many sessions ended since this was last asked.
     pub(crate) fn sessions_ended(&self) -> usize {
         self.inner.sessions.take_ended()

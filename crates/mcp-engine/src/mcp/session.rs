@@ -201,6 +201,11 @@ impl Sessions {
         session
     }
 
+    /// Sessions open now.
+    pub(crate) fn open_count(&self) -> usize {
+        lock(&self.all).live.len()
+    }
+
     /// How many sessions ended since the last time this was asked.
     pub(crate) fn take_ended(&self) -> usize {
         std::mem::take(&mut lock(&self.all).ended)

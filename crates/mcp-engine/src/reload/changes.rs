@@ -21,6 +21,13 @@ pub(crate) struct Changes {
 }
 
 impl Changes {
+    /// Whether a file failed in this reload.
+    pub(crate) fn has_problems(&self) -> bool {
+        self.messages
+            .iter()
+            .any(|(level, _)| matches!(level, LoggingLevel::Warning | LoggingLevel::Error))
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         !self.tools
             && !self.prompts

@@ -39,9 +39,16 @@ pub(crate) enum SendError {
 pub(crate) struct HttpClient {
     client: reqwest::Client,
     in_flight: Arc<Semaphore>,
+    metrics: Arc<crate::observe::Metrics>,
 }
 
 impl HttpClient {
+    /// Counts retries in `metrics`.
+    pub(crate) fn with_metrics(mut self, metrics: Arc<crate::observe::Metrics>) -> Self {
+        self.metrics = metrics;
+        self
+    }
+
     /// `user_agent` names the embedding program to the API, e.g. `my-server/1.0`.
     pub(crate) fn new(
         connect_timeout: Duration,
@@ -67,6 +74,7 @@ impl HttpClient {
             }))
             .build()?;
         Ok(Self {
+            metrics: Arc::default(),
             client,
             in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
         })
@@ -123,6 +131,7 @@ impl HttpClient {
                             retry_after(response.headers()).unwrap_or_else(|| backoff(attempt));
                         if wait <= MAX_RETRY_AFTER && wait < remaining() {
                             tracing::debug!(%status, ?wait, attempt, "retrying");
+                            self.metrics.retried();
                             tokio::time::sleep(wait).await;
                             attempt += 1;
                             continue;
@@ -132,6 +141,7 @@ impl HttpClient {
                 }
                 Err(e) if e.is_connect() && retryable && backoff(attempt) < remaining() => {
                     tracing::debug!(attempt, "connection failed, retrying");
+                    self.metrics.retried();
                     tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
                 }

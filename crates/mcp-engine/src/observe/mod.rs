@@ -1,0 +1,6 @@
+//! What operators watch: Prometheus metrics, and the server that exposes them.
+
+pub(crate) mod metrics;
+pub(crate) mod metrics_server;
+
+pub(crate) use metrics::Metrics;
