@@ -290,6 +290,106 @@ fn main() {
     if wanted("sessions") {
         sessions(full);
     }
+    if wanted("replicas") {
+        replicas(full);
+    }
+}
+
+/// Calls/s of protocol 2026-07-28 `tools/call` with 50 clients: one replica directly, then
+/// HAProxy (`deploy/haproxy/haproxy.cfg`) in front of one and of three replicas.
+fn replicas(full: bool) {
+    if Command::new("haproxy").arg("-v").output().is_err() {
+        println!("replicas: skipped (no haproxy; apt-get install haproxy)");
+        return;
+    }
+    let seconds = if full { 5.0 } else { 0.5 };
+    let servers: Vec<(Child, String)> = (0..3).map(|_| spawn_http(&[])).collect();
+    let address = |url: &str| {
+        url.trim_start_matches("http://")
+            .trim_end_matches("/mcp")
+            .to_owned()
+    };
+    let addresses: Vec<String> = servers.iter().map(|(_, url)| address(url)).collect();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let load = |url: String| {
+        runtime.block_on(async move {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(64)
+                .build()
+                .expect("client");
+            let body = r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"layerops_list_projects","arguments":{},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#;
+            let done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            let until = Instant::now() + Duration::from_secs_f64(seconds);
+            let workers: Vec<_> = (0..50)
+                .map(|_| {
+                    let (client, url, done) = (client.clone(), url.clone(), done.clone());
+                    tokio::spawn(async move {
+                        while Instant::now() < until {
+                            let answer = client
+                                .post(&url)
+                                .header("content-type", "application/json")
+                                .header("accept", "application/json, text/event-stream")
+                                .header("mcp-protocol-version", "2026-07-28")
+                                .header("mcp-method", "tools/call")
+                                .header("mcp-name", "layerops_list_projects")
+                                .body(body)
+                                .send()
+                                .await;
+                            if let Ok(answer) = answer
+                                && answer.status() == 200
+                                && answer.bytes().await.is_ok()
+                            {
+                                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for w in workers {
+                w.await.expect("worker");
+            }
+            done.load(std::sync::atomic::Ordering::Relaxed) as f64 / seconds
+        })
+    };
+    let direct = load(servers[0].1.clone());
+    let behind = |replicas: &[String]| {
+        let front = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut haproxy = Command::new("haproxy")
+            .args([
+                "-f",
+                &format!("{}/deploy/haproxy/haproxy.cfg", root()),
+                "-db",
+            ])
+            .env("MCP_LISTEN", format!("127.0.0.1:{front}"))
+            .env("MCP_REPLICA_1", &replicas[0 % replicas.len()])
+            .env("MCP_REPLICA_2", &replicas[1 % replicas.len()])
+            .env("MCP_REPLICA_3", &replicas[2 % replicas.len()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("haproxy");
+        // Health checks put the replicas in rotation (`rise 2`, every 500 ms).
+        std::thread::sleep(Duration::from_millis(1500));
+        let rate = load(format!("http://127.0.0.1:{front}/mcp"));
+        let _ = haproxy.kill();
+        let _ = haproxy.wait();
+        rate
+    };
+    let one = behind(&addresses[..1]);
+    let three = behind(&addresses);
+    println!(
+        "replicas: 50 clients, 2026-07-28 tools/call: {direct:.0} calls/s to one replica directly, {one:.0} through HAProxy to one replica, {three:.0} through HAProxy to three"
+    );
+    for (mut child, _) in servers {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 fn rss_of(pid: u32) -> f64 {

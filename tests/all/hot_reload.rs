@@ -560,42 +560,19 @@ async fn the_client_log_level_filters_what_reloads_tell_it() {
     client.cancel().await.ok();
 }
 
-/// Writes one version of the content as Kubernetes does for a ConfigMap volume: a hidden
-/// timestamped folder, made current by renaming a `..data` symlink over the old one, after
-/// which the old folder is removed. The content folders are symlinks through `..data`.
 #[cfg(unix)]
-fn configmap_version(root: &std::path::Path, version: u32, tools: &[(&str, &str)]) {
-    let dir = root.join(format!("..2026_11_25_{version:02}"));
-    std::fs::create_dir_all(dir.join("registry")).expect("mkdir");
-    std::fs::write(
-        dir.join("registry/_server.yaml"),
-        "name: test-api\nupstream:\n  base_url: http://127.0.0.1:9\n",
-    )
-    .expect("write");
-    for (name, description) in tools {
-        std::fs::write(
-            dir.join(format!("registry/{name}.yaml")),
-            tool(name, description),
-        )
-        .expect("write");
-    }
-    let temp = root.join("..data_tmp");
-    std::os::unix::fs::symlink(dir.file_name().expect("name"), &temp).expect("symlink");
-    let old = std::fs::read_link(root.join("..data")).ok();
-    std::fs::rename(&temp, root.join("..data")).expect("swap");
-    if !root.join("registry").exists() {
-        std::os::unix::fs::symlink("..data/registry", root.join("registry")).expect("symlink");
-    }
-    if let Some(old) = old {
-        std::fs::remove_dir_all(root.join(old)).expect("remove the old version");
-    }
-}
+const SERVER: &str = "name: test-api\nupstream:\n  base_url: http://127.0.0.1:9\n";
 
 #[cfg(unix)]
 #[tokio::test]
 async fn a_configmap_style_swap_of_the_content_is_served() {
     let dir = tempfile::tempdir().expect("dir");
-    configmap_version(dir.path(), 1, &[("alpha", "First version.")]);
+    configmap_version(
+        dir.path(),
+        1,
+        SERVER,
+        &[("alpha", &tool("alpha", "First version."))],
+    );
     let recorder = Recorder::default();
     let client = Launch::new("http://127.0.0.1:9")
         .root(dir.path())
@@ -607,7 +584,11 @@ async fn a_configmap_style_swap_of_the_content_is_served() {
     configmap_version(
         dir.path(),
         2,
-        &[("alpha", "Second version."), ("beta", "New.")],
+        SERVER,
+        &[
+            ("alpha", &tool("alpha", "Second version.")),
+            ("beta", &tool("beta", "New.")),
+        ],
     );
     assert!(recorder.wait_for(WAIT, |n| *n == Note::Tools).await);
     assert_eq!(tool_names(&client).await, vec!["alpha", "beta"]);
@@ -617,7 +598,12 @@ async fn a_configmap_style_swap_of_the_content_is_served() {
     );
     // And the next swap too: the watch follows the new folder, not the removed one.
     recorder.clear();
-    configmap_version(dir.path(), 3, &[("gamma", "Third.")]);
+    configmap_version(
+        dir.path(),
+        3,
+        SERVER,
+        &[("gamma", &tool("gamma", "Third."))],
+    );
     assert!(recorder.wait_for(WAIT, |n| *n == Note::Tools).await);
     assert_eq!(tool_names(&client).await, vec!["gamma"]);
     client.cancel().await.ok();

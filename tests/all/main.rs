@@ -15,6 +15,7 @@ mod oauth;
 mod observability;
 mod openapi;
 mod protocol;
+mod replicas;
 mod sandbox_chain;
 mod secrets;
 mod stateless_http;

@@ -227,3 +227,26 @@ impl TempRoot {
         std::fs::write(path, text).expect("write");
     }
 }
+
+/// Writes one version of a content root as Kubernetes does for a ConfigMap volume: a hidden
+/// timestamped folder, made current by renaming a `..data` symlink over the old one, after
+/// which the old folder is removed. `registry/` is a symlink through `..data`.
+#[cfg(unix)]
+pub fn configmap_version(root: &Path, version: u32, server_yaml: &str, tools: &[(&str, &str)]) {
+    let dir = root.join(format!("..2026_11_25_{version:02}"));
+    std::fs::create_dir_all(dir.join("registry")).expect("mkdir");
+    std::fs::write(dir.join("registry/_server.yaml"), server_yaml).expect("write");
+    for (name, yaml) in tools {
+        std::fs::write(dir.join(format!("registry/{name}.yaml")), yaml).expect("write");
+    }
+    let temp = root.join("..data_tmp");
+    std::os::unix::fs::symlink(dir.file_name().expect("name"), &temp).expect("symlink");
+    let old = std::fs::read_link(root.join("..data")).ok();
+    std::fs::rename(&temp, root.join("..data")).expect("swap");
+    if !root.join("registry").exists() {
+        std::os::unix::fs::symlink("..data/registry", root.join("registry")).expect("symlink");
+    }
+    if let Some(old) = old {
+        std::fs::remove_dir_all(root.join(old)).expect("remove the old version");
+    }
+}
