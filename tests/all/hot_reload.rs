@@ -608,3 +608,76 @@ async fn a_configmap_style_swap_of_the_content_is_served() {
     assert_eq!(tool_names(&client).await, vec!["gamma"]);
     client.cancel().await.ok();
 }
+
+/// A ConfigMap mounted as the `registry/` folder itself: each file a symlink through the
+/// folder's own `..data`, so a changed file shows only as the swap of `..data`.
+#[cfg(unix)]
+fn configmap_folder_version(folder: &std::path::Path, version: u32, files: &[(&str, String)]) {
+    let dir = folder.join(format!("..2026_11_25_{version:02}"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).expect("write");
+    }
+    let old = std::fs::read_link(folder.join("..data")).ok();
+    let temp = folder.join("..data_tmp");
+    std::os::unix::fs::symlink(dir.file_name().expect("name"), &temp).expect("symlink");
+    std::fs::rename(&temp, folder.join("..data")).expect("swap");
+    for (name, _) in files {
+        let link = folder.join(name);
+        if std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(format!("..data/{name}"), &link).expect("symlink");
+        }
+    }
+    if let Some(old) = old {
+        std::fs::remove_dir_all(folder.join(old)).expect("remove the old version");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_configmap_mounted_as_a_content_folder_is_followed() {
+    let dir = tempfile::tempdir().expect("dir");
+    let registry = dir.path().join("registry");
+    std::fs::create_dir_all(&registry).expect("mkdir");
+    configmap_folder_version(
+        &registry,
+        1,
+        &[
+            ("_server.yaml", SERVER.to_owned()),
+            ("alpha.yaml", tool("alpha", "First version.")),
+        ],
+    );
+    let recorder = Recorder::default();
+    let client = Launch::new("http://127.0.0.1:9")
+        .root(dir.path())
+        .start_with(recorder.clone())
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(tool_names(&client).await, vec!["alpha"]);
+    configmap_folder_version(
+        &registry,
+        2,
+        &[
+            ("_server.yaml", SERVER.to_owned()),
+            ("alpha.yaml", tool("alpha", "Second version.")),
+        ],
+    );
+    assert!(recorder.wait_for(WAIT, |n| *n == Note::Tools).await);
+    assert_eq!(
+        description(&client, "alpha").await.as_deref(),
+        Some("Second version.")
+    );
+    recorder.clear();
+    configmap_folder_version(
+        &registry,
+        3,
+        &[
+            ("_server.yaml", SERVER.to_owned()),
+            ("alpha.yaml", tool("alpha", "Third version.")),
+            ("beta.yaml", tool("beta", "New.")),
+        ],
+    );
+    assert!(recorder.wait_for(WAIT, |n| *n == Note::Tools).await);
+    assert_eq!(tool_names(&client).await, vec!["alpha", "beta"]);
+    client.cancel().await.ok();
+}

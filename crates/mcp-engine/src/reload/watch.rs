@@ -105,6 +105,7 @@ where
             }
             let mut paths = BTreeSet::new();
             let mut everything = false;
+            let mut swapped = false;
             for signal in signals {
                 match signal {
                     Signal::Changed(path) => {
@@ -117,17 +118,18 @@ where
                             tracing::warn!("cannot watch {}: {e}", dir.display());
                         }
                     }
-                    Signal::Swapped => {
-                        everything = true;
-                        for folder in CONTENT_FOLDERS {
-                            let dir = root.join(folder);
-                            let _ = debouncer.unwatch(&dir);
-                            if dir.is_dir()
-                                && let Err(e) = debouncer.watch(&dir, RecursiveMode::Recursive)
-                            {
-                                tracing::warn!("cannot watch {}: {e}", dir.display());
-                            }
-                        }
+                    Signal::Swapped => swapped = true,
+                }
+            }
+            if swapped {
+                everything = true;
+                for folder in CONTENT_FOLDERS {
+                    let dir = root.join(folder);
+                    let _ = debouncer.unwatch(&dir);
+                    if dir.is_dir()
+                        && let Err(e) = debouncer.watch(&dir, RecursiveMode::Recursive)
+                    {
+                        tracing::warn!("cannot watch {}: {e}", dir.display());
                     }
                 }
             }
@@ -188,9 +190,13 @@ fn classify(root: &Path, event: &notify_debouncer_full::DebouncedEvent, signals:
         let Some(folder) = relative.components().next() else {
             continue;
         };
-        // Kubernetes' atomic writer names its entries `..data`, `..data_tmp`, `..<date>`.
-        if relative.components().count() == 1
-            && folder.as_os_str().to_string_lossy().starts_with("..")
+        // Kubernetes' atomic writer names its entries `..data`, `..data_tmp`, `..<date>`, at
+        // the root (the content folders are symlinks through `..data`) or inside a content
+        // folder (a ConfigMap mounted as that folder: each file a symlink through `..data`,
+        // so a changed file shows only as the swap).
+        if relative
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with(".."))
         {
             signals.push(Signal::Swapped);
             continue;
