@@ -31,6 +31,18 @@ struct Cli {
     /// Logs as text lines, or as one JSON object per line.
     #[arg(long, global = true, value_enum, default_value_t = cli::LogFormat::Text)]
     log_format: cli::LogFormat,
+    /// Send OpenTelemetry traces to this OTLP/HTTP collector (e.g. http://127.0.0.1:4318):
+    /// a span per MCP request and per upstream call, continuing the client's traceparent.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )]
+    otlp_endpoint: Option<String>,
+    /// The OTLP encoding.
+    #[arg(long, global = true, value_enum, default_value_t = cli::telemetry::OtlpProtocol::HttpProtobuf)]
+    otlp_protocol: cli::telemetry::OtlpProtocol,
 }
 
 #[derive(Subcommand)]
@@ -289,10 +301,24 @@ fn main() -> ExitCode {
     }
     let mut cli = Cli::parse();
     let log_secrets = mcp_engine::LogSecrets::default();
-    cli::init_tracing(
+    let traces = match cli
+        .otlp_endpoint
+        .as_deref()
+        .map(|endpoint| cli::telemetry::provider(endpoint, cli.otlp_protocol))
+    {
+        None => None,
+        Some(Ok(provider)) => Some(provider),
+        Some(Err(e)) => {
+            eprintln!("layerops-mcp: cannot send traces: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    // Flushes the traces when main returns.
+    let _telemetry = cli::init_tracing(
         log_secrets.clone(),
         cli.log_level.as_deref(),
         cli.log_format,
+        traces,
     );
     match &mut cli.command {
         None => cli.serve.mode.log_secrets = log_secrets,

@@ -8,6 +8,7 @@ mod log_format;
 pub mod openapi;
 pub mod sandbox;
 pub mod serve;
+pub mod telemetry;
 pub mod token;
 
 use std::collections::BTreeMap;
@@ -21,26 +22,43 @@ use crate::ModeArgs;
 /// secrets known to `secrets`, and the protocol messages rmcp prints at debug and trace
 /// level (arguments and answers, which may hold secrets a tool's schema marks) are left out.
 /// `level` (`--log-level`) sets this program's and the engine's level; without it,
-/// `RUST_LOG` decides (any `tracing` filter), else `info`.
-pub fn init_tracing(secrets: mcp_engine::LogSecrets, level: Option<&str>, format: LogFormat) {
+/// `RUST_LOG` decides (any `tracing` filter), else `info`. `traces`: an OTLP exporter the
+/// spans also go to. The guard flushes the traces when dropped.
+pub fn init_tracing(
+    secrets: mcp_engine::LogSecrets,
+    level: Option<&str>,
+    format: LogFormat,
+    traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+) -> telemetry::Telemetry {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = match level {
         Some(level) => format!("layerops_mcp={level},mcp_engine={level},rmcp=warn").into(),
         None => tracing_subscriber::EnvFilter::try_from_default_env()
             .unwrap_or_else(|_| "layerops_mcp=info,mcp_engine=info,rmcp=warn".into()),
     };
-    let builder = tracing_subscriber::fmt()
-        .with_writer(move || mcp_engine::ScrubbingWriter::new(secrets.clone(), std::io::stderr()))
-        .with_ansi(false)
-        .with_env_filter(filter);
-    match format {
-        LogFormat::Text => builder
+    let writer = move || mcp_engine::ScrubbingWriter::new(secrets.clone(), std::io::stderr());
+    let logs = match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(false)
             .event_format(log_format::WithoutProtocolFields::default())
-            .init(),
-        LogFormat::Json => builder
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .with_writer(writer)
+            .with_ansi(false)
             .fmt_fields(tracing_subscriber::fmt::format::JsonFields::new())
             .event_format(log_format::WithoutProtocolFields::json())
-            .init(),
-    }
+            .boxed(),
+    };
+    let (spans, guard) = telemetry::layer(traces);
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(logs)
+        .with(spans)
+        .init();
+    guard
 }
 
 /// `--log-format`.

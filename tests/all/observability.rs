@@ -114,39 +114,12 @@ async fn a_served_call_logs_its_tool_route_status_and_duration_not_its_arguments
     let api = MockApi::json(200, json!([])).await;
     let root = TempRoot::standard();
     root.write("registry/items/list.yaml", LIST_ENVIRONMENTS);
-    // The stdio server, whose stderr is read once it stops.
-    let mut child = std::process::Command::new(bin())
-        .args(["serve", "--log-format", "json", "--root"])
-        .arg(root.path())
-        .env("LAYEROPS_API_BASE_URL", &api.base_url)
-        .env("LAYEROPS_API_KEY_ID", "k")
-        .env("LAYEROPS_API_KEY_SECRET", KEY_SECRET)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    {
-        use std::io::{BufRead, Write};
-        let mut stdin = child.stdin.take().expect("stdin");
-        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
-        let hello = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
-        let call = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fixture_list_environments","arguments":{"projectId": PROJECT}}});
-        writeln!(stdin, "{hello}").expect("write");
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("initialize answer");
-        writeln!(
-            stdin,
-            "{}\n{call}",
-            json!({"jsonrpc":"2.0","method":"notifications/initialized"})
-        )
-        .expect("write");
-        line.clear();
-        stdout.read_line(&mut line).expect("call answer");
-        assert!(line.contains("\"id\":1"), "{line}");
-    }
-    let out = child.wait_with_output().expect("exit");
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = call_once_over_stdio(
+        root.path(),
+        &api.base_url,
+        &["--log-format", "json"],
+        json!({}),
+    );
     let call = stderr
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -229,4 +202,109 @@ async fn a_real_prometheus_scrapes_the_metrics() {
     let _ = prometheus.wait();
     assert_eq!(found, "1");
     client.cancel().await.ok();
+}
+
+/// Runs the stdio server with `args`, makes one `tools/call` of `fixture_list_environments`
+/// with `meta` as its `_meta`, closes stdin and waits for the exit: its stderr.
+fn call_once_over_stdio(root: &std::path::Path, api: &str, args: &[&str], meta: Value) -> String {
+    use std::io::{BufRead, Write};
+    let mut child = std::process::Command::new(bin())
+        .arg("serve")
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .env("LAYEROPS_API_BASE_URL", api)
+        .env("LAYEROPS_API_KEY_ID", "k")
+        .env("LAYEROPS_API_KEY_SECRET", KEY_SECRET)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    {
+        let mut stdin = child.stdin.take().expect("stdin");
+        let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+        let hello = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}});
+        let call = json!({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"fixture_list_environments","arguments":{"projectId": PROJECT},"_meta": meta}});
+        writeln!(stdin, "{hello}").expect("write");
+        let mut line = String::new();
+        stdout.read_line(&mut line).expect("initialize answer");
+        writeln!(
+            stdin,
+            "{}\n{call}",
+            json!({"jsonrpc":"2.0","method":"notifications/initialized"})
+        )
+        .expect("write");
+        line.clear();
+        stdout.read_line(&mut line).expect("call answer");
+        assert!(line.contains("\"id\":1"), "{line}");
+    }
+    let out = child.wait_with_output().expect("exit");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traces_continue_the_clients_traceparent_to_the_api_and_the_collector() {
+    let api = MockApi::json(200, json!([])).await;
+    let collector = MockApi::json(200, json!({})).await;
+    let root = TempRoot::standard();
+    root.write("registry/items/list.yaml", LIST_ENVIRONMENTS);
+    let trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let client_span = "00f067aa0ba902b7";
+    let stderr = call_once_over_stdio(
+        root.path(),
+        &api.base_url,
+        &[
+            "--otlp-endpoint",
+            &collector.base_url,
+            "--otlp-protocol",
+            "http/json",
+        ],
+        json!({"traceparent": format!("00-{trace_id}-{client_span}-01")}),
+    );
+    // The API got a child of the client's span, in the client's trace.
+    let sent = api.only_request();
+    let traceparent = sent.header("traceparent").expect("a traceparent upstream");
+    let parts: Vec<&str> = traceparent.split('-').collect();
+    assert_eq!(parts.len(), 4, "{traceparent}");
+    assert_eq!(parts[1], trace_id);
+    assert_ne!(parts[2], client_span, "the upstream call's own span");
+    // The collector got both spans, in the client's trace, without argument values.
+    let exported: Vec<String> = collector
+        .requests()
+        .iter()
+        .filter(|r| r.target.ends_with("/v1/traces"))
+        .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+        .collect();
+    let all = exported.join("\n");
+    assert!(!exported.is_empty(), "nothing exported: {stderr}");
+    assert!(
+        all.contains("tools/call fixture_list_environments"),
+        "{all}"
+    );
+    assert!(
+        all.contains("GET /v1/workspaces/{{ projectId }}/environments"),
+        "{all}"
+    );
+    assert!(all.contains(trace_id), "{all}");
+    assert!(
+        all.contains(client_span),
+        "the request span's parent: {all}"
+    );
+    assert!(!all.contains(PROJECT), "no argument value in spans: {all}");
+    assert!(!all.contains(KEY_SECRET));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_traces_nothing_is_added_upstream() {
+    let api = MockApi::json(200, json!([])).await;
+    let root = TempRoot::standard();
+    root.write("registry/items/list.yaml", LIST_ENVIRONMENTS);
+    call_once_over_stdio(
+        root.path(),
+        &api.base_url,
+        &[],
+        json!({"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}),
+    );
+    assert!(api.only_request().header("traceparent").is_none());
 }

@@ -16,10 +16,12 @@ use self::audit::{AuditLog, AuditRecord, CallSecrets, Outcome};
 use crate::catalog::{Catalog, ToolEntry, Upstream};
 use crate::observe::Metrics;
 use crate::observe::metrics::CallOutcome;
+use crate::observe::trace;
 use crate::request::render::render;
 use crate::request::{RenderedRequest, Templates};
 use crate::transport::auth::CallerCredentials;
 use crate::upstream::HttpClient;
+use tracing::Instrument;
 
 pub(crate) use validate::validation_errors;
 
@@ -244,7 +246,7 @@ impl Caller {
             upstream,
             caller,
             templates,
-            request,
+            mut request,
             args,
             secrets,
         } = pending;
@@ -261,10 +263,22 @@ impl Caller {
             caller.as_deref(),
         );
         let timeout = entry.request.timeout.unwrap_or(upstream.timeout);
+        let span = trace::upstream_span(request.method.as_str(), &entry.request.path_source);
+        // The API sees this call as a child of the client's trace.
+        if let Some((parent, state)) = span.in_scope(trace::current_traceparent) {
+            request.headers.push(("traceparent".to_owned(), parent));
+            if let Some(state) = state {
+                request.headers.push(("tracestate".to_owned(), state));
+            }
+        }
         let sent = self
             .http
             .send(upstream, &request, timeout, entry.idempotent)
+            .instrument(span.clone())
             .await;
+        if let Ok(response) = &sent {
+            span.record("http.response.status_code", response.status.as_u16());
+        }
         let status = sent.as_ref().ok().map(|r| r.status.as_u16());
         let took = started.elapsed();
         self.metrics

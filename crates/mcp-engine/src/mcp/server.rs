@@ -27,8 +27,10 @@ use super::status;
 use super::used_states::UsedStates;
 use crate::call::{Caller, Step};
 use crate::catalog::Catalog;
+use crate::observe::trace;
 use crate::transport::auth::CallerCredentials;
 use crate::transport::oauth::Grant;
+use tracing::Instrument;
 
 /// The handler of one client session. Sessions share the catalog and the caller.
 #[derive(Clone)]
@@ -263,6 +265,7 @@ impl ServerHandler for McpServer {
         _: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
+        let _span = trace::request_span("tools/list", None, &ctx.meta).entered();
         let catalog = self.inner.catalog.load();
         // A read-only grant (an OAuth token with the read scope) sees only what it may call.
         let read_only = ctx
@@ -297,7 +300,16 @@ impl ServerHandler for McpServer {
         let catalog = self.inner.catalog.load_full();
         // Taken, not cloned: the rest of the request is still read (name, confirmation).
         let arguments = request.arguments.take();
-        let call = self.run_call(&catalog, &request, arguments, &ctx);
+        // Named only when the catalogue has the tool: a made-up name stays out of traces.
+        let known = catalog.tools.contains_key(request.name.as_ref());
+        let span = trace::request_span(
+            "tools/call",
+            known.then_some(request.name.as_ref()),
+            &ctx.meta,
+        );
+        let call = self
+            .run_call(&catalog, &request, arguments, &ctx)
+            .instrument(span);
         tokio::select! {
             result = call => result,
             _ = ctx.ct.cancelled() => {
@@ -325,8 +337,10 @@ impl ServerHandler for McpServer {
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _: RequestContext<RoleServer>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
+        let _span =
+            trace::request_span("resources/read", Some(&shown(&request.uri)), &ctx.meta).entered();
         let catalog = self.inner.catalog.load();
         if request.uri == catalog.status_uri() {
             let text = crate::catalog::status::render(&catalog);
@@ -377,8 +391,10 @@ impl ServerHandler for McpServer {
     async fn get_prompt(
         &self,
         request: GetPromptRequestParams,
-        _: RequestContext<RoleServer>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<GetPromptResponse, McpError> {
+        let _span =
+            trace::request_span("prompts/get", Some(&shown(&request.name)), &ctx.meta).entered();
         let catalog = self.inner.catalog.load();
         let Some(entry) = catalog.prompts.get(&request.name) else {
             return Err(McpError::invalid_params(

@@ -2,5 +2,6 @@
 
 pub(crate) mod metrics;
 pub(crate) mod metrics_server;
+pub(crate) mod trace;
 
 pub(crate) use metrics::Metrics;
