@@ -293,6 +293,162 @@ fn main() {
     if wanted("replicas") {
         replicas(full);
     }
+    if wanted("tokens") {
+        tokens();
+    }
+}
+
+/// Tokens a model reads, counted with OpenAI's tokenizers (o200k_base, cl100k_base; tiktoken-rs
+/// ships their vocabularies): tools/list of the default toolsets and of all, the largest tool
+/// definitions, and the answers of a scripted agent workflow on the sandbox.
+fn tokens() {
+    let o200k = tiktoken_rs::o200k_base_singleton();
+    let cl100k = tiktoken_rs::cl100k_base_singleton();
+    let count = |text: &str| {
+        (
+            o200k.encode_with_special_tokens(text).len(),
+            cl100k.encode_with_special_tokens(text).len(),
+        )
+    };
+    let result_of = |answer: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(answer).expect("JSON")["result"].take()
+    };
+    for (label, toolsets) in [("default toolsets", "default"), ("all toolsets", "all")] {
+        let mut server = Server::spawn(&["--sandbox", "--toolsets", toolsets], &[]);
+        server.initialize();
+        server.send("tools/list", "{}");
+        let list = result_of(&server.answer());
+        let text = list["tools"].to_string();
+        let (o, c) = count(&text);
+        println!(
+            "tokens: tools/list, {label}: {} tools, {} bytes, {o} tokens o200k_base, {c} cl100k_base",
+            list["tools"].as_array().map_or(0, Vec::len),
+            text.len()
+        );
+        if toolsets == "default" {
+            let mut each: Vec<(usize, String)> = list["tools"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| {
+                    (
+                        count(&t.to_string()).0,
+                        t["name"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect();
+            each.sort_by(|a, b| b.cmp(a));
+            let top: Vec<String> = each
+                .iter()
+                .take(5)
+                .map(|(n, t)| format!("{t} {n}"))
+                .collect();
+            println!(
+                "tokens: largest definitions (o200k_base): {}",
+                top.join(", ")
+            );
+        }
+    }
+    // The workflow: what an agent reads deploying, scaling and removing a service.
+    let mut server = Server::spawn(&["--sandbox"], &[]);
+    server.initialize();
+    let mut call = |name: &str, arguments: serde_json::Value| -> serde_json::Value {
+        let params = serde_json::json!({"name": name, "arguments": arguments});
+        server.send("tools/call", &params.to_string());
+        let result = result_of(&server.answer());
+        assert_ne!(result["isError"], true, "{name}: {result}");
+        result
+    };
+    let mut total = (0, 0);
+    let mut bytes = 0;
+    let mut tally = |result: &serde_json::Value| {
+        // What the model reads: the text content, and structured content when sent.
+        let mut text: String = result["content"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["text"].as_str())
+            .collect();
+        if let Some(structured) = result.get("structuredContent") {
+            text.push_str(&structured.to_string());
+        }
+        let (o, c) = count(&text);
+        total = (total.0 + o, total.1 + c);
+        bytes += text.len();
+    };
+    let projects = call(
+        "layerops_list_projects",
+        serde_json::json!({"includeEnvironments": true}),
+    );
+    tally(&projects);
+    let listed = projects["structuredContent"].clone();
+    let text = projects["content"][0]["text"]
+        .as_str()
+        .unwrap_or("")
+        .to_owned();
+    let source = if listed.is_null() {
+        serde_json::from_str::<serde_json::Value>(&text).unwrap_or_default()
+    } else {
+        listed
+    };
+    let found = |value: &serde_json::Value, key: &str| -> String {
+        fn walk(v: &serde_json::Value, key: &str) -> Option<String> {
+            match v {
+                serde_json::Value::Object(map) => map
+                    .get(key)
+                    .and_then(|e| e.as_array())
+                    .and_then(|a| a.first())
+                    .and_then(|f| f["uuid"].as_str().map(str::to_owned))
+                    .or_else(|| map.values().find_map(|x| walk(x, key))),
+                serde_json::Value::Array(items) => items.iter().find_map(|x| walk(x, key)),
+                _ => None,
+            }
+        }
+        walk(value, key).expect("an id")
+    };
+    let environment = found(&source, "environments");
+    tally(&call(
+        "layerops_list_environments",
+        serde_json::json!({"projectId": found(&source, "workspaces")}),
+    ));
+    let services = call(
+        "layerops_list_services",
+        serde_json::json!({"environmentId": environment}),
+    );
+    tally(&services);
+    let created = call(
+        "layerops_create_service",
+        serde_json::json!({"environmentId": environment, "name": "bench-web",
+            "dockerConfiguration": {"image": "nginx", "imageVersion": "1.27"}}),
+    );
+    tally(&created);
+    let created_text = created["content"][0]["text"].as_str().unwrap_or("");
+    let service: serde_json::Value = serde_json::from_str(created_text).unwrap_or_default();
+    let service = service["uuid"].as_str().unwrap_or_default().to_owned();
+    tally(&call(
+        "layerops_get_service",
+        serde_json::json!({"serviceId": service}),
+    ));
+    tally(&call(
+        "layerops_scale_service",
+        serde_json::json!({"serviceId": service, "countMin": 2, "countMax": 3}),
+    ));
+    tally(&call(
+        "layerops_list_events",
+        serde_json::json!({"resourceType": "services", "resourceId": service}),
+    ));
+    tally(&call(
+        "layerops_get_analytics",
+        serde_json::json!({"environmentId": environment}),
+    ));
+    tally(&call(
+        "layerops_delete_service",
+        serde_json::json!({"serviceId": service}),
+    ));
+    println!(
+        "tokens: workflow answers (list projects, environments, services, create, get, scale, events, analytics, delete): {bytes} bytes, {} tokens o200k_base, {} cl100k_base",
+        total.0, total.1
+    );
 }
 
 /// Calls/s of protocol 2026-07-28 `tools/call` with 50 clients: one replica directly, then

@@ -169,6 +169,10 @@ pub struct ModeArgs {
     /// Cut upstream answers longer than this many bytes (default: _server.yaml, else 102400).
     #[arg(long, value_name = "BYTES")]
     pub max_response_bytes: Option<usize>,
+    /// Indent JSON answers for people. By default they are compact: a model reads about a
+    /// third fewer tokens.
+    #[arg(long)]
+    pub pretty_answers: bool,
     /// Start the built-in sandbox (demo data, nothing real) and send every call to it.
     #[arg(long)]
     pub sandbox: bool,

@@ -93,6 +93,7 @@ pub fn builder(
             .content(source(mode)?)
             .selection(selection)
             .max_response_bytes(mode.max_response_bytes)
+            .pretty_answers(mode.pretty_answers)
             .upstream_env(upstream_env)
             .dry_run(mode.dry_run)
             .log_secrets(mode.log_secrets.clone()),

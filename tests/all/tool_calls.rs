@@ -791,3 +791,75 @@ async fn calls_in_flight_are_bounded() {
     drop(fast);
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+async fn answers_are_compact_unless_pretty_ones_are_asked_for() {
+    // The API lays its answer out with spaces and newlines; the model gets it compact.
+    let api = MockApi::start(|_, _| {
+        Reply::text(
+            200,
+            "application/json",
+            "[\n  { \"uuid\" : \"e1\", \"name\" : \"Prod, with spaces\" }\n]",
+        )
+    })
+    .await;
+    let compact = Launch::new(&api.base_url).start().await;
+    let result = call(
+        &compact,
+        "fixture_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
+    assert_eq!(
+        text(&result),
+        r#"[{"uuid":"e1","name":"Prod, with spaces"}]"#
+    );
+    compact.cancel().await.ok();
+    let pretty = Launch::new(&api.base_url)
+        .arg("--pretty-answers")
+        .start()
+        .await;
+    let result = call(
+        &pretty,
+        "fixture_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
+    assert_eq!(
+        text(&result),
+        "[\n  {\n    \"uuid\": \"e1\",\n    \"name\": \"Prod, with spaces\"\n  }\n]"
+    );
+    pretty.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn response_shaping_drops_fields_and_counts_what_it_leaves_out() {
+    let events: Vec<serde_json::Value> = (0..7)
+        .map(|i| json!({"uuid": format!("ev{i}"), "message": format!("event {i}"), "internal": {"trace": i}}))
+        .collect();
+    let api = MockApi::json(200, json!({"items": events})).await;
+    let root = TempRoot::standard();
+    root.write(
+        "registry/items/list_events.yaml",
+        "name: list_events\ndescription: Lists events.\ninput:\n  type: object\nrequest:\n  method: GET\n  path: /events\nresponse:\n  select: /items\n  drop: [internal]\n  max_items: 3\n  narrow_with: a shorter time window\n",
+    );
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+    let result = call(&client, "list_events", json!({})).await;
+    let text = text(&result);
+    assert!(!is_error(&result), "{text}");
+    let (list, note) = text.split_once('\n').expect("a list, then a note");
+    let list: serde_json::Value = serde_json::from_str(list).expect("JSON");
+    assert_eq!(
+        list,
+        json!([
+            {"uuid": "ev0", "message": "event 0"},
+            {"uuid": "ev1", "message": "event 1"},
+            {"uuid": "ev2", "message": "event 2"}
+        ])
+    );
+    assert_eq!(
+        note,
+        "[4 more not shown; narrow with a shorter time window.]"
+    );
+    client.cancel().await.ok();
+}

@@ -53,6 +53,8 @@ pub(crate) struct Caller {
     dry_run: bool,
     audit: Option<AuditLog>,
     metrics: Arc<Metrics>,
+    /// Answers indented for people rather than compact for models.
+    pretty: bool,
 }
 
 /// What [`Caller::prepare`] made of a call: answered already (invalid arguments, dry run,
@@ -120,7 +122,14 @@ impl Caller {
             dry_run,
             audit: None,
             metrics,
+            pretty: false,
         }
+    }
+
+    /// Lays out JSON answers indented instead of compact.
+    pub(crate) fn with_pretty_answers(mut self, pretty: bool) -> Self {
+        self.pretty = pretty;
+        self
     }
 
     /// What the calls of this caller are counted in.
@@ -304,7 +313,15 @@ impl Caller {
                 if let Some(record) = record {
                     record.finish(Outcome::Answered(response.status.as_u16()), upstream);
                 }
-                result::shape(entry, upstream, &request, response, templates, &args)
+                result::shape(
+                    entry,
+                    upstream,
+                    &request,
+                    response,
+                    templates,
+                    &args,
+                    self.pretty,
+                )
             }
             Err(e) => {
                 let text = secrets.scrub(

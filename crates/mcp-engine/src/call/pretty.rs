@@ -1,5 +1,7 @@
-//! Indents a JSON answer for the model without building a `serde_json::Value`: parsing a
-//! large answer into a tree of maps was most of the cost of a call (docs/performance.md).
+//! Lays out a JSON answer for the model, compact (the default: every byte is context the
+//! model pays for) or indented (`--pretty-answers`), without building a `serde_json::Value`:
+//! parsing a large answer into a tree of maps was most of the cost of a call
+//! (docs/performance.md).
 
 use serde::de::IgnoredAny;
 
@@ -46,6 +48,28 @@ pub(super) fn pretty_json(body: &[u8]) -> Option<String> {
             b':' => out.extend_from_slice(b": "),
             b' ' | b'\t' | b'\n' | b'\r' => {}
             _ => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
+/// `body` without insignificant whitespace, as `serde_json::to_string` would write it, or
+/// `None` when it is not JSON. Strings and numbers are copied as the API wrote them.
+pub(super) fn compact_json(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<IgnoredAny>(body).ok()?;
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                let end = string_end(body, i);
+                out.extend_from_slice(&body[i..end]);
+                i = end;
+                continue;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            byte => out.push(byte),
         }
         i += 1;
     }
@@ -105,6 +129,23 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn compacts_json_as_serde_json_does() {
+        for text in [
+            r#" [ { "x" : "y, z: {} [] \" " } , [ ] , { } , -1.5 ] "#,
+            "[\n  {\n    \"already\": \"pretty\"\n  }\n]",
+            r#"{"a":1}"#,
+        ] {
+            let tree: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                super::compact_json(text.as_bytes()).unwrap(),
+                serde_json::to_string(&tree).unwrap(),
+                "{text}"
+            );
+        }
+        assert!(super::compact_json(b"{not json").is_none());
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 
-use super::pretty::pretty_json;
+use super::pretty::{compact_json, pretty_json};
 use super::{dry_run_json, error_text};
+use crate::catalog::tool::Shaping;
 use crate::catalog::{ToolEntry, Upstream};
 use crate::request::RenderedRequest;
 use crate::request::Templates;
@@ -59,6 +60,7 @@ pub(super) fn shape(
     response: UpstreamResponse,
     templates: &Templates,
     args: &Map<String, Value>,
+    pretty: bool,
 ) -> CallToolResult {
     let status = response.status;
     let what = request_shown(request);
@@ -91,7 +93,12 @@ pub(super) fn shape(
         && entry.select.is_none()
         && entry.find.is_empty()
         && !entry.structured
-        && let Some(text) = pretty_json(&response.body)
+        && entry.shaping.is_empty()
+        && let Some(text) = if pretty {
+            pretty_json(&response.body)
+        } else {
+            compact_json(&response.body)
+        }
     {
         // Indenting may multiply a deeply nested answer: past the limit, it goes as sent.
         let text = if text.len() > upstream.max_response_bytes {
@@ -128,18 +135,52 @@ pub(super) fn shape(
             }
         }
     }
-    let text = bounded(
-        serde_json::to_string_pretty(&value).unwrap_or_default(),
-        &value,
-        upstream,
-        &what,
-    );
+    let note = shape_value(&mut value, &entry.shaping);
+    let laid_out = if pretty {
+        serde_json::to_string_pretty(&value)
+    } else {
+        serde_json::to_string(&value)
+    };
+    let mut text = bounded(laid_out.unwrap_or_default(), &value, upstream, &what);
+    if let Some(note) = note {
+        text.push_str(&note);
+    }
     if entry.structured && value.is_object() {
         let mut result = CallToolResult::success(vec![ContentBlock::text(text)]);
         result.structured_content = Some(value);
         return result;
     }
     CallToolResult::success(vec![ContentBlock::text(text)])
+}
+
+/// Applies `response.drop` and `response.max_items`; the note to add when items were left
+/// out.
+fn shape_value(value: &mut Value, shaping: &Shaping) -> Option<String> {
+    if !shaping.drop.is_empty() {
+        drop_fields(value, &shaping.drop);
+    }
+    let max = shaping.max_items?;
+    let items = value.as_array_mut()?;
+    if items.len() <= max {
+        return None;
+    }
+    let more = items.len() - max;
+    items.truncate(max);
+    Some(match &shaping.narrow_with {
+        Some(how) => format!("\n[{more} more not shown; narrow with {how}.]"),
+        None => format!("\n[{more} more not shown.]"),
+    })
+}
+
+fn drop_fields(value: &mut Value, names: &[String]) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|k, _| !names.iter().any(|n| n == k));
+            map.values_mut().for_each(|v| drop_fields(v, names));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| drop_fields(v, names)),
+        _ => {}
+    }
 }
 
 /// The answer as text within the response limit: indented when that fits, else compact,

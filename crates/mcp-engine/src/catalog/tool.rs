@@ -30,11 +30,27 @@ pub(crate) struct ToolEntry {
     pub find: Vec<(String, Template)>,
     /// The answer also goes out as structuredContent.
     pub structured: bool,
+    /// `response.drop`, `response.max_items`, `response.narrow_with`.
+    pub shaping: Shaping,
     pub read_only: bool,
     pub idempotent: bool,
     pub destructive: bool,
     /// The arguments the input schema marks secret.
     pub secrets: super::secret_fields::SecretFields,
+}
+
+/// How an answer is trimmed before the model reads it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Shaping {
+    pub drop: Vec<String>,
+    pub max_items: Option<usize>,
+    pub narrow_with: Option<String>,
+}
+
+impl Shaping {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.drop.is_empty() && self.max_items.is_none()
+    }
 }
 
 /// MCP tool names: 1 to 64 of `[A-Za-z0-9_-]`.
@@ -248,6 +264,15 @@ pub(crate) fn compile_tool(
             .response
             .as_ref()
             .is_some_and(|r| r.output_schema.is_some()),
+        shaping: def
+            .response
+            .as_ref()
+            .map(|r| Shaping {
+                drop: r.drop.clone(),
+                max_items: r.max_items,
+                narrow_with: r.narrow_with.clone(),
+            })
+            .unwrap_or_default(),
         read_only: safety.read_only,
         idempotent: annotations.idempotent_hint.unwrap_or(false),
         destructive: safety.destructive,

@@ -52,6 +52,17 @@ pub(crate) struct ResponseDef {
     pub find: Option<Map<String, Value>>,
     #[serde(default)]
     pub output_schema: Option<Value>,
+    /// Fields left out of the answer, in every object at any depth: what the model never
+    /// needs (internal ids, timestamps of no use), so it reads less.
+    #[serde(default)]
+    pub drop: Vec<String>,
+    /// At most this many items of the answer's list (the selected value, when a list): the
+    /// rest is counted in a note instead of being cut mid-item.
+    #[serde(default)]
+    pub max_items: Option<usize>,
+    /// How to narrow a list cut by `max_items`, said in the note: "narrow with ...".
+    #[serde(default)]
+    pub narrow_with: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Hash)]
