@@ -796,14 +796,23 @@ async fn tool_schemas_and_annotations_help_a_model_call_right() {
                 assert_eq!(spec["format"], "uuid", "{name}.{prop} is a uuid");
             }
         }
+        // Listed as they differ from the MCP defaults (readOnlyHint false, destructiveHint
+        // true, which means something only for a tool that is not read-only).
         let a = tool.annotations.expect("annotations");
         let reads = name.contains("_list_") || name.contains("_get_");
-        assert_eq!(a.read_only_hint, Some(reads), "{name} read-only hint");
+        assert_eq!(
+            a.read_only_hint.unwrap_or(false),
+            reads,
+            "{name} read-only hint"
+        );
         if name.contains("_delete_") {
             assert_eq!(a.destructive_hint, Some(true), "{name} is destructive");
         }
-        if reads {
-            assert_eq!(a.destructive_hint, Some(false), "{name} destroys nothing");
+        if !reads && !name.contains("_delete_") {
+            assert!(
+                a.destructive_hint.is_some(),
+                "{name} says whether it destroys"
+            );
         }
     }
     client.cancel().await.ok();
@@ -1137,4 +1146,71 @@ async fn no_schema_refuses_what_no_source_forbids() {
         assert_eq!(shown["body"], sent, "{tool} sends what it was given");
     }
     client.cancel().await.ok();
+}
+
+/// What a model needs from a schema, at every depth: each property's description, enum,
+/// format and the required lists.
+fn schema_facts(schema: &Value, at: &str, facts: &mut Vec<String>) {
+    let Some(map) = schema.as_object() else {
+        return;
+    };
+    for key in ["description", "enum", "format", "required", "type"] {
+        if let Some(v) = map.get(key) {
+            facts.push(format!("{at}.{key}={v}"));
+        }
+    }
+    if let Some(props) = map.get("properties").and_then(Value::as_object) {
+        for (name, sub) in props {
+            schema_facts(sub, &format!("{at}.{name}"), facts);
+        }
+    }
+    if let Some(items) = map.get("items") {
+        schema_facts(items, &format!("{at}[]"), facts);
+    }
+}
+
+#[tokio::test]
+async fn tools_list_keeps_every_description_enum_format_and_required_marker_of_the_files() {
+    let client = sandbox(&["--toolsets", "all"]).await;
+    let listed = client.list_all_tools().await.expect("tools/list");
+    let mut files = 0;
+    for entry in walk(&repo_root().join("registry")) {
+        let name = entry.file_name().map(|n| n.to_string_lossy().into_owned());
+        if !name.as_deref().is_some_and(|n| n.ends_with(".yaml") && !n.starts_with('_')) {
+            continue;
+        }
+        let file: Value =
+            yaml_serde::from_str(&std::fs::read_to_string(&entry).expect("read")).expect("YAML");
+        let tool = file["name"].as_str().expect("a name");
+        let served = listed
+            .iter()
+            .find(|t| t.name == tool)
+            .unwrap_or_else(|| panic!("{tool} is listed"));
+        let (mut wanted, mut got) = (Vec::new(), Vec::new());
+        schema_facts(&file["input"], tool, &mut wanted);
+        schema_facts(&Value::Object((*served.input_schema).clone()), tool, &mut got);
+        for fact in &wanted {
+            assert!(got.contains(fact), "tools/list lost {fact}");
+        }
+        assert_eq!(
+            served.description.as_deref(),
+            file["description"].as_str().map(str::trim_end),
+            "{tool}"
+        );
+        files += 1;
+    }
+    assert_eq!(files, listed.len(), "every listed tool has its file");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
 }

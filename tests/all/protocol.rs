@@ -74,24 +74,27 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
     assert_eq!(schema["properties"]["projectId"]["format"], "uuid");
     assert_eq!(schema["required"], json!(["projectId"]));
     assert_eq!(schema["additionalProperties"], false);
+    // Only what differs from the MCP defaults is listed: a read-only tool says just that.
     let a = envs.annotations.as_ref().expect("annotations");
     assert_eq!(
         (
             a.read_only_hint,
             a.destructive_hint,
             a.idempotent_hint,
-            a.open_world_hint
+            a.open_world_hint,
+            a.title.as_deref()
         ),
-        (Some(true), Some(false), Some(true), Some(true))
+        (Some(true), None, None, None, None)
     );
     let create = tools
         .iter()
         .find(|t| t.name == "fixture_create_service")
         .expect("tool");
+    // Not read-only (the default), not idempotent (the default), and not destructive: said.
     let a = create.annotations.as_ref().expect("annotations");
     assert_eq!(
-        (a.read_only_hint, a.idempotent_hint),
-        (Some(false), Some(false))
+        (a.read_only_hint, a.idempotent_hint, a.destructive_hint),
+        (None, None, Some(false))
     );
     assert_eq!(create.title.as_deref(), Some("Create a service"));
     client.cancel().await.ok();

@@ -34,6 +34,16 @@ struct Replica {
     child: Child,
 }
 
+/// A process killed when the test ends, passed or not.
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 impl Drop for Replica {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -187,16 +197,18 @@ async fn three_replicas_behind_haproxy_lose_no_call_through_a_restart_and_a_cont
     }
     let front = free_port();
     let config = format!("{}/deploy/haproxy/haproxy.cfg", repo_root().display());
-    let mut haproxy = Command::new("haproxy")
-        .args(["-f", &config, "-db"])
-        .env("MCP_LISTEN", format!("127.0.0.1:{front}"))
-        .env("MCP_REPLICA_1", format!("127.0.0.1:{}", ports[0]))
-        .env("MCP_REPLICA_2", format!("127.0.0.1:{}", ports[1]))
-        .env("MCP_REPLICA_3", format!("127.0.0.1:{}", ports[2]))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("haproxy (apt-get install haproxy) runs");
+    let _haproxy = KillOnDrop(
+        Command::new("haproxy")
+            .args(["-f", &config, "-db"])
+            .env("MCP_LISTEN", format!("127.0.0.1:{front}"))
+            .env("MCP_REPLICA_1", format!("127.0.0.1:{}", ports[0]))
+            .env("MCP_REPLICA_2", format!("127.0.0.1:{}", ports[1]))
+            .env("MCP_REPLICA_3", format!("127.0.0.1:{}", ports[2]))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("haproxy (apt-get install haproxy) runs"),
+    );
     let url = format!("http://127.0.0.1:{front}/mcp");
     let http = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -331,8 +343,6 @@ async fn three_replicas_behind_haproxy_lose_no_call_through_a_restart_and_a_cont
             .await
             .expect("the new tool, on whichever replica");
     }
-    let _ = haproxy.kill();
-    let _ = haproxy.wait();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -368,16 +378,18 @@ async fn behind_nginx_as_configured_legacy_sessions_and_stateless_calls_work() {
     let file = dir.path().join("nginx.conf");
     std::fs::write(&file, config).expect("config");
     let prefix = dir.path().display().to_string();
-    let mut nginx = Command::new("nginx")
-        .args(["-p", &prefix, "-c", &file.display().to_string()])
-        .args([
-            "-g",
-            &format!("daemon off; pid {prefix}/nginx.pid; error_log stderr;"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx (apt-get install nginx-light) runs");
+    let _nginx = KillOnDrop(
+        Command::new("nginx")
+            .args(["-p", &prefix, "-c", &file.display().to_string()])
+            .args([
+                "-g",
+                &format!("daemon off; pid {prefix}/nginx.pid; error_log stderr;"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx (apt-get install nginx-light) runs"),
+    );
     let url = format!("http://127.0.0.1:{front}/mcp");
     let http = reqwest::Client::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
@@ -396,6 +408,4 @@ async fn behind_nginx_as_configured_legacy_sessions_and_stateless_calls_work() {
             .await
             .expect("each request of the session reaches its replica");
     }
-    let _ = nginx.kill();
-    let _ = nginx.wait();
 }

@@ -544,13 +544,19 @@ impl Safety {
     }
 }
 
-fn to_rmcp(a: &AnnotationsDef, title: Option<String>) -> ToolAnnotations {
+/// The annotations as listed: only what differs from the MCP defaults (readOnlyHint false,
+/// destructiveHint true, idempotentHint false, openWorldHint true), as a model reads every
+/// byte of tools/list. destructiveHint and idempotentHint mean something only for tools
+/// that change things; a destructive tool still says so. The title is the tool's own.
+fn to_rmcp(a: &AnnotationsDef, _title: Option<String>) -> ToolAnnotations {
     let mut out = ToolAnnotations::new();
-    out.title = title;
-    out.read_only_hint = a.read_only_hint;
-    out.destructive_hint = a.destructive_hint;
-    out.idempotent_hint = a.idempotent_hint;
-    out.open_world_hint = a.open_world_hint;
+    let read_only = a.read_only_hint.unwrap_or(false);
+    out.read_only_hint = read_only.then_some(true);
+    if !read_only {
+        out.destructive_hint = a.destructive_hint;
+        out.idempotent_hint = a.idempotent_hint.filter(|&i| i);
+    }
+    out.open_world_hint = a.open_world_hint.filter(|&o| !o);
     out
 }
 
