@@ -1176,7 +1176,10 @@ async fn tools_list_keeps_every_description_enum_format_and_required_marker_of_t
     let mut files = 0;
     for entry in walk(&repo_root().join("registry")) {
         let name = entry.file_name().map(|n| n.to_string_lossy().into_owned());
-        if !name.as_deref().is_some_and(|n| n.ends_with(".yaml") && !n.starts_with('_')) {
+        if !name
+            .as_deref()
+            .is_some_and(|n| n.ends_with(".yaml") && !n.starts_with('_'))
+        {
             continue;
         }
         let file: Value =
@@ -1188,7 +1191,11 @@ async fn tools_list_keeps_every_description_enum_format_and_required_marker_of_t
             .unwrap_or_else(|| panic!("{tool} is listed"));
         let (mut wanted, mut got) = (Vec::new(), Vec::new());
         schema_facts(&file["input"], tool, &mut wanted);
-        schema_facts(&Value::Object((*served.input_schema).clone()), tool, &mut got);
+        schema_facts(
+            &Value::Object((*served.input_schema).clone()),
+            tool,
+            &mut got,
+        );
         for fact in &wanted {
             assert!(got.contains(fact), "tools/list lost {fact}");
         }

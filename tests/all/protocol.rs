@@ -368,3 +368,42 @@ async fn resource_templates_binary_resources_and_prompt_attachments_are_served()
     );
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+async fn tools_list_is_paginated_by_the_page_size_of_server_yaml() {
+    let root =
+        TempRoot::new("name: paged\npage_size: 2\nupstream:\n  base_url: http://127.0.0.1:9\n");
+    for name in ["a", "b", "c", "d", "e"] {
+        root.write(
+            &format!("registry/items/{name}.yaml"),
+            &format!("name: tool_{name}\ndescription: Tool {name}.\ninput: {{ type: object }}\nrequest: {{ method: GET, path: /{name} }}\n"),
+        );
+    }
+    let client = Launch::new("http://127.0.0.1:9")
+        .root(root.path())
+        .start()
+        .await;
+    let first = client
+        .peer()
+        .list_tools(None)
+        .await
+        .expect("the first page");
+    assert_eq!(first.tools.len(), 2);
+    let cursor = first.next_cursor.clone().expect("a next page");
+    let all = client.list_all_tools().await.expect("every page");
+    let mut names: Vec<String> = all.iter().map(|t| t.name.to_string()).collect();
+    names.sort();
+    assert_eq!(names, ["tool_a", "tool_b", "tool_c", "tool_d", "tool_e"]);
+    let refused = client
+        .peer()
+        .list_tools(Some(
+            rmcp::model::PaginatedRequestParams::default().with_cursor(Some(format!("{cursor}x"))),
+        ))
+        .await
+        .expect_err("an altered cursor");
+    assert!(
+        refused.to_string().contains("list the tools again"),
+        "{refused}"
+    );
+    client.cancel().await.ok();
+}

@@ -82,6 +82,7 @@ pub(crate) fn build_with(
         name: server.name,
         title: server.title,
         instructions: server.instructions,
+        page_size: server.page_size,
         upstream: server.upstream,
         templates,
         tools: served.tools,
@@ -106,6 +107,7 @@ struct ServerPart {
     name: String,
     title: Option<String>,
     instructions: Option<String>,
+    page_size: Option<usize>,
     upstream: Option<Arc<Upstream>>,
 }
 
@@ -118,6 +120,7 @@ fn load_server(
     let mut name = options.program.to_string();
     let mut title = None;
     let mut instructions = None;
+    let mut page_size = None;
     let mut upstream = None;
     match files.iter().find(|f| content_kind(&f.path) == Some(ContentKind::Server)) {
         None => diagnostics.push(Diagnostic::whole_file("registry/_server.yaml", "the file is missing: it declares the upstream API (base_url, headers); tools cannot be called without it")),
@@ -136,6 +139,7 @@ fn load_server(
                 name = server.name.unwrap_or(name);
                 title = server.title;
                 instructions = server.instructions;
+                page_size = server.page_size.filter(|&n| n > 0);
             }
         },
     }
@@ -143,6 +147,7 @@ fn load_server(
         name,
         title,
         instructions,
+        page_size,
         upstream,
     }
 }

@@ -81,6 +81,8 @@ pub struct Catalog {
     pub(crate) name: String,
     pub(crate) title: Option<String>,
     pub(crate) instructions: Option<String>,
+    /// `page_size` of `_server.yaml`: tools per tools/list page.
+    pub(crate) page_size: Option<usize>,
     /// `None` when `_server.yaml` is missing or broken: tools are listed but cannot be called.
     pub(crate) upstream: Option<Arc<Upstream>>,
     pub(crate) templates: Templates,

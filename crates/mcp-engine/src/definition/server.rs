@@ -12,6 +12,9 @@ pub(crate) struct ServerFile {
     pub title: Option<String>,
     #[serde(default)]
     pub instructions: Option<String>,
+    /// Tools per tools/list page; all in one page when absent.
+    #[serde(default)]
+    pub page_size: Option<usize>,
     pub upstream: UpstreamDef,
 }
 

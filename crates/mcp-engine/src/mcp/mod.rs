@@ -4,6 +4,7 @@
 mod completion;
 pub(crate) mod confirm;
 mod confirm_state;
+mod paging;
 mod refusal;
 mod server;
 mod session;

@@ -22,6 +22,7 @@ use serde_json::Value;
 use super::completion;
 use super::confirm::{self, Asking, ConfirmMode, Confirmation};
 use super::confirm_state::ConfirmationStates;
+use super::paging;
 use super::session::{Session, Sessions};
 use super::status;
 use super::used_states::UsedStates;
@@ -262,7 +263,7 @@ impl ServerHandler for McpServer {
 
     async fn list_tools(
         &self,
-        _: Option<PaginatedRequestParams>,
+        page: Option<PaginatedRequestParams>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
         let _span = trace::request_span("tools/list", None, &ctx.meta).entered();
@@ -273,22 +274,41 @@ impl ServerHandler for McpServer {
             .get::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<Grant>())
             == Some(&Grant::ReadOnly);
-        let tools = if read_only {
-            catalog
-                .tool_list
-                .iter()
-                .filter(|t| {
-                    catalog
-                        .tools
-                        .get(t.name.as_ref())
-                        .is_some_and(|e| e.read_only)
-                })
-                .cloned()
-                .collect()
-        } else {
-            catalog.tool_list.clone()
+        let visible = |t: &&Tool| {
+            !read_only
+                || catalog
+                    .tools
+                    .get(t.name.as_ref())
+                    .is_some_and(|e| e.read_only)
         };
-        Ok(ListToolsResult::with_all_items(tools))
+        let Some(size) = catalog.page_size else {
+            return Ok(ListToolsResult::with_all_items(
+                catalog.tool_list.iter().filter(visible).cloned().collect(),
+            ));
+        };
+        let start = match page.and_then(|p| p.cursor) {
+            None => 0,
+            Some(cursor) => paging::offset(&cursor, &catalog.version).ok_or_else(|| {
+                McpError::invalid_params(
+                    "this cursor is not one of this tool list (the list changed since, or the cursor was altered); list the tools again from the start",
+                    None,
+                )
+            })?,
+        };
+        let tools: Vec<Tool> = catalog
+            .tool_list
+            .iter()
+            .filter(visible)
+            .skip(start)
+            .take(size + 1)
+            .cloned()
+            .collect();
+        let mut result = ListToolsResult::with_all_items(tools);
+        if result.tools.len() > size {
+            result.tools.truncate(size);
+            result.next_cursor = Some(paging::cursor(start + size, &catalog.version));
+        }
+        Ok(result)
     }
 
     async fn call_tool(
