@@ -170,7 +170,13 @@ impl Caller {
             None => return Err(refusal(catalog, name)),
         };
         let args_value = Value::Object(arguments.unwrap_or_default());
-        let problems = validation_errors(&entry.validator, &args_value);
+        let problems = match entry.validator.get() {
+            Some(validator) => validation_errors(validator, &args_value),
+            None => vec![format!(
+                "- the input schema of {} cannot be compiled; run `check`",
+                entry.file
+            )],
+        };
         if !problems.is_empty() {
             // A secret the model sent is not echoed back in the explanation.
             let sent_secrets = crate::secret::SecretForms::new(&entry.secrets.texts(&args_value));

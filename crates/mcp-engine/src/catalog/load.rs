@@ -730,7 +730,8 @@ mod tests {
                 .unwrap()
                 .open_world_hint
         };
-        assert_eq!((hint(&second), hint(&third)), (Some(true), Some(false)));
+        // Listed only where it differs from the MCP default (true).
+        assert_eq!((hint(&second), hint(&third)), (None, Some(false)));
 
         // A removed file is forgotten, and so are its templates.
         files.retain(|f| f.path != "registry/items/other.yaml");
@@ -763,7 +764,8 @@ mod tests {
                 a.idempotent_hint,
                 a.open_world_hint
             ),
-            (Some(true), Some(false), Some(true), Some(true))
+            // Read-only says it all: the other hints keep their MCP defaults.
+            (Some(true), None, None, None)
         );
         assert_eq!(c.name, "test-api");
     }

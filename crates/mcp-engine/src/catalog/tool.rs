@@ -22,7 +22,9 @@ pub(crate) struct ToolEntry {
     pub tool: Tool,
     pub file: String,
     pub toolset: String,
-    pub validator: jsonschema::Validator,
+    /// Compiled at the first call: a compiled validator takes tens of kilobytes, and most
+    /// tools of a large catalogue are never called (docs/performance.md).
+    pub validator: LazyValidator,
     pub request: CompiledRequest,
     /// JSON pointer applied to the upstream's JSON answer.
     pub select: Option<String>,
@@ -37,6 +39,41 @@ pub(crate) struct ToolEntry {
     pub destructive: bool,
     /// The arguments the input schema marks secret.
     pub secrets: super::secret_fields::SecretFields,
+}
+
+/// A tool's argument validator, compiled when first needed from the listed schema (which
+/// loading already compiled once, to report any problem with the file).
+#[derive(Debug)]
+pub(crate) struct LazyValidator {
+    schema: Arc<JsonObject>,
+    compiled: std::sync::OnceLock<Option<jsonschema::Validator>>,
+}
+
+impl LazyValidator {
+    fn new(schema: Arc<JsonObject>) -> Self {
+        Self {
+            schema,
+            compiled: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The validator; `None` only if the schema that compiled at load no longer does,
+    /// which cannot happen with the same crate version.
+    pub(crate) fn get(&self) -> Option<&jsonschema::Validator> {
+        self.compiled
+            .get_or_init(|| {
+                schema_options()
+                    .build(&Value::Object((*self.schema).clone()))
+                    .ok()
+            })
+            .as_ref()
+    }
+}
+
+fn schema_options() -> jsonschema::ValidationOptions<'static> {
+    jsonschema::options()
+        .should_validate_formats(true)
+        .with_pattern_options(jsonschema::PatternOptions::regex())
 }
 
 /// How an answer is trimmed before the model reads it.
@@ -113,11 +150,7 @@ pub(crate) fn compile_schema(
         );
         return None;
     }
-    match jsonschema::options()
-        .should_validate_formats(true)
-        .with_pattern_options(jsonschema::PatternOptions::regex())
-        .build(schema)
-    {
+    match schema_options().build(schema) {
         Ok(v) => Some(v),
         Err(e) => {
             reporter.at(
@@ -228,12 +261,14 @@ pub(crate) fn compile_tool(
     if reporter.diagnostics.len() > before {
         return None;
     }
-    let (input, validator, path) = (input?, validator?, path?);
+    // Compiled to report problems, then dropped: see `LazyValidator`.
+    let (input, _compiled, path) = (input?, validator?, path?);
+    let input = Arc::new(input as JsonObject);
     let title = def.title.clone().or_else(|| annotations.title.clone());
     let mut tool = Tool::new(
         def.name.clone(),
         def.description.trim_end().to_owned(),
-        Arc::new(input as JsonObject),
+        input.clone(),
     )
     .with_annotations(to_rmcp(&annotations, title.clone()));
     if let Some(title) = title {
@@ -246,7 +281,7 @@ pub(crate) fn compile_tool(
         tool,
         file: reporter.file.to_owned(),
         toolset: toolset.to_owned(),
-        validator,
+        validator: LazyValidator::new(input),
         request: CompiledRequest {
             method: def.request.method,
             path,
