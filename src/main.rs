@@ -279,6 +279,10 @@ pub struct ServeArgs {
     /// With --http: largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Search mode, for large catalogues: tools/list holds three tools (search_tools,
+    /// describe_tool, call_tool) instead of every tool, whatever the catalogue's size.
+    #[arg(long)]
+    pub tool_search: bool,
     /// Serve Prometheus metrics at http://ADDR:PORT/metrics, an address apart from MCP (calls
     /// by tool and outcome, latencies, upstream statuses, retries, sessions, reloads, the
     /// content's version). Off unless given.

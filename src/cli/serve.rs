@@ -97,6 +97,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .confirm_destructive(args.confirm_destructive)
         .confirmation_store(args.confirmation_store.clone())
         .metrics_address(args.metrics)
+        .tool_search(args.tool_search)
         .audit_log(args.audit_log.clone())
         .watch(!args.no_watch)
         .build()?;

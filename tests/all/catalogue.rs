@@ -1221,3 +1221,102 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// Tasks as a user would put them, and the shipped tool that does each.
+pub(crate) const SEARCH_TASKS: &[(&str, &str)] = &[
+    ("list my projects", "layerops_list_projects"),
+    (
+        "show the environments of a project",
+        "layerops_list_environments",
+    ),
+    ("create a new environment", "layerops_create_environment"),
+    ("delete an environment", "layerops_delete_environment"),
+    ("deploy a docker container", "layerops_create_service"),
+    (
+        "change the image version of a service",
+        "layerops_update_service",
+    ),
+    ("scale a service to more replicas", "layerops_scale_service"),
+    ("remove a service", "layerops_delete_service"),
+    (
+        "what services run in this environment",
+        "layerops_list_services",
+    ),
+    ("recent events of a service", "layerops_list_events"),
+    (
+        "cost and usage analytics of an environment",
+        "layerops_get_analytics",
+    ),
+    ("list the instance pools", "layerops_list_instance_pools"),
+    (
+        "which machine types can a pool use",
+        "layerops_list_instance_types",
+    ),
+    ("add an instance pool", "layerops_create_instance_pool"),
+    (
+        "example of the service import format",
+        "layerops_get_service_import_example",
+    ),
+    ("details of one service", "layerops_get_service"),
+];
+
+#[tokio::test]
+async fn search_mode_lists_three_tools_finds_the_right_one_and_calls_it() {
+    let client = sandbox(&["--tool-search"]).await;
+    let listed = client.list_all_tools().await.expect("tools/list");
+    let names: Vec<&str> = listed.iter().map(|t| t.name.as_ref()).collect();
+    assert_eq!(names, ["search_tools", "describe_tool", "call_tool"]);
+    let listed_size = serde_json::to_string(&listed).expect("JSON").len();
+    assert!(
+        listed_size < 3000,
+        "tools/list stays small: {listed_size} bytes"
+    );
+    let mut misses = Vec::new();
+    for (task, tool) in SEARCH_TASKS {
+        let found = call(&client, "search_tools", json!({"query": task, "limit": 3})).await;
+        let found: Value = serde_json::from_str(&text(&found)).expect("JSON");
+        let top: Vec<&str> = found
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|t| t["name"].as_str())
+            .collect();
+        if !top.contains(tool) {
+            misses.push(format!("{task}: {top:?}"));
+        }
+    }
+    // Quality floor: the right tool in the top 3 for every task.
+    assert!(misses.is_empty(), "{misses:#?}");
+    let described = call(
+        &client,
+        "describe_tool",
+        json!({"name": "layerops_list_services"}),
+    )
+    .await;
+    let described: Value = serde_json::from_str(&text(&described)).expect("JSON");
+    assert_eq!(
+        described["inputSchema"]["required"],
+        json!(["environmentId"])
+    );
+    let projects = call(
+        &client,
+        "call_tool",
+        json!({"name": "layerops_list_projects", "arguments": {}}),
+    )
+    .await;
+    assert!(!is_error(&projects), "{}", text(&projects));
+    assert!(text(&projects).contains("Acme Shop"), "{}", text(&projects));
+    // Arguments are validated as in a direct call.
+    let invalid = call(
+        &client,
+        "call_tool",
+        json!({"name": "layerops_list_services", "arguments": {"environmentId": "nope"}}),
+    )
+    .await;
+    assert!(
+        is_error(&invalid) && text(&invalid).contains("uuid"),
+        "{}",
+        text(&invalid)
+    );
+    client.cancel().await.ok();
+}

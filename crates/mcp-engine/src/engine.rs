@@ -61,6 +61,7 @@ pub struct EngineBuilder {
     confirmation_store: Option<String>,
     metrics_address: Option<std::net::SocketAddr>,
     pretty_answers: bool,
+    tool_search: bool,
     audit_log: Option<PathBuf>,
     watch: bool,
     log_secrets: LogSecrets,
@@ -76,6 +77,7 @@ pub struct Engine {
     confirmation_key: Option<[u8; 32]>,
     confirmation_store: Option<String>,
     metrics_address: Option<std::net::SocketAddr>,
+    tool_search: bool,
     watch: bool,
 }
 
@@ -98,6 +100,7 @@ impl Engine {
             confirmation_store: None,
             metrics_address: None,
             pretty_answers: false,
+            tool_search: false,
             audit_log: None,
             watch: true,
             log_secrets: LogSecrets::default(),
@@ -170,7 +173,8 @@ impl Engine {
             self.confirm,
             self.confirmation_key,
             used_confirmations,
-        );
+        )
+        .with_tool_search(self.tool_search);
         if let Some(address) = self.metrics_address {
             let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
                 EngineError::Settings(format!(
@@ -281,6 +285,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Search mode, for catalogues too large to list: tools/list holds `search_tools`,
+    /// `describe_tool` and `call_tool` instead of every tool.
+    pub fn tool_search(mut self, on: bool) -> Self {
+        self.tool_search = on;
+        self
+    }
+
     /// Serves Prometheus metrics at `http://<address>/metrics`, apart from MCP.
     pub fn metrics_address(mut self, address: Option<std::net::SocketAddr>) -> Self {
         self.metrics_address = address;
@@ -360,6 +371,7 @@ impl EngineBuilder {
             confirmation_key: self.confirmation_key,
             confirmation_store: self.confirmation_store,
             metrics_address: self.metrics_address,
+            tool_search: self.tool_search,
             watch: self.watch,
         })
     }

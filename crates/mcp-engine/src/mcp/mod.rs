@@ -9,6 +9,7 @@ mod refusal;
 mod server;
 mod session;
 mod status;
+mod tool_search;
 mod used_states;
 
 pub(crate) use confirm::ConfirmMode;

@@ -25,6 +25,7 @@ use super::confirm_state::ConfirmationStates;
 use super::paging;
 use super::session::{Session, Sessions};
 use super::status;
+use super::tool_search;
 use super::used_states::UsedStates;
 use crate::call::{Caller, Step};
 use crate::catalog::Catalog;
@@ -46,6 +47,8 @@ struct Inner {
     sessions: Sessions,
     confirm_destructive: ConfirmMode,
     questions: ConfirmationStates,
+    /// `--tool-search`: tools/list holds the search meta-tools instead of the catalogue.
+    tool_search: bool,
 }
 
 impl McpServer {
@@ -70,8 +73,122 @@ impl McpServer {
                     confirm::ANSWER_WITHIN,
                     used_confirmations,
                 ),
+                tool_search: false,
             }),
             session,
+        }
+    }
+
+    /// Serves the catalogue through search meta-tools (see `tool_search`). Only before the
+    /// handler is shared.
+    pub(crate) fn with_tool_search(mut self, on: bool) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.tool_search = on;
+        }
+        self
+    }
+
+    /// Whether `tool` may be called by a caller whose grant is `read_only`.
+    fn visible(catalog: &Catalog, read_only: bool, tool: &str) -> bool {
+        !read_only || catalog.tools.get(tool).is_some_and(|e| e.read_only)
+    }
+
+    /// A call of one of the meta-tools of search mode.
+    async fn call_meta(
+        &self,
+        catalog: &Catalog,
+        request: &CallToolRequestParams,
+        arguments: Option<JsonObject>,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let name = request.name.as_ref();
+        let read_only = ctx
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<Grant>())
+            == Some(&Grant::ReadOnly);
+        let arguments = arguments.unwrap_or_default();
+        let text = |s: &str| arguments.get(s).and_then(Value::as_str).map(str::to_owned);
+        let answer = |value: Value| {
+            Ok(CallToolResponse::from(
+                rmcp::model::CallToolResult::success(vec![ContentBlock::text(value.to_string())]),
+            ))
+        };
+        match name {
+            tool_search::SEARCH => {
+                let Some(query) = text("query") else {
+                    return Err(McpError::invalid_params(
+                        "search_tools needs a query: the task in a few words",
+                        None,
+                    ));
+                };
+                let limit = arguments
+                    .get("limit")
+                    .and_then(Value::as_u64)
+                    .map_or(5, |l| l.clamp(1, 20) as usize);
+                let found: Vec<Value> = tool_search::search(
+                    catalog,
+                    |t| Self::visible(catalog, read_only, &t.name),
+                    &query,
+                    limit,
+                )
+                .into_iter()
+                .map(|t| {
+                    let reads = catalog
+                        .tools
+                        .get(t.name.as_ref())
+                        .is_some_and(|e| e.read_only);
+                    tool_search::summary(t, reads)
+                })
+                .collect();
+                answer(Value::Array(found))
+            }
+            tool_search::DESCRIBE => {
+                let tool = text("name").and_then(|n| {
+                    catalog
+                        .tool_list
+                        .iter()
+                        .find(|t| t.name == n && Self::visible(catalog, read_only, &n))
+                });
+                match tool {
+                    Some(tool) => answer(serde_json::to_value(tool).unwrap_or_default()),
+                    None => Err(McpError::invalid_params(
+                        "no tool has this name; find one with search_tools",
+                        None,
+                    )),
+                }
+            }
+            _ => {
+                let Some(target) = text("name") else {
+                    return Err(McpError::invalid_params(
+                        "call_tool needs the name of the tool to call",
+                        None,
+                    ));
+                };
+                if tool_search::is_meta(&target) {
+                    return Err(McpError::invalid_params(
+                        "call_tool calls a tool of the catalogue, not a search tool",
+                        None,
+                    ));
+                }
+                if !Self::visible(catalog, read_only, &target) {
+                    return Err(McpError::invalid_params(
+                        format!(
+                            "`{}` changes things, and this token may only read; ask for the write scope",
+                            shown(&target)
+                        ),
+                        None,
+                    ));
+                }
+                let mut inner = CallToolRequestParams::new(target);
+                inner.input_responses = request.input_responses.clone();
+                inner.request_state = request.request_state.clone();
+                let inner_arguments = arguments
+                    .get("arguments")
+                    .and_then(Value::as_object)
+                    .cloned();
+                self.run_call(catalog, &inner, inner_arguments, ctx).await
+            }
         }
     }
 
@@ -274,6 +391,11 @@ impl ServerHandler for McpServer {
             .get::<axum::http::request::Parts>()
             .and_then(|parts| parts.extensions.get::<Grant>())
             == Some(&Grant::ReadOnly);
+        if self.inner.tool_search {
+            return Ok(ListToolsResult::with_all_items(tool_search::meta_tools(
+                &catalog.program,
+            )));
+        }
         let visible = |t: &&Tool| {
             !read_only
                 || catalog
@@ -327,9 +449,15 @@ impl ServerHandler for McpServer {
             known.then_some(request.name.as_ref()),
             &ctx.meta,
         );
-        let call = self
-            .run_call(&catalog, &request, arguments, &ctx)
-            .instrument(span);
+        let meta = self.inner.tool_search && tool_search::is_meta(&request.name);
+        let call = async {
+            if meta {
+                self.call_meta(&catalog, &request, arguments, &ctx).await
+            } else {
+                self.run_call(&catalog, &request, arguments, &ctx).await
+            }
+        }
+        .instrument(span);
         tokio::select! {
             result = call => result,
             _ = ctx.ct.cancelled() => {
