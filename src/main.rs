@@ -50,7 +50,7 @@ enum Command {
     /// Serve over MCP on stdio (the default when no command is given).
     Serve(Box<ServeArgs>),
     /// Load every file and print each problem as file:line:column: message; exit 1 if any.
-    Check(RootArg),
+    Check(CheckArgs),
     /// Print the tools, resources and prompts in tables.
     List(ModeArgs),
     /// Run one tool and print its result.
@@ -145,6 +145,16 @@ pub struct RootArg {
     /// when it holds registry/_server.yaml, else the copy embedded in the binary).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Also report what these providers' schema dialects refuse in each tool's input
+    /// (openai-strict, gemini; comma-separated). `serve --schema-profile` rewrites them.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub profile: Vec<mcp_engine::SchemaProfile>,
 }
 
 /// Options that decide what is served and how calls behave.
@@ -279,6 +289,10 @@ pub struct ServeArgs {
     /// With --http: largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// List tool schemas rewritten into a provider's dialect: openai-strict (OpenAI
+    /// Structured Outputs) or gemini. Arguments are still checked against the files' schemas.
+    #[arg(long, value_name = "NAME")]
+    pub schema_profile: Option<mcp_engine::SchemaProfile>,
     /// Search mode, for large catalogues: tools/list holds three tools (search_tools,
     /// describe_tool, call_tool) instead of every tool, whatever the catalogue's size.
     #[arg(long)]

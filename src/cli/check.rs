@@ -3,9 +3,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::{ModeArgs, RootArg};
+use crate::{CheckArgs, ModeArgs};
 
-pub fn run(args: RootArg) -> anyhow::Result<ExitCode> {
+pub fn run(check: CheckArgs) -> anyhow::Result<ExitCode> {
+    let args = check.root;
     let mode = ModeArgs {
         root: args.clone(),
         ..Default::default()
@@ -19,6 +20,19 @@ pub fn run(args: RootArg) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     for d in catalog.diagnostics() {
         writeln!(out, "{prefix}{d}")?;
+    }
+    // What providers' dialects refuse: advice, since serving with --schema-profile rewrites it.
+    for profile in &check.profile {
+        let found = mcp_engine::profile_report(&super::source(&mode)?, *profile);
+        for d in &found {
+            writeln!(out, "{prefix}{d}")?;
+        }
+        eprintln!(
+            "{}: {} keyword(s) or rule(s) to rewrite (serve --schema-profile {} does it)",
+            profile.name(),
+            found.len(),
+            profile.name()
+        );
     }
     let (served, left_out) = catalog.tool_counts();
     let tools = served + left_out;

@@ -98,6 +98,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .confirmation_store(args.confirmation_store.clone())
         .metrics_address(args.metrics)
         .tool_search(args.tool_search)
+        .schema_profile(args.schema_profile)
         .audit_log(args.audit_log.clone())
         .watch(!args.no_watch)
         .build()?;

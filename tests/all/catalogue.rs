@@ -1320,3 +1320,151 @@ async fn search_mode_lists_three_tools_finds_the_right_one_and_calls_it() {
     );
     client.cancel().await.ok();
 }
+
+/// Every keyword used anywhere in `schema`, with whether each object is closed and requires
+/// all its properties.
+fn dialect_facts(
+    schema: &Value,
+    keywords: &mut std::collections::BTreeSet<String>,
+    strict: &mut bool,
+) {
+    match schema {
+        Value::Object(map) => {
+            let is_object =
+                map.get("type") == Some(&json!("object")) || map.contains_key("properties");
+            if is_object {
+                let closed = map.get("additionalProperties") == Some(&Value::Bool(false));
+                let all_required =
+                    map.get("properties")
+                        .and_then(Value::as_object)
+                        .is_none_or(|p| {
+                            p.keys().all(|k| {
+                                map.get("required")
+                                    .and_then(Value::as_array)
+                                    .is_some_and(|r| r.contains(&json!(k)))
+                            })
+                        });
+                // A free-form object (no properties) cannot be strict: it stays as written.
+                if map.contains_key("properties") {
+                    *strict &= closed && all_required;
+                }
+            }
+            for (k, v) in map {
+                keywords.insert(k.clone());
+                if k == "properties" {
+                    if let Some(props) = v.as_object() {
+                        props
+                            .values()
+                            .for_each(|p| dialect_facts(p, keywords, strict));
+                    }
+                } else {
+                    dialect_facts(v, keywords, strict);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| dialect_facts(v, keywords, strict)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn schema_profiles_serve_what_each_dialect_accepts_and_calls_still_work() {
+    // OpenAI strict mode: closed objects, every property required (optional ones nullable),
+    // no format or length keywords.
+    let client = sandbox(&["--toolsets", "all", "--schema-profile", "openai-strict"]).await;
+    for tool in client.list_all_tools().await.expect("tools/list") {
+        let mut keywords = std::collections::BTreeSet::new();
+        let mut strict = true;
+        dialect_facts(
+            &Value::Object((*tool.input_schema).clone()),
+            &mut keywords,
+            &mut strict,
+        );
+        assert!(strict, "{} is not strict", tool.name);
+        for refused in [
+            "format",
+            "minLength",
+            "maxLength",
+            "default",
+            "minProperties",
+            "$defs",
+            "$ref",
+            "oneOf",
+            "allOf",
+        ] {
+            assert!(!keywords.contains(refused), "{} keeps {refused}", tool.name);
+        }
+    }
+    // A strict client sends null for what it leaves out: the call goes through.
+    let projects = call(
+        &client,
+        "layerops_list_projects",
+        json!({"includeEnvironments": null}),
+    )
+    .await;
+    assert!(!is_error(&projects), "{}", text(&projects));
+    client.cancel().await.ok();
+
+    // Gemini: no references, combinators, const, closed objects, exclusive bounds, format.
+    let client = sandbox(&["--toolsets", "all", "--schema-profile", "gemini"]).await;
+    for tool in client.list_all_tools().await.expect("tools/list") {
+        let mut keywords = std::collections::BTreeSet::new();
+        let mut strict = true;
+        dialect_facts(
+            &Value::Object((*tool.input_schema).clone()),
+            &mut keywords,
+            &mut strict,
+        );
+        for refused in [
+            "$ref",
+            "$defs",
+            "anyOf",
+            "oneOf",
+            "allOf",
+            "const",
+            "additionalProperties",
+            "exclusiveMinimum",
+            "format",
+            "default",
+            "minProperties",
+        ] {
+            assert!(!keywords.contains(refused), "{} keeps {refused}", tool.name);
+        }
+        // What was refused is still told to the model, in the description.
+        if tool.name == "layerops_get_service" {
+            let about = tool.input_schema["properties"]["serviceId"]["description"]
+                .as_str()
+                .unwrap_or("");
+            assert!(about.contains("format: uuid"), "{about}");
+        }
+    }
+    client.cancel().await.ok();
+}
+
+#[test]
+fn check_reports_what_each_dialect_refuses() {
+    let out = std::process::Command::new(bin())
+        .args(["check", "--root"])
+        .arg(repo_root())
+        .args(["--profile", "openai-strict,gemini"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "advice, not failure");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("registry/services/get_service.yaml:")
+            && stdout.contains("gemini refuses `format`"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("openai-strict needs every property in `required`"),
+        "{stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("serve --schema-profile gemini does it"),
+        "{stderr}"
+    );
+}

@@ -62,6 +62,7 @@ pub struct EngineBuilder {
     metrics_address: Option<std::net::SocketAddr>,
     pretty_answers: bool,
     tool_search: bool,
+    schema_profile: Option<crate::SchemaProfile>,
     audit_log: Option<PathBuf>,
     watch: bool,
     log_secrets: LogSecrets,
@@ -101,6 +102,7 @@ impl Engine {
             metrics_address: None,
             pretty_answers: false,
             tool_search: false,
+            schema_profile: None,
             audit_log: None,
             watch: true,
             log_secrets: LogSecrets::default(),
@@ -285,6 +287,12 @@ impl EngineBuilder {
         self
     }
 
+    /// Lists tool schemas rewritten into a provider's dialect (OpenAI strict mode, Gemini).
+    pub fn schema_profile(mut self, profile: Option<crate::SchemaProfile>) -> Self {
+        self.schema_profile = profile;
+        self
+    }
+
     /// Search mode, for catalogues too large to list: tools/list holds `search_tools`,
     /// `describe_tool` and `call_tool` instead of every tool.
     pub fn tool_search(mut self, on: bool) -> Self {
@@ -337,6 +345,7 @@ impl EngineBuilder {
             env_overrides: Arc::new(self.upstream_env.clone()),
             log_secrets: self.log_secrets.clone(),
             program: self.program.clone(),
+            schema_profile: self.schema_profile,
         })
     }
 

@@ -80,6 +80,7 @@ mod upstream;
 mod yaml_locate;
 
 pub use call::CallError;
+pub use catalog::schema_profile::{SchemaProfile, profile_report};
 pub use catalog::selection::{Selection, SelectionError};
 pub use catalog::{BodyShape, Catalog, PromptSummary, RequestShape, ResourceSummary, ToolSummary};
 pub use diagnostic::Diagnostic;

@@ -169,7 +169,11 @@ impl Caller {
             Some(entry) => entry,
             None => return Err(refusal(catalog, name)),
         };
-        let args_value = Value::Object(arguments.unwrap_or_default());
+        let mut args_value = Value::Object(arguments.unwrap_or_default());
+        // A strict-mode client sends null for each optional field it leaves out.
+        if catalog.schema_profile == Some(crate::SchemaProfile::OpenAiStrict) {
+            crate::catalog::schema_profile::without_nulls(&mut args_value);
+        }
         let problems = match entry.validator.get() {
             Some(validator) => validation_errors(validator, &args_value),
             None => vec![format!(

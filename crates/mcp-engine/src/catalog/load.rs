@@ -83,6 +83,7 @@ pub(crate) fn build_with(
         title: server.title,
         instructions: server.instructions,
         page_size: server.page_size,
+        schema_profile: options.schema_profile,
         upstream: server.upstream,
         templates,
         tools: served.tools,
@@ -269,7 +270,17 @@ fn select(
         match matcher.refuse(tool_name, &entry.toolset, default, entry.read_only) {
             None => {
                 tools.insert(tool_name.clone(), entry.clone());
-                tool_list.push(entry.tool.clone());
+                let mut listed = entry.tool.clone();
+                if let Some(profile) = options.schema_profile {
+                    let rewritten = super::schema_profile::rewrite(
+                        profile,
+                        &serde_json::Value::Object((*listed.input_schema).clone()),
+                    );
+                    if let serde_json::Value::Object(map) = rewritten {
+                        listed.input_schema = Arc::new(map);
+                    }
+                }
+                tool_list.push(listed);
             }
             Some(reason) => {
                 unserved.insert(tool_name.clone(), (entry.clone(), reason));

@@ -6,6 +6,7 @@ mod load;
 pub(crate) mod prompt;
 pub(crate) mod resource_template;
 mod schema_lint;
+pub(crate) mod schema_profile;
 pub(crate) mod secret_fields;
 pub(crate) mod selection;
 pub(crate) mod status;
@@ -40,6 +41,8 @@ pub(crate) struct LoadOptions {
     /// The embedding program's name: the default server name, the scheme of the status
     /// resource (`<program>://status`), and the command named in messages.
     pub program: Arc<str>,
+    /// Tool schemas are listed rewritten into this provider dialect.
+    pub schema_profile: Option<schema_profile::SchemaProfile>,
 }
 
 impl Default for LoadOptions {
@@ -52,6 +55,7 @@ impl Default for LoadOptions {
             env_overrides: Default::default(),
             log_secrets: Default::default(),
             program: Arc::from("mcp-engine"),
+            schema_profile: None,
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct Catalog {
     pub(crate) name: String,
     pub(crate) title: Option<String>,
     pub(crate) instructions: Option<String>,
+    /// The dialect tool schemas are listed in (`serve --schema-profile`).
+    pub(crate) schema_profile: Option<schema_profile::SchemaProfile>,
     /// `page_size` of `_server.yaml`: tools per tools/list page.
     pub(crate) page_size: Option<usize>,
     /// `None` when `_server.yaml` is missing or broken: tools are listed but cannot be called.
