@@ -107,14 +107,13 @@ fn walk(profile: SchemaProfile, schema: &Value, at: String, out: &mut Vec<(Strin
             // Metadata a client drops; extensions of this engine, dropped when served.
             "$schema" | "$id" => {}
             k if k.starts_with("x-") => {}
-            "$defs" | "definitions" | "$ref" | "$anchor" => {
-                if profile == SchemaProfile::Gemini {
-                    out.push((
-                        here,
-                        format!("gemini takes no `{keyword}`; the served schema inlines it"),
-                    ));
-                }
+            "$defs" | "definitions" | "$ref" | "$anchor" if profile == SchemaProfile::Gemini => {
+                out.push((
+                    here,
+                    format!("gemini takes no `{keyword}`; the served schema inlines it"),
+                ));
             }
+            "$defs" | "definitions" | "$ref" | "$anchor" => {}
             k if !profile.allowed(k) => out.push((
                 here,
                 format!(
