@@ -349,6 +349,18 @@ fn tokens() {
             );
         }
     }
+    // Search mode lists three tools, whatever the catalogue's size.
+    let mut search = Server::spawn(&["--sandbox", "--tool-search"], &[]);
+    search.initialize();
+    search.send("tools/list", "{}");
+    let list = result_of(&search.answer());
+    let text = list["tools"].to_string();
+    let (o, c) = count(&text);
+    println!(
+        "tokens: tools/list in search mode: {} bytes, {o} tokens o200k_base, {c} cl100k_base",
+        text.len()
+    );
+    drop(search);
     // The workflow: what an agent reads deploying, scaling and removing a service.
     let mut server = Server::spawn(&["--sandbox"], &[]);
     server.initialize();
