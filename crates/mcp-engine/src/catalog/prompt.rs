@@ -341,7 +341,10 @@ pub(crate) fn unknown_tool_mentions(
     // Whether some tool's name starts with `prefix`.
     let begins_a_name = |prefix: &str| {
         tools
-            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
             .next()
             .is_some_and(|t| t.starts_with(prefix))
     };
@@ -351,7 +354,9 @@ pub(crate) fn unknown_tool_mentions(
         let mut offset = 0;
         while let Some(start) = rest.find(is_name_char) {
             let after = &rest[start..];
-            let len = after.find(|c: char| !is_name_char(c)).unwrap_or(after.len());
+            let len = after
+                .find(|c: char| !is_name_char(c))
+                .unwrap_or(after.len());
             let word = after[..len].trim_end_matches(['-', '_']);
             if let Some(cut) = word.find('_')
                 && begins_a_name(&word[..=cut])
