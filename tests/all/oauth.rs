@@ -252,3 +252,71 @@ async fn tokens_of_the_issuer_are_checked_and_their_scopes_decide_what_is_served
         .count();
     assert_eq!(fetched, 1);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_search_mode_the_read_scope_finds_and_calls_only_read_only_tools() {
+    let issuer = issuer().await;
+    let root = TempRoot::standard();
+    root.write("registry/read.yaml", "name: read_items\ndescription: Reads items.\ninput: { type: object }\nrequest: { method: GET, path: /items }\n");
+    root.write("registry/write.yaml", "name: create_item\ndescription: Creates items.\ninput: { type: object }\nrequest: { method: POST, path: /items }\n");
+    let server = start(
+        root.path(),
+        "127.0.0.1:0",
+        &[
+            "--dry-run",
+            "--tool-search",
+            "--oauth-issuer",
+            &issuer.url,
+            "--oauth-jwks-url",
+            &format!("{}/jwks.json", issuer.url),
+            "--oauth-resource",
+            RESOURCE,
+        ],
+    );
+    let reader = token(
+        &issuer.url,
+        "issuer-private.pem",
+        json!({"scope": "layerops:read"}),
+    );
+    let session = open_session(&server.url, Some(&reader)).await;
+    let meta = |id: u64, tool: &str, arguments: Value| json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": arguments}});
+    let (_, _, body) = post(
+        &server.url,
+        Some(&reader),
+        Some(&session),
+        meta(2, "search_tools", json!({"query": "items"})),
+    )
+    .await;
+    assert!(
+        body.contains("read_items") && !body.contains("create_item"),
+        "{body}"
+    );
+    let (_, _, body) = post(
+        &server.url,
+        Some(&reader),
+        Some(&session),
+        meta(
+            3,
+            "call_tool",
+            json!({"name": "create_item", "arguments": {}}),
+        ),
+    )
+    .await;
+    assert!(body.contains("ask for the write scope"), "{body}");
+    assert!(!body.contains("POST"), "nothing was even rendered: {body}");
+    let (_, _, body) = post(
+        &server.url,
+        Some(&reader),
+        Some(&session),
+        meta(
+            4,
+            "call_tool",
+            json!({"name": "read_items", "arguments": {}}),
+        ),
+    )
+    .await;
+    assert!(
+        body.contains("GET") && !body.contains("\"error\""),
+        "{body}"
+    );
+}

@@ -120,6 +120,42 @@ async fn stateless_call(client: &reqwest::Client, url: &str, tool: &str) -> Resu
     }
 }
 
+/// Three ready replicas sharing a ConfigMap-style content folder, a confirmation key and a
+/// mock API.
+struct Cluster {
+    api: MockApi,
+    content: tempfile::TempDir,
+    key: std::path::PathBuf,
+    ports: [u16; 3],
+    replicas: Vec<Replica>,
+}
+
+impl Cluster {
+    async fn start() -> Self {
+        let api = MockApi::json(200, json!({"ok": true})).await;
+        let content = tempfile::tempdir().expect("dir");
+        configmap_version(content.path(), 1, SERVER, &[("alpha", &tool("alpha"))]);
+        let key = content.path().join("..confirmation.key");
+        std::fs::write(
+            &key,
+            "a secret every replica of this test shares, 48 bytes+",
+        )
+        .expect("key");
+        let ports = [free_port(), free_port(), free_port()];
+        let mut replicas = Vec::new();
+        for port in ports {
+            replicas.push(replica(content.path(), &key, port, &api.base_url).await);
+        }
+        Self {
+            api,
+            content,
+            key,
+            ports,
+            replicas,
+        }
+    }
+}
+
 /// Opens a 2025-11-25 session through `url`: its `Mcp-Session-Id`.
 async fn legacy_session(http: &reqwest::Client, url: &str) -> String {
     let post = |body: &'static str, session: Option<&str>| {
@@ -181,20 +217,13 @@ async fn legacy_call(http: &reqwest::Client, url: &str, session: &str) -> Result
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs haproxy; .ci/run runs it"]
 async fn three_replicas_behind_haproxy_lose_no_call_through_a_restart_and_a_content_swap() {
-    let api = MockApi::json(200, json!({"ok": true})).await;
-    let content = tempfile::tempdir().expect("dir");
-    configmap_version(content.path(), 1, SERVER, &[("alpha", &tool("alpha"))]);
-    let key = content.path().join("..confirmation.key");
-    std::fs::write(
-        &key,
-        "a secret every replica of this test shares, 48 bytes+",
-    )
-    .expect("key");
-    let ports = [free_port(), free_port(), free_port()];
-    let mut replicas = Vec::new();
-    for port in ports {
-        replicas.push(replica(content.path(), &key, port, &api.base_url).await);
-    }
+    let Cluster {
+        api,
+        content,
+        key,
+        ports,
+        mut replicas,
+    } = Cluster::start().await;
     let front = free_port();
     let config = format!("{}/deploy/haproxy/haproxy.cfg", repo_root().display());
     let _haproxy = KillOnDrop(
@@ -348,20 +377,12 @@ async fn three_replicas_behind_haproxy_lose_no_call_through_a_restart_and_a_cont
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 #[ignore = "needs nginx; .ci/run runs it"]
 async fn behind_nginx_as_configured_legacy_sessions_and_stateless_calls_work() {
-    let api = MockApi::json(200, json!({"ok": true})).await;
-    let content = tempfile::tempdir().expect("dir");
-    configmap_version(content.path(), 1, SERVER, &[("alpha", &tool("alpha"))]);
-    let key = content.path().join("..confirmation.key");
-    std::fs::write(
-        &key,
-        "a secret every replica of this test shares, 48 bytes+",
-    )
-    .expect("key");
-    let ports = [free_port(), free_port(), free_port()];
-    let mut replicas = Vec::new();
-    for port in ports {
-        replicas.push(replica(content.path(), &key, port, &api.base_url).await);
-    }
+    let Cluster {
+        content: _content,
+        ports,
+        replicas: _replicas,
+        ..
+    } = Cluster::start().await;
     // The shipped file, its addresses replaced by the test's.
     let front = free_port();
     let shipped = std::fs::read_to_string(repo_root().join("deploy/nginx/nginx.conf"))

@@ -102,11 +102,7 @@ impl McpServer {
         ctx: &RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let name = request.name.as_ref();
-        let read_only = ctx
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Grant>())
-            == Some(&Grant::ReadOnly);
+        let read_only = reads_only(ctx);
         let arguments = arguments.unwrap_or_default();
         let text = |s: &str| arguments.get(s).and_then(Value::as_str).map(str::to_owned);
         let answer = |value: Value| {
@@ -309,6 +305,14 @@ impl McpServer {
     }
 }
 
+/// Whether the request's grant (an OAuth token with only the read scope) may only read.
+fn reads_only(ctx: &RequestContext<RoleServer>) -> bool {
+    ctx.extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Grant>())
+        == Some(&Grant::ReadOnly)
+}
+
 fn no_such_resource(uri: &str) -> McpError {
     let uri = shown(uri);
     McpError::resource_not_found(
@@ -386,11 +390,7 @@ impl ServerHandler for McpServer {
         let _span = trace::request_span("tools/list", None, &ctx.meta).entered();
         let catalog = self.inner.catalog.load();
         // A read-only grant (an OAuth token with the read scope) sees only what it may call.
-        let read_only = ctx
-            .extensions
-            .get::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<Grant>())
-            == Some(&Grant::ReadOnly);
+        let read_only = reads_only(&ctx);
         if self.inner.tool_search {
             return Ok(ListToolsResult::with_all_items(tool_search::meta_tools(
                 &catalog.program,
