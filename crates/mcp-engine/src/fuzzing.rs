@@ -58,7 +58,10 @@ pub fn validate_and_render(
 ) -> Option<(bool, Result<(Option<String>, Option<u16>), String>)> {
     let entry = catalog.tools.get(tool)?;
     let upstream = catalog.upstream.as_ref()?;
-    let valid = validation_errors(&entry.validator, &Value::Object(args.clone())).is_empty();
+    let valid = entry
+        .validator
+        .get()
+        .is_some_and(|v| validation_errors(v, &Value::Object(args.clone())).is_empty());
     let rendered = render(&catalog.templates, &entry.request, &upstream.base_url, args)
         .map(|r| (r.url.host_str().map(str::to_owned), r.url.port()))
         .map_err(|e| e.to_string());
