@@ -93,6 +93,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             .confirmation_secret(&secret)
             .with_context(|| format!("{} is not usable", path.display()))?;
     }
+    // The store's password (in its URL) is a secret: no log line may show it, whatever a
+    // client library's error says.
+    if let Some(password) = args
+        .confirmation_store
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.password().map(str::to_owned))
+    {
+        args.mode.log_secrets.extend(&[password]);
+    }
     let engine = builder
         .confirm_destructive(args.confirm_destructive)
         .confirmation_store(args.confirmation_store.clone())

@@ -58,6 +58,27 @@ fn token(issuer: &str, key: &str, claims: Value) -> String {
     jsonwebtoken::encode(&header, &all, &key).expect("sign")
 }
 
+/// The server on `root` as a dry-running resource server of `issuer`.
+fn resource_server(
+    root: &TempRoot,
+    issuer: &Issuer,
+    listen: &str,
+    extra: &[&str],
+) -> crate::http_transport::HttpServer {
+    let jwks = format!("{}/jwks.json", issuer.url);
+    let mut args = vec![
+        "--dry-run",
+        "--oauth-issuer",
+        &issuer.url,
+        "--oauth-jwks-url",
+        &jwks,
+        "--oauth-resource",
+        RESOURCE,
+    ];
+    args.extend_from_slice(extra);
+    start(root.path(), listen, &args)
+}
+
 fn call(id: u64, tool: &str) -> Value {
     json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {"name": tool, "arguments": {}}})
 }
@@ -68,19 +89,7 @@ async fn tokens_of_the_issuer_are_checked_and_their_scopes_decide_what_is_served
     let root = TempRoot::standard();
     root.write("registry/read.yaml", "name: read_items\ndescription: Reads items.\ninput: { type: object }\nrequest: { method: GET, path: /items }\n");
     root.write("registry/write.yaml", "name: create_item\ndescription: Creates an item.\ninput: { type: object }\nrequest: { method: POST, path: /items }\n");
-    let server = start(
-        root.path(),
-        "0.0.0.0:0",
-        &[
-            "--dry-run",
-            "--oauth-issuer",
-            &issuer.url,
-            "--oauth-jwks-url",
-            &format!("{}/jwks.json", issuer.url),
-            "--oauth-resource",
-            RESOURCE,
-        ],
-    );
+    let server = resource_server(&root, &issuer, "0.0.0.0:0", &[]);
     let url = server.url.replace("0.0.0.0", "127.0.0.1");
     let base = url.trim_end_matches("/mcp").to_owned();
 
@@ -259,20 +268,7 @@ async fn in_search_mode_the_read_scope_finds_and_calls_only_read_only_tools() {
     let root = TempRoot::standard();
     root.write("registry/read.yaml", "name: read_items\ndescription: Reads items.\ninput: { type: object }\nrequest: { method: GET, path: /items }\n");
     root.write("registry/write.yaml", "name: create_item\ndescription: Creates items.\ninput: { type: object }\nrequest: { method: POST, path: /items }\n");
-    let server = start(
-        root.path(),
-        "127.0.0.1:0",
-        &[
-            "--dry-run",
-            "--tool-search",
-            "--oauth-issuer",
-            &issuer.url,
-            "--oauth-jwks-url",
-            &format!("{}/jwks.json", issuer.url),
-            "--oauth-resource",
-            RESOURCE,
-        ],
-    );
+    let server = resource_server(&root, &issuer, "127.0.0.1:0", &["--tool-search"]);
     let reader = token(
         &issuer.url,
         "issuer-private.pem",
