@@ -444,18 +444,27 @@ fn a_request_id_still_in_flight_is_refused_not_lost() {
         message.contains("already used by a request still in progress"),
         "{message}"
     );
-    // The first call is cancelled; its id may be used again.
+    // The first call is cancelled: it is never answered (MCP), and once it has stopped its
+    // id may be used again; until then a request reusing it is refused, never given the
+    // cancelled call's answer.
     raw.line(
         br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"dup"}}"#,
     );
-    raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"ping"}"#);
-    loop {
+    let mut reused = false;
+    for _ in 0..200 {
+        raw.line(br#"{"jsonrpc":"2.0","id":"dup","method":"ping"}"#);
         let answer = raw.next();
-        if answer["id"] == json!("dup") {
-            assert_eq!(answer["result"], json!({}), "{answer}");
+        assert_eq!(answer["id"], json!("dup"), "{answer}");
+        if answer["result"] == json!({}) {
+            reused = true;
             break;
         }
+        let (code, message) = error_of(&answer);
+        assert_eq!(code, -32600, "only the ping is answered: {answer}");
+        assert!(message.contains("still in progress"), "{message}");
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
+    assert!(reused, "the cancelled call's id was never freed");
     for bad in [
         r#"{"jsonrpc":"2.0","id":41}"#,
         r#"{"jsonrpc":"1.0","id":42,"method":"ping"}"#,

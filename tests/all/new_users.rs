@@ -336,13 +336,26 @@ async fn a_get_answer_fed_back_into_update_is_refused_with_what_to_drop() {
             .await,
         );
         let services: serde_json::Value = serde_json::from_str(&listed).expect("JSON");
-        let found = services.as_array().into_iter().flatten().find(|s| {
-            s["environmentVariables"]
+        // The list summarises: variables are in each service's own answer.
+        for listed in services.as_array().into_iter().flatten() {
+            let got: serde_json::Value = serde_json::from_str(&text(
+                &call(
+                    &client,
+                    "layerops_get_service",
+                    json!({"serviceId": listed["uuid"]}),
+                )
+                .await,
+            ))
+            .expect("JSON");
+            if got["environmentVariables"]
                 .as_array()
                 .is_some_and(|vars| vars.iter().any(|v| v["isSensitive"] == json!(true)))
-        });
-        if let Some(found) = found {
-            service = Some(found["uuid"].as_str().expect("uuid").to_owned());
+            {
+                service = Some(listed["uuid"].as_str().expect("uuid").to_owned());
+                break;
+            }
+        }
+        if service.is_some() {
             break;
         }
     }

@@ -73,7 +73,9 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
     let schema = Value::Object((*envs.input_schema).clone());
     assert_eq!(schema["properties"]["projectId"]["format"], "uuid");
     assert_eq!(schema["required"], json!(["projectId"]));
-    assert_eq!(schema["additionalProperties"], false);
+    // Closed in the file, and still enforced, but not told: a model has no reason to invent
+    // arguments, and the refusal names any it does (`an_unknown_argument_...`).
+    assert_eq!(schema.get("additionalProperties"), None);
     // Only what differs from the MCP defaults is listed: a read-only tool says just that.
     let a = envs.annotations.as_ref().expect("annotations");
     assert_eq!(
@@ -97,6 +99,16 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
         (None, None, Some(false))
     );
     assert_eq!(create.title.as_deref(), Some("Create a service"));
+    // The closing keyword left out of the listing is still enforced, and the refusal names
+    // the argument (nothing is sent: the API at port 9 would not answer).
+    let refused = call(
+        &client,
+        "fixture_list_environments",
+        json!({"projectId": "7c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "bogus": 1}),
+    )
+    .await;
+    assert!(is_error(&refused));
+    assert!(text(&refused).contains("bogus"), "{}", text(&refused));
     client.cancel().await.ok();
 }
 

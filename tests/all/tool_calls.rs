@@ -863,3 +863,30 @@ async fn response_shaping_drops_fields_and_counts_what_it_leaves_out() {
     );
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+async fn response_shaping_keeps_the_named_fields_of_each_item_and_leaves_out_nulls() {
+    let services = json!([
+        {"uuid": "s1", "name": "web", "deletedAt": null, "ports": [{"listeningPort": 80, "tls": null}], "environmentVariables": [{"key": "A"}]},
+        {"uuid": "s2", "name": "api", "deletedAt": "2026-01-01", "ports": [], "links": []}
+    ]);
+    let api = MockApi::json(200, services).await;
+    let root = TempRoot::standard();
+    root.write(
+        "registry/items/list_services.yaml",
+        "name: list_services\ndescription: Lists services.\ninput:\n  type: object\nrequest:\n  method: GET\n  path: /services\nresponse:\n  keep: [uuid, name, deletedAt, ports]\n  drop_nulls: true\n",
+    );
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+    let result = call(&client, "list_services", json!({})).await;
+    let text = text(&result);
+    assert!(!is_error(&result), "{text}");
+    let list: serde_json::Value = serde_json::from_str(&text).expect("JSON, with no note");
+    assert_eq!(
+        list,
+        json!([
+            {"uuid": "s1", "name": "web", "ports": [{"listeningPort": 80}]},
+            {"uuid": "s2", "name": "api", "deletedAt": "2026-01-01", "ports": []}
+        ])
+    );
+    client.cancel().await.ok();
+}

@@ -153,11 +153,17 @@ pub(super) fn shape(
     CallToolResult::success(vec![ContentBlock::text(text)])
 }
 
-/// Applies `response.drop` and `response.max_items`; the note to add when items were left
-/// out.
+/// Applies `response.keep`, `drop`, `drop_nulls` and `max_items`; the note to add when
+/// items were left out.
 fn shape_value(value: &mut Value, shaping: &Shaping) -> Option<String> {
+    if !shaping.keep.is_empty() {
+        keep_fields(value, &shaping.keep);
+    }
     if !shaping.drop.is_empty() {
         drop_fields(value, &shaping.drop);
+    }
+    if shaping.drop_nulls {
+        drop_nulls(value);
     }
     let max = shaping.max_items?;
     let items = value.as_array_mut()?;
@@ -179,6 +185,31 @@ fn drop_fields(value: &mut Value, names: &[String]) {
             map.values_mut().for_each(|v| drop_fields(v, names));
         }
         Value::Array(items) => items.iter_mut().for_each(|v| drop_fields(v, names)),
+        _ => {}
+    }
+}
+
+/// Keeps only `names` in each item of a list, or in the object itself.
+fn keep_fields(value: &mut Value, names: &[String]) {
+    let keep = |map: &mut Map<String, Value>| map.retain(|k, _| names.iter().any(|n| n == k));
+    match value {
+        Value::Object(map) => keep(map),
+        Value::Array(items) => items.iter_mut().for_each(|item| {
+            if let Value::Object(map) = item {
+                keep(map);
+            }
+        }),
+        _ => {}
+    }
+}
+
+fn drop_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(drop_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_nulls),
         _ => {}
     }
 }

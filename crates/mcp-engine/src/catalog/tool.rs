@@ -80,13 +80,15 @@ fn schema_options() -> jsonschema::ValidationOptions<'static> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Shaping {
     pub drop: Vec<String>,
+    pub keep: Vec<String>,
+    pub drop_nulls: bool,
     pub max_items: Option<usize>,
     pub narrow_with: Option<String>,
 }
 
 impl Shaping {
     pub(crate) fn is_empty(&self) -> bool {
-        self.drop.is_empty() && self.max_items.is_none()
+        self.drop.is_empty() && self.keep.is_empty() && !self.drop_nulls && self.max_items.is_none()
     }
 }
 
@@ -265,10 +267,17 @@ pub(crate) fn compile_tool(
     let (input, _compiled, path) = (input?, validator?, path?);
     let input = Arc::new(input as JsonObject);
     let title = def.title.clone().or_else(|| annotations.title.clone());
+    // One copy in memory when leaving nothing out changes nothing (large catalogues).
+    let served = super::schema_lean::lean(&input);
+    let served = if served == *input {
+        input.clone()
+    } else {
+        Arc::new(served)
+    };
     let mut tool = Tool::new(
         def.name.clone(),
         def.description.trim_end().to_owned(),
-        input.clone(),
+        served,
     )
     .with_annotations(to_rmcp(&annotations, title.clone()));
     if let Some(title) = title {
@@ -304,6 +313,8 @@ pub(crate) fn compile_tool(
             .as_ref()
             .map(|r| Shaping {
                 drop: r.drop.clone(),
+                keep: r.keep.clone(),
+                drop_nulls: r.drop_nulls,
                 max_items: r.max_items,
                 narrow_with: r.narrow_with.clone(),
             })

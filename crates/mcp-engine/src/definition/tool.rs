@@ -56,6 +56,14 @@ pub(crate) struct ResponseDef {
     /// needs (internal ids, timestamps of no use), so it reads less.
     #[serde(default)]
     pub drop: Vec<String>,
+    /// Only these fields of each listed item (or of the answer, when it is one object): a
+    /// list that summarises, with a "get" tool for the rest.
+    #[serde(default)]
+    pub keep: Vec<String>,
+    /// Leaves out fields whose value is null, at any depth: "absent" reads the same and
+    /// costs nothing.
+    #[serde(default)]
+    pub drop_nulls: bool,
     /// At most this many items of the answer's list (the selected value, when a list): the
     /// rest is counted in a note instead of being cut mid-item.
     #[serde(default)]

@@ -3,7 +3,7 @@
 //! `-32700 Parse error`, `-32600 Invalid Request`) instead of silence, so that whoever sent
 //! it learns why nothing happened; the session goes on either way.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rmcp::RoleServer;
@@ -26,9 +26,19 @@ pub(crate) struct StdioTransport<R, W> {
     line: Vec<u8>,
     skipped: usize,
     max_line: usize,
-    /// The ids of requests received and not answered yet: a second request with one of
-    /// them would make one of the two answers unreachable, so it is refused.
-    in_flight: Arc<std::sync::Mutex<HashSet<RequestId>>>,
+    in_flight: Arc<std::sync::Mutex<InFlight>>,
+}
+
+/// Requests received and not answered yet. A second request with the id of one of them
+/// would make one of the two answers unreachable, so it is refused. Each request goes on
+/// to the server under an id of its own, and its answer goes back under the client's: a
+/// cancelled request (never answered, as MCP asks) frees its id at once, and a request
+/// that reuses it can never be given the cancelled one's answer.
+#[derive(Default)]
+struct InFlight {
+    own_id: HashMap<RequestId, i64>,
+    client_id: HashMap<i64, RequestId>,
+    next: i64,
 }
 
 enum LineRead {
@@ -127,18 +137,29 @@ where
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = self.writer.clone();
-        let answered = match &item {
-            JsonRpcMessage::Response(r) => Some(r.id.clone()),
-            JsonRpcMessage::Error(e) => e.id.clone(),
+        let mut item = item;
+        let answered = match &mut item {
+            JsonRpcMessage::Response(r) => Some(&mut r.id),
+            JsonRpcMessage::Error(e) => e.id.as_mut(),
             _ => None,
         };
-        let in_flight = self.in_flight.clone();
+        let mut unknown = false;
+        if let Some(id) = answered
+            && let RequestId::Number(own) = id
+        {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            match in_flight.client_id.remove(own) {
+                Some(client) => {
+                    in_flight.own_id.remove(&client);
+                    *id = client;
+                }
+                // Cancelled meanwhile: MCP sends no answer.
+                None => unknown = true,
+            }
+        }
         async move {
-            if let Some(id) = answered {
-                in_flight
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id);
+            if unknown {
+                return Ok(());
             }
             let mut guard = writer.lock().await;
             let (writer, bytes) = &mut *guard;
@@ -184,8 +205,8 @@ where
             if line.capacity() <= 1024 * 1024 {
                 self.line = line;
             }
-            if let Some(message) = parsed
-                && self.admit(&message)
+            if let Some(mut message) = parsed
+                && self.admit(&mut message)
             {
                 return Some(message);
             }
@@ -205,14 +226,24 @@ where
 {
     /// Whether a message may go on to the server: a request whose id is still in flight is
     /// answered with an error here instead.
-    fn admit(&self, message: &RxJsonRpcMessage<RoleServer>) -> bool {
-        let mut in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+    fn admit(&self, message: &mut RxJsonRpcMessage<RoleServer>) -> bool {
+        let mut guard = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let in_flight = &mut *guard;
         match message {
             JsonRpcMessage::Request(request) => {
-                if in_flight.insert(request.id.clone()) {
+                if let std::collections::hash_map::Entry::Vacant(free) =
+                    in_flight.own_id.entry(request.id.clone())
+                {
+                    let own = in_flight.next;
+                    in_flight.next = in_flight.next.wrapping_add(1);
+                    free.insert(own);
+                    in_flight.client_id.insert(
+                        own,
+                        std::mem::replace(&mut request.id, RequestId::Number(own)),
+                    );
                     return true;
                 }
-                drop(in_flight);
+                drop(guard);
                 let id = serde_json::to_value(&request.id).unwrap_or(Value::Null);
                 self.reply(error(
                     id.clone(),
@@ -224,11 +255,18 @@ where
                 false
             }
             JsonRpcMessage::Notification(n) => {
-                // A cancelled request may never be answered: its id is free again.
-                if let ClientNotification::CancelledNotification(c) = &n.notification
-                    && let Some(id) = &c.params.request_id
+                // The server is told the cancelled request's own id; the client's is free.
+                if let ClientNotification::CancelledNotification(c) = &mut n.notification
+                    && let Some(id) = &mut c.params.request_id
                 {
-                    in_flight.remove(id);
+                    match in_flight.own_id.remove(id) {
+                        Some(own) => {
+                            in_flight.client_id.remove(&own);
+                            *id = RequestId::Number(own);
+                        }
+                        // Nothing in flight has that id: nothing to cancel.
+                        None => return false,
+                    }
                 }
                 true
             }
