@@ -17,8 +17,8 @@ COPY src src
 COPY registry registry
 COPY resources resources
 COPY prompts prompts
-RUN cargo build --release --locked --bin layerops-mcp \
-    && cp target/release/layerops-mcp /layerops-mcp
+RUN cargo build --profile dist --locked --bin layerops-mcp \
+    && cp target/dist/layerops-mcp /layerops-mcp
 
 # glibc and libgcc, nothing else: no shell, no package manager. Runs as uid 65532.
 FROM gcr.io/distroless/cc-debian12:nonroot

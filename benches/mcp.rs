@@ -812,33 +812,177 @@ fn http(full: bool) {
             median(samples).as_secs_f64() * 1e6
         );
 
-        let clients = 50;
-        let deadline = Instant::now() + Duration::from_secs_f64(seconds);
-        let done = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let started = Instant::now();
-        let tasks: Vec<_> = (0..clients)
-            .map(|c| {
-                let (post, session, done) = (post, session.clone(), done.clone());
-                async move {
-                    let mut id = 1_000_000 * (c + 1);
-                    while Instant::now() < deadline {
-                        id += 1;
-                        let answer = post(ping(id), session.clone()).await.expect("ping");
-                        answer.bytes().await.expect("ping answer");
-                        done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // 50 clients: the load of the public MCP server benchmark (an rmcp server: 4,845
+        // requests/s, 10.9 MB). Each client sends `tools/call` of a read tool on the built-in
+        // sandbox, one after the other, for `seconds`.
+        let environment = {
+            let answer = post(
+                r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"layerops_list_projects","arguments":{"includeEnvironments":true}}}"#.to_owned(),
+                session.clone(),
+            )
+            .await
+            .expect("list projects");
+            let text = answer.text().await.expect("answer");
+            let at = text.find("environments").expect("environments");
+            let is_uuid = |w: &[u8]| {
+                w.iter().enumerate().all(|(i, b)| {
+                    if [8, 13, 18, 23].contains(&i) {
+                        *b == b'-'
+                    } else {
+                        b.is_ascii_hexdigit()
                     }
-                }
-            })
-            .collect();
-        futures::future::join_all(tasks).await;
-        let total = done.load(std::sync::atomic::Ordering::Relaxed);
-        println!(
-            "HTTP, {clients} clients on one session: {:.0} requests/s",
-            total as f64 / started.elapsed().as_secs_f64()
+                })
+            };
+            let start = text.as_bytes()[at..]
+                .windows(36)
+                .position(is_uuid)
+                .expect("an environment's uuid")
+                + at;
+            text[start..start + 36].to_owned()
+        };
+        let call = format!(
+            r#""method":"tools/call","params":{{"name":"layerops_list_services","arguments":{{"environmentId":"{environment}"}}}}}}"#
         );
+        for (label, version, shared) in [
+            ("2025-11-25, one session per client", "2025-11-25", false),
+            ("2025-11-25, all clients on one session", "2025-11-25", true),
+            ("2026-07-28, no session", "2026-07-28", false),
+        ] {
+            let load = HttpLoad {
+                client: &client,
+                url: &url,
+                version,
+                body_tail: &call,
+                clients: 50,
+                seconds,
+            };
+            let (rate, p50, p99) = load.run(shared).await;
+            println!(
+                "HTTP, 50 clients, tools/call, {label}: {rate:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, peak resident {:.1} MB",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3,
+                peak_rss_kib(child.id()) as f64 / 1024.0
+            );
+        }
     });
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// The peak resident memory of process `pid` so far (VmHWM).
+fn peak_rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Concurrent clients, each sending one request after the other over HTTP.
+struct HttpLoad<'a> {
+    client: &'a reqwest::Client,
+    url: &'a str,
+    version: &'a str,
+    /// The request after its `"id":N,`.
+    body_tail: &'a str,
+    clients: u64,
+    seconds: f64,
+}
+
+impl HttpLoad<'_> {
+    /// Requests/s, p50 and p99; `shared`: every client on one session (2025-11-25 only).
+    async fn run(&self, shared: bool) -> (f64, Duration, Duration) {
+        let stateless = self.version == "2026-07-28";
+        let open = || async {
+            if stateless {
+                return None;
+            }
+            let init = format!(
+                r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{}","capabilities":{{}},"clientInfo":{{"name":"bench","version":"0"}}}}}}"#,
+                self.version
+            );
+            let answer = self.post(init, None, "initialize").await;
+            let session = answer
+                .headers()
+                .get("mcp-session-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            answer.bytes().await.expect("initialize answer");
+            let done = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned();
+            self.post(done, session.clone(), "notifications/initialized")
+                .await
+                .bytes()
+                .await
+                .expect("initialized");
+            session
+        };
+        let one = if shared { open().await } else { None };
+        let deadline = Instant::now() + Duration::from_secs_f64(self.seconds);
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..self.clients)
+            .map(|c| {
+                let one = one.clone();
+                async move {
+                    let session = if shared { one } else { open().await };
+                    let mut samples = Vec::new();
+                    let mut id = 1_000_000 * (c + 1);
+                    while Instant::now() < deadline {
+                        id += 1;
+                        let body = if stateless {
+                            format!(
+                                r#"{{"jsonrpc":"2.0","id":{id},{},"_meta":{{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{{}},"io.modelcontextprotocol/clientInfo":{{"name":"bench","version":"0"}}}}}}}}"#,
+                                self.body_tail.trim_end_matches("}}")
+                            )
+                        } else {
+                            format!(r#"{{"jsonrpc":"2.0","id":{id},{}"#, self.body_tail)
+                        };
+                        let t = Instant::now();
+                        let answer = self.post(body, session.clone(), "tools/call").await;
+                        let bytes = answer.bytes().await.expect("answer");
+                        samples.push(t.elapsed());
+                        let failed = b"\"isError\":true";
+                        assert!(
+                            !bytes.windows(failed.len()).any(|w| w == failed),
+                            "{}",
+                            String::from_utf8_lossy(&bytes)
+                        );
+                    }
+                    samples
+                }
+            })
+            .collect();
+        let mut samples: Vec<Duration> = futures::future::join_all(tasks)
+            .await
+            .into_iter()
+            .flatten()
+            .collect();
+        let rate = samples.len() as f64 / started.elapsed().as_secs_f64();
+        samples.sort();
+        let at = |q: f64| samples[((samples.len() - 1) as f64 * q) as usize];
+        (rate, at(0.5), at(0.99))
+    }
+
+    async fn post(&self, body: String, session: Option<String>, method: &str) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", self.version)
+            .body(body);
+        if self.version == "2026-07-28" {
+            request = request.header("mcp-method", method);
+            if method == "tools/call" {
+                request = request.header("mcp-name", "layerops_list_services");
+            }
+        }
+        if let Some(id) = session {
+            request = request.header("mcp-session-id", id);
+        }
+        request.send().await.expect("answered")
+    }
 }
 
 /// The variables that point a server at `addr` with the sandbox's credentials.

@@ -411,3 +411,45 @@ async fn a_get_answer_fed_back_into_update_is_refused_with_what_to_drop() {
     );
     client.cancel().await.ok();
 }
+
+#[test]
+fn a_catalogue_parsed_on_several_threads_reports_every_broken_file_at_its_line() {
+    // Enough files that they are parsed on several threads (16 or more, on 2 cores or more).
+    let root = TempRoot::standard();
+    for i in 0..40 {
+        let text = if i % 13 == 5 {
+            format!(
+                "name: tool_{i}\ndescription: Broken.\ninput: {{ type: object }}\nrequest:\n  method: GRAB\n  path: /t/{i}\n"
+            )
+        } else {
+            format!(
+                "name: tool_{i}\ndescription: Reads {i}.\ninput: {{ type: object }}\nrequest: {{ method: GET, path: /t/{i} }}\n"
+            )
+        };
+        root.write(&format!("registry/many/t{i:02}.yaml"), &text);
+    }
+    let out = run(
+        &["check", "--root", &root.path().display().to_string()],
+        &std::env::temp_dir(),
+        &[],
+    );
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for broken in [5, 18, 31] {
+        assert!(
+            text.contains(&format!("registry/many/t{broken:02}.yaml:5:")),
+            "{text}"
+        );
+    }
+    let out = run(
+        &["list", "--root", &root.path().display().to_string()],
+        &std::env::temp_dir(),
+        &[],
+    );
+    let listed = all_output(&out);
+    assert!(
+        listed.contains("tool_39") && listed.contains("tool_0 "),
+        "{listed}"
+    );
+    assert!(!listed.contains("tool_18 "), "{listed}");
+}

@@ -51,6 +51,13 @@ impl BuildCache {
         }
     }
 
+    /// Whether `path` was compiled from this very text (under whatever toolset).
+    pub(super) fn has_text(&self, path: &str, text: &Arc<str>) -> bool {
+        self.tools
+            .get(path)
+            .is_some_and(|c| Arc::ptr_eq(&c.text, text) || *c.text == **text)
+    }
+
     pub(super) fn store(&mut self, path: &str, compiled: CompiledFile) {
         if let Some(old) = self.tools.insert(path.to_owned(), compiled) {
             self.templates

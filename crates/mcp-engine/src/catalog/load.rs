@@ -63,10 +63,25 @@ pub(crate) fn build_with(
         .iter()
         .map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone()))
         .collect();
-    let server = load_server(files, options, &mut diagnostics);
-    // Toolsets first: their defaults apply to their tools.
-    let toolset_defs = load_toolsets(files, &mut diagnostics);
-    let (all_tools, failed_tools) = load_tools(files, &toolset_defs, cache, &mut diagnostics);
+    // Parsing the tool files is most of a start's work: it runs on other threads while the
+    // server and toolset files are read here.
+    let to_parse: Vec<&SourceFile> = files
+        .iter()
+        .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
+        .filter(|f| !cache.has_text(&f.path, &f.text))
+        .collect();
+    let (server, toolset_defs, mut parsed) = std::thread::scope(|scope| {
+        let parsing = scope.spawn(|| parse_tool_files(to_parse));
+        let server = load_server(files, options, &mut diagnostics);
+        // Toolsets first: their defaults apply to their tools.
+        let toolset_defs = load_toolsets(files, &mut diagnostics);
+        // Readies the meta-schema validator that checks each tool's schema, meanwhile.
+        let _ = jsonschema::meta::validate(&serde_json::Value::Bool(true));
+        // A parser that panicked leaves its files to be parsed again below.
+        (server, toolset_defs, parsing.join().unwrap_or_default())
+    });
+    let (all_tools, failed_tools) =
+        load_tools(files, &toolset_defs, cache, &mut parsed, &mut diagnostics);
     let templates = cache.templates.clone();
     let served = select(&all_tools, &toolset_defs, options);
     // Texts may name tools: those names must exist.
@@ -180,10 +195,46 @@ fn load_toolsets(
 
 /// Every tool file, compiled (or taken from `cache` when unchanged): the tools by name,
 /// and the names of tools whose file failed, with that file.
+/// A tool file parsed: its definition, or what is wrong with it.
+type ParsedTool = Result<ToolFile, Vec<Diagnostic>>;
+
+fn parse_tool(file: &SourceFile) -> ParsedTool {
+    parse_yaml::<ToolFile>(Format::Tool, &file.path, &file.text, &file.text, 0)
+}
+
+/// Parses `files` on as many threads as there are cores (at most 4), when there are enough
+/// of them to gain from it.
+fn parse_tool_files(files: Vec<&SourceFile>) -> HashMap<String, ParsedTool> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(4);
+    let parse_all = |chunk: &[&SourceFile]| -> Vec<(String, ParsedTool)> {
+        chunk
+            .iter()
+            .map(|f| (f.path.clone(), parse_tool(f)))
+            .collect()
+    };
+    if files.len() < 16 || threads < 2 {
+        return parse_all(&files).into_iter().collect();
+    }
+    let chunk = files.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let parsers: Vec<_> = files
+            .chunks(chunk)
+            .map(|c| scope.spawn(move || parse_all(c)))
+            .collect();
+        parsers
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_default())
+            .collect()
+    })
+}
+
 fn load_tools(
     files: &[SourceFile],
     toolset_defs: &HashMap<String, ToolsetFile>,
     cache: &mut BuildCache,
+    parsed: &mut HashMap<String, ParsedTool>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (BTreeMap<String, Arc<ToolEntry>>, BTreeMap<String, String>) {
     let mut failed_tools = BTreeMap::new();
@@ -199,6 +250,7 @@ fn load_tools(
         if !cache.reusable(&file.path, &file.text, toolset_def) {
             let compiled = compile_file(
                 file,
+                parsed.remove(&file.path),
                 toolset,
                 toolset_def.unwrap_or(&default_toolset),
                 &mut cache.templates,
@@ -586,6 +638,7 @@ fn position_of(text: &str, word: &str) -> (usize, usize) {
 /// Parses and compiles one tool file; its templates go into `templates`.
 fn compile_file(
     file: &SourceFile,
+    parsed: Option<ParsedTool>,
     toolset: &str,
     toolset_def: &ToolsetFile,
     templates: &mut Templates,
@@ -600,7 +653,7 @@ fn compile_file(
         templates: (first, first),
         seen: true,
     };
-    match parse_yaml::<ToolFile>(Format::Tool, &file.path, &file.text, &file.text, 0) {
+    match parsed.unwrap_or_else(|| parse_tool(file)) {
         Err(d) => compiled.diagnostics = d,
         Ok(def) => {
             let mut reporter = FileReporter::new(&file.path, &file.text, 1);

@@ -17,38 +17,33 @@ pub(crate) enum Format {
     Prompt,
 }
 
-struct Schemas {
-    tool: jsonschema::Validator,
-    server: jsonschema::Validator,
-    toolset: jsonschema::Validator,
-    resource: jsonschema::Validator,
-    prompt: jsonschema::Validator,
-}
-
 fn compile(text: &str) -> jsonschema::Validator {
     // The schemas ship inside the binary and are tested: failing here is a build defect.
     let schema: Value = serde_json::from_str(text).expect("docs/schema holds valid JSON");
     jsonschema::validator_for(&schema).expect("docs/schema holds valid JSON Schemas")
 }
 
-/// Compiled once, read-only afterwards.
-static SCHEMAS: LazyLock<Schemas> = LazyLock::new(|| Schemas {
-    tool: compile(include_str!("../../../../docs/schema/tool.schema.json")),
-    server: compile(include_str!("../../../../docs/schema/server.schema.json")),
-    toolset: compile(include_str!("../../../../docs/schema/toolset.schema.json")),
-    resource: compile(include_str!("../../../../docs/schema/resource.schema.json")),
-    prompt: compile(include_str!("../../../../docs/schema/prompt.schema.json")),
-});
+// Compiled once each, when first needed, read-only afterwards: apart, so that the threads
+// parsing tool files compile the tool format while the server's file is read.
+static TOOL: LazyLock<jsonschema::Validator> =
+    LazyLock::new(|| compile(include_str!("../../../../docs/schema/tool.schema.json")));
+static SERVER: LazyLock<jsonschema::Validator> =
+    LazyLock::new(|| compile(include_str!("../../../../docs/schema/server.schema.json")));
+static TOOLSET: LazyLock<jsonschema::Validator> =
+    LazyLock::new(|| compile(include_str!("../../../../docs/schema/toolset.schema.json")));
+static RESOURCE: LazyLock<jsonschema::Validator> =
+    LazyLock::new(|| compile(include_str!("../../../../docs/schema/resource.schema.json")));
+static PROMPT: LazyLock<jsonschema::Validator> =
+    LazyLock::new(|| compile(include_str!("../../../../docs/schema/prompt.schema.json")));
 
 /// Reports every violation of the file format, located at the offending key.
 pub(crate) fn check(format: Format, value: &Value, reporter: &mut FileReporter<'_>) {
-    let schemas = &*SCHEMAS;
-    let validator = match format {
-        Format::Tool => &schemas.tool,
-        Format::Server => &schemas.server,
-        Format::Toolset => &schemas.toolset,
-        Format::Resource => &schemas.resource,
-        Format::Prompt => &schemas.prompt,
+    let validator: &jsonschema::Validator = match format {
+        Format::Tool => &TOOL,
+        Format::Server => &SERVER,
+        Format::Toolset => &TOOLSET,
+        Format::Resource => &RESOURCE,
+        Format::Prompt => &PROMPT,
     };
     for error in validator.iter_errors(value) {
         let pointer = error.instance_path().to_string();

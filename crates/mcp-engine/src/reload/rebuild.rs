@@ -44,6 +44,7 @@ impl Reloader {
         };
         let catalog = reloader.build();
         reloader.catalog.store(Arc::new(catalog));
+        crate::transport::memory::release_freed();
         reloader
     }
 
@@ -99,6 +100,8 @@ impl Reloader {
         let old = self.catalog.load_full();
         let changes = diff(&old, &new);
         self.catalog.store(Arc::new(new));
+        drop(old);
+        crate::transport::memory::release_freed();
         changes
     }
 

@@ -3,7 +3,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod http;
-mod memory;
+pub(crate) mod memory;
 pub(crate) mod oauth;
 mod removed_methods;
 pub(crate) mod stdio;

@@ -37,7 +37,10 @@ pub(crate) enum SendError {
 /// One HTTP client for the life of the process: connections are pooled across calls.
 #[derive(Clone)]
 pub(crate) struct HttpClient {
-    client: reqwest::Client,
+    /// Built on a thread of its own from the start: reading the system's certificates is a
+    /// quarter of a start's work, and no call is made before the client's answer to
+    /// `initialize` (docs/performance.md).
+    client: Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
     in_flight: Arc<Semaphore>,
     metrics: Arc<crate::observe::Metrics>,
 }
@@ -55,7 +58,28 @@ impl HttpClient {
         max_in_flight: usize,
         user_agent: &str,
     ) -> Result<Self, reqwest::Error> {
-        let client = reqwest::Client::builder()
+        let client: Arc<std::sync::OnceLock<Result<reqwest::Client, String>>> = Arc::default();
+        let builder = Self::builder(connect_timeout, user_agent);
+        let slot = client.clone();
+        let spawned = std::thread::Builder::new()
+            .name("http-client".into())
+            .spawn(move || {
+                slot.get_or_init(|| builder.build().map_err(|e| e.to_string()));
+            });
+        if spawned.is_err() {
+            // No thread to spare: built here, as before.
+            let built = Self::builder(connect_timeout, user_agent).build()?;
+            let _ = client.set(Ok(built));
+        }
+        Ok(Self {
+            metrics: Arc::default(),
+            client,
+            in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
+        })
+    }
+
+    fn builder(connect_timeout: Duration, user_agent: &str) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .user_agent(user_agent)
             // Never carry the API key to another host: follow redirects only on the same origin.
@@ -72,12 +96,25 @@ impl HttpClient {
                     attempt.stop()
                 }
             }))
-            .build()?;
-        Ok(Self {
-            metrics: Arc::default(),
-            client,
-            in_flight: Arc::new(Semaphore::new(max_in_flight.max(1))),
-        })
+    }
+
+    /// The client, waiting for its thread if a call comes before it is ready.
+    async fn client(&self) -> Result<&reqwest::Client, SendError> {
+        let slot = &self.client;
+        if slot.get().is_none() {
+            let waiting = slot.clone();
+            // `OnceLock::wait` blocks: off the runtime's threads.
+            let _ = tokio::task::spawn_blocking(move || {
+                waiting.wait();
+            })
+            .await;
+        }
+        match slot.wait() {
+            Ok(client) => Ok(client),
+            Err(e) => Err(SendError::Other(format!(
+                "the HTTP client could not be set up: {e}"
+            ))),
+        }
     }
 
     /// Sends `request` with the upstream's headers. Retries (at most `upstream.retries`
@@ -110,7 +147,8 @@ impl HttpClient {
                 return Err(SendError::Timeout(timeout));
             }
             let mut builder = self
-                .client
+                .client()
+                .await?
                 .request(method.clone(), request.url.clone())
                 .headers(headers.clone())
                 .timeout(remaining());
