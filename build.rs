@@ -38,6 +38,40 @@ fn main() {
     let dest =
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(dest, out).expect("write embedded.rs");
+    commit(&root);
+}
+
+/// The commit the binary is built from, for `--version`: `LAYEROPS_MCP_COMMIT`, from the
+/// environment (a build without .git, such as a container's, may pass it) or git.
+fn commit(root: &Path) {
+    println!("cargo:rerun-if-env-changed=LAYEROPS_MCP_COMMIT");
+    let git = root.join(".git");
+    // A new commit moves HEAD or the branch it names.
+    println!("cargo:rerun-if-changed={}", git.join("HEAD").display());
+    if let Ok(head) = std::fs::read_to_string(git.join("HEAD"))
+        && let Some(branch) = head.trim().strip_prefix("ref: ")
+    {
+        println!("cargo:rerun-if-changed={}", git.join(branch).display());
+        println!(
+            "cargo:rerun-if-changed={}",
+            git.join("packed-refs").display()
+        );
+    }
+    let from_git = || {
+        let output = std::process::Command::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .current_dir(root)
+            .output()
+            .ok()?;
+        let hash = String::from_utf8(output.stdout).ok()?.trim().to_owned();
+        (output.status.success() && !hash.is_empty()).then_some(hash)
+    };
+    let commit = std::env::var("LAYEROPS_MCP_COMMIT")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .or_else(from_git)
+        .unwrap_or_else(|| "unknown commit".to_owned());
+    println!("cargo:rustc-env=LAYEROPS_MCP_COMMIT={commit}");
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Parser)]
 #[command(
     name = "layerops-mcp",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LAYEROPS_MCP_COMMIT"), ")"),
     about = "An MCP server for the LayerOps API, driven by YAML, markdown and template files",
     args_conflicts_with_subcommands = true
 )]
@@ -51,8 +51,8 @@ enum Command {
     Serve(Box<ServeArgs>),
     /// Load every file and print each problem as file:line:column: message; exit 1 if any.
     Check(CheckArgs),
-    /// Print the tools, resources and prompts in tables.
-    List(ModeArgs),
+    /// Print the tools, resources and prompts in tables (or as JSON).
+    List(ListArgs),
     /// Run one tool and print its result.
     Call(CallArgs),
     /// Serve a LayerOps-compatible API with demo data on loopback (nothing real).
@@ -65,6 +65,109 @@ enum Command {
     /// Compare the tools with an OpenAPI document, or write tool files from one.
     #[command(subcommand)]
     Openapi(OpenapiCommand),
+    /// Make a content root in DIR: _server.yaml, one tool, one resource, one prompt.
+    Init(InitArgs),
+    /// Write a new content file (a commented skeleton).
+    #[command(subcommand)]
+    New(NewCommand),
+    /// Print the shell completion script for bash, zsh, fish or powershell.
+    Completions(CompletionsArgs),
+    /// Add this server to an MCP client's configuration (merged, with a backup).
+    Install(InstallArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Client {
+    ClaudeDesktop,
+    ClaudeCode,
+    Cursor,
+    Vscode,
+}
+
+impl Client {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ClaudeDesktop => "Claude Desktop",
+            Self::ClaudeCode => "Claude Code",
+            Self::Cursor => "Cursor",
+            Self::Vscode => "VS Code",
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+pub struct InstallArgs {
+    /// The client whose configuration gets the server.
+    pub client: Client,
+    /// Print the configuration instead of writing it.
+    #[arg(long)]
+    pub print: bool,
+    /// The configuration file (default: where the client keeps it; docs/clients.md).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The server's name in the client.
+    #[arg(long, default_value = "layerops")]
+    pub name: String,
+    /// Serve the built-in sandbox (no account needed).
+    #[arg(long)]
+    pub sandbox: bool,
+    /// Serve only read-only tools.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Serve these toolsets (comma-separated).
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub toolsets: Option<Vec<String>>,
+    /// Serve this content root instead of the embedded one.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// A variable for the server, NAME=VALUE (not the API key: see --env-from-dotenv). Repeatable.
+    #[arg(long = "env", value_name = "NAME=VALUE")]
+    pub env: Vec<String>,
+    /// Copy LAYEROPS_API_KEY_ID and LAYEROPS_API_KEY_SECRET from ./.env into the file (the
+    /// key is then stored in it, in clear).
+    #[arg(long)]
+    pub env_from_dotenv: bool,
+}
+
+#[derive(Args, Clone)]
+pub struct InitArgs {
+    /// The folder to make the content root in (made if missing).
+    pub dir: PathBuf,
+    /// Write the example files over existing ones.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Subcommand)]
+pub enum NewCommand {
+    /// A tool file, registry/<toolset>/<NAME>.yaml, with the path's parameters as arguments.
+    Tool(NewToolArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct NewToolArgs {
+    /// The tool's name (letters, digits, `_`, `-`).
+    pub name: String,
+    /// The HTTP method.
+    #[arg(long, default_value = "GET")]
+    pub method: String,
+    /// The request path; `{id}` or `{{ id }}` parameters become required arguments.
+    #[arg(long)]
+    pub path: String,
+    /// The toolset (folder of registry/) to put it in.
+    #[arg(long, default_value = "default")]
+    pub toolset: String,
+    #[command(flatten)]
+    pub root: RootArg,
+    /// Replace the file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args, Clone)]
+pub struct CompletionsArgs {
+    /// The shell.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Subcommand)]
@@ -155,6 +258,20 @@ pub struct CheckArgs {
     /// (openai-strict, gemini; comma-separated). `serve --schema-profile` rewrites them.
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub profile: Vec<mcp_engine::SchemaProfile>,
+    /// `table`: file:line:column: message lines; `json`: {"problems": [{file, line,
+    /// column, message, advisory, profile}]}, for scripts and CI.
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Clone)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    /// `table` for people; `json` for scripts (tools with their request, toolset,
+    /// annotations and file; resources; prompts).
+    #[arg(long, value_name = "FORMAT", default_value = "table")]
+    pub format: OutputFormat,
 }
 
 /// Options that decide what is served and how calls behave.
@@ -308,11 +425,24 @@ pub struct ServeArgs {
 pub struct CallArgs {
     /// The tool's name.
     pub tool: String,
-    /// The arguments as a JSON object.
-    #[arg(long, value_name = "JSON", default_value = "{}")]
-    pub args: String,
+    /// The arguments: a JSON object, @FILE.json, or - to read them from standard input.
+    #[arg(long, value_name = "JSON|@FILE|-")]
+    pub args: Option<String>,
+    /// One argument, over --args: key=value (JSON where the value parses as JSON, else a
+    /// string) or key:=json (always JSON). Repeatable.
+    #[arg(long = "arg", value_name = "KEY=VALUE")]
+    pub arg: Vec<String>,
+    /// `text`: the result's text; `json`: the whole MCP tool result, for scripts.
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
     #[command(flatten)]
     pub mode: ModeArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
 }
 
 fn main() -> ExitCode {
@@ -345,11 +475,19 @@ fn main() -> ExitCode {
     match &mut cli.command {
         None => cli.serve.mode.log_secrets = log_secrets,
         Some(Command::Serve(args)) => args.mode.log_secrets = log_secrets,
-        Some(Command::List(mode)) => mode.log_secrets = log_secrets,
+        Some(Command::List(args)) => args.mode.log_secrets = log_secrets,
         Some(Command::Call(args)) => args.mode.log_secrets = log_secrets,
         Some(Command::Doctor(args)) => args.mode.log_secrets = log_secrets,
-        Some(Command::Check(_) | Command::Sandbox(_) | Command::Openapi(_) | Command::Token(_)) => {
-        }
+        Some(
+            Command::Check(_)
+            | Command::Sandbox(_)
+            | Command::Openapi(_)
+            | Command::Token(_)
+            | Command::Init(_)
+            | Command::New(_)
+            | Command::Completions(_)
+            | Command::Install(_),
+        ) => {}
     }
     let result = match cli.command {
         None => cli::serve::run(cli.serve),
@@ -361,6 +499,19 @@ fn main() -> ExitCode {
         Some(Command::Openapi(command)) => cli::openapi::run(command),
         Some(Command::Doctor(args)) => cli::doctor::run(args),
         Some(Command::Token(TokenCommand::Mint)) => cli::token::mint(),
+        Some(Command::Init(args)) => cli::scaffold::init(args),
+        Some(Command::Install(args)) => cli::install::run(args),
+        Some(Command::New(NewCommand::Tool(args))) => cli::scaffold::new_tool(args),
+        Some(Command::Completions(args)) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "layerops-mcp",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -1,20 +1,14 @@
-//! `layerops-mcp call TOOL --args JSON`: one tool call from the shell.
+//! `layerops-mcp call TOOL --arg key=value`: one tool call from the shell.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Context;
 use rmcp::model::ContentBlock;
-use serde_json::Value;
 
-use crate::CallArgs;
+use crate::{CallArgs, TextOrJson};
 
 pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
-    let arguments: Value = serde_json::from_str(&args.args)
-        .context("--args must be a JSON object, e.g. --args '{\"projectId\": \"...\"}'")?;
-    let Value::Object(arguments) = arguments else {
-        anyhow::bail!("--args must be a JSON object, e.g. --args '{{\"projectId\": \"...\"}}'");
-    };
+    let arguments = super::call_args::arguments(args.args.as_deref(), &args.arg)?;
     let result = super::runtime()?.block_on(async {
         let upstream_env = super::start_sandbox(&args.mode).await?;
         let engine = super::builder(&args.mode, true, upstream_env)?.build()?;
@@ -33,14 +27,23 @@ pub fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
         Ok::<_, anyhow::Error>(engine.call(&args.tool, arguments).await?)
     })?;
     let mut out = std::io::stdout().lock();
+    if args.format == TextOrJson::Json {
+        writeln!(out, "{}", serde_json::to_string(&result)?)?;
+        return Ok(exit_code(result.is_error));
+    }
     for block in &result.content {
         if let ContentBlock::Text(text) = block {
             writeln!(out, "{}", text.text)?;
         }
     }
-    Ok(if result.is_error == Some(true) {
+    Ok(exit_code(result.is_error))
+}
+
+/// 1 when the tool reported an error (docs/commands.md lists the exit codes).
+fn exit_code(is_error: Option<bool>) -> ExitCode {
+    if is_error == Some(true) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }

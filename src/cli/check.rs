@@ -3,7 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::{CheckArgs, ModeArgs};
+use serde_json::json;
+
+use crate::{CheckArgs, ModeArgs, OutputFormat};
 
 pub fn run(check: CheckArgs) -> anyhow::Result<ExitCode> {
     let args = check.root;
@@ -18,14 +20,28 @@ pub fn run(check: CheckArgs) -> anyhow::Result<ExitCode> {
         .map(|r| r.display().to_string().trim_end_matches('/').to_owned() + "/")
         .unwrap_or_default();
     let mut out = std::io::stdout().lock();
+    let json = check.format == OutputFormat::Json;
+    let as_json = |d: &mcp_engine::Diagnostic, profile: Option<&str>| {
+        json!({"file": format!("{prefix}{}", d.file), "line": d.line, "column": d.column,
+               "message": d.message, "advisory": d.advisory, "profile": profile})
+    };
+    let mut found_json = Vec::new();
     for d in catalog.diagnostics() {
-        writeln!(out, "{prefix}{d}")?;
+        if json {
+            found_json.push(as_json(d, None));
+        } else {
+            writeln!(out, "{prefix}{d}")?;
+        }
     }
     // What providers' dialects refuse: advice, since serving with --schema-profile rewrites it.
     for profile in &check.profile {
         let found = mcp_engine::profile_report(&super::source(&mode)?, *profile);
         for d in &found {
-            writeln!(out, "{prefix}{d}")?;
+            if json {
+                found_json.push(as_json(d, Some(profile.name())));
+            } else {
+                writeln!(out, "{prefix}{d}")?;
+            }
         }
         eprintln!(
             "{}: {} keyword(s) or rule(s) to rewrite (serve --schema-profile {} does it)",
@@ -33,6 +49,9 @@ pub fn run(check: CheckArgs) -> anyhow::Result<ExitCode> {
             found.len(),
             profile.name()
         );
+    }
+    if json {
+        writeln!(out, "{}", json!({"problems": found_json}))?;
     }
     let (served, left_out) = catalog.tool_counts();
     let tools = served + left_out;

@@ -3,11 +3,21 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use crate::ModeArgs;
+use serde_json::json;
 
-pub fn run(mode: ModeArgs) -> anyhow::Result<ExitCode> {
+use crate::{ListArgs, OutputFormat};
+
+pub fn run(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let mode = args.mode;
     let catalog = super::load(&mode, false, Default::default())?;
     let mut out = std::io::stdout().lock();
+    if args.format == OutputFormat::Json {
+        writeln!(out, "{}", as_json(&catalog))?;
+        for d in catalog.diagnostics() {
+            eprintln!("{}", catalog.shown(d));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
 
     let mut rows = vec![[
         "TOOL".to_owned(),
@@ -59,6 +69,47 @@ pub fn run(mode: ModeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{}", catalog.shown(d));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The catalogue for scripts: tools (request, toolset, annotations, the file defining
+/// each, whether it is served), resources and prompts.
+fn as_json(catalog: &mcp_engine::Catalog) -> serde_json::Value {
+    let tools: Vec<_> = catalog
+        .tool_summaries()
+        .into_iter()
+        .map(|t| {
+            json!({
+                "name": t.name,
+                "toolset": t.toolset,
+                "file": t.file,
+                "method": t.shape.method,
+                "path": t.shape.path,
+                "readOnly": t.read_only,
+                "destructive": t.destructive,
+                "idempotent": t.idempotent,
+                "served": t.not_served.is_none(),
+                "notServedBecause": t.not_served,
+            })
+        })
+        .collect();
+    let resources: Vec<_> = catalog
+        .resource_summaries()
+        .into_iter()
+        .map(|r| json!({"uri": r.uri, "name": r.name, "title": r.title}))
+        .collect();
+    let prompts: Vec<_> = catalog
+        .prompt_summaries()
+        .into_iter()
+        .map(|p| {
+            let arguments: Vec<_> = p
+                .arguments
+                .into_iter()
+                .map(|(name, required)| json!({"name": name, "required": required}))
+                .collect();
+            json!({"name": p.name, "arguments": arguments, "file": p.file})
+        })
+        .collect();
+    json!({"tools": tools, "resources": resources, "prompts": prompts})
 }
 
 fn table<const N: usize>(out: &mut impl Write, rows: &[[String; N]]) -> std::io::Result<()> {

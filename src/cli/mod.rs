@@ -1,12 +1,15 @@
 //! The commands of the binary. Only `serve` speaks MCP; the others print for people.
 
 pub mod call;
+mod call_args;
 pub mod check;
 pub mod doctor;
+pub mod install;
 pub mod list;
 mod log_format;
 pub mod openapi;
 pub mod sandbox;
+pub mod scaffold;
 pub mod serve;
 pub mod telemetry;
 pub mod token;

@@ -5,6 +5,7 @@ mod common;
 
 mod catalogue;
 mod cli;
+mod day_one;
 mod destructive;
 mod doctor;
 mod hostile;

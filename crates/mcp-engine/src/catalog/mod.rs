@@ -124,6 +124,8 @@ pub struct ToolSummary {
     pub name: String,
     /// Its toolset (the folder under `registry/`).
     pub toolset: String,
+    /// The file that defines it, relative to the content root.
+    pub file: String,
     /// `METHOD /path` as the tool file writes it.
     pub request: String,
     /// Served under `--read-only`, never confirmed (only GET tools are).
@@ -228,6 +230,7 @@ impl Catalog {
         let summary = |entry: &ToolEntry, not_served: Option<&String>| ToolSummary {
             name: entry.tool.name.to_string(),
             toolset: entry.toolset.clone(),
+            file: entry.file.clone(),
             request: format!(
                 "{} {}",
                 entry.request.method.as_str(),
