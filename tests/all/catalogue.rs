@@ -1470,3 +1470,46 @@ fn check_reports_what_each_dialect_refuses() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn completion_offers_the_sandboxs_environments_then_that_environments_services() {
+    use rmcp::model::{
+        ArgumentInfo, CompleteRequestParams, CompletionContext, PromptReference, Reference,
+    };
+    let client = sandbox(&[]).await;
+    let complete = |argument: &str, typed: &str, context: Option<(&str, &str)>| {
+        let mut params = CompleteRequestParams::new(
+            Reference::Prompt(PromptReference::new("layerops-troubleshoot")),
+            ArgumentInfo::new(argument.to_owned(), typed.to_owned()),
+        );
+        if let Some((name, value)) = context {
+            let mut known = std::collections::HashMap::new();
+            known.insert(name.to_owned(), value.to_owned());
+            let mut context = CompletionContext::new();
+            context.arguments = Some(known);
+            params.context = Some(context);
+        }
+        let client = &client;
+        async move {
+            client
+                .complete(params)
+                .await
+                .expect("completion/complete")
+                .completion
+        }
+    };
+    // The environment picker: every environment of every project, matched by name.
+    let all = complete("environmentId", "", None).await;
+    assert_eq!(all.values.len(), 3, "{:?}", all.values);
+    let production = complete("environmentId", "prod", None).await;
+    assert_eq!(production.values.len(), 1, "{:?}", production.values);
+    let environment = production.values[0].clone();
+    assert_eq!(environment.len(), 36, "a uuid: {environment}");
+    // The service picker needs the environment first, then lists its services.
+    assert!(complete("serviceId", "", None).await.values.is_empty());
+    let services = complete("serviceId", "", Some(("environmentId", &environment))).await;
+    assert_eq!(services.values.len(), 3, "{:?}", services.values);
+    let web = complete("serviceId", "we", Some(("environmentId", &environment))).await;
+    assert_eq!(web.values.len(), 1, "{:?}", web.values);
+    client.cancel().await.ok();
+}

@@ -545,6 +545,17 @@ fn load_prompts(
                     format!("argument `{}` is declared twice", arg.name),
                 );
             }
+            if let Some(from) = &arg.complete
+                && !known.contains(from.tool.as_str())
+            {
+                reporter.at(
+                    &["arguments"],
+                    format!(
+                        "argument `{}` completes from the tool `{}`, which does not exist; name a read-only tool",
+                        arg.name, from.tool
+                    ),
+                );
+            }
             if let (Some(allowed), Some(default)) = (&arg.allowed, &arg.default)
                 && !allowed.contains(default)
             {

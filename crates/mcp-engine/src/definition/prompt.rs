@@ -44,4 +44,23 @@ pub(crate) struct PromptArgumentDef {
     pub allowed: Option<Vec<String>>,
     #[serde(default)]
     pub default: Option<String>,
+    /// Where completion finds the values a person may pick (ids of things that exist).
+    #[serde(default)]
+    pub complete: Option<CompleteFrom>,
+}
+
+/// Values read by calling a read-only tool: the items at `items` (a JSON pointer in which
+/// `*` stands for every element of a list) of its answer, each giving its value at `value`
+/// and a label at `label` (matched against what was typed too).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CompleteFrom {
+    pub tool: String,
+    #[serde(default)]
+    pub arguments: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub items: String,
+    pub value: String,
+    #[serde(default)]
+    pub label: Option<String>,
 }

@@ -240,6 +240,63 @@ impl McpServer {
     }
 
     /// One tool call; a destructive one is confirmed by the user first when asked to.
+    /// The values a completion source's tool gives; none when the tool is not served, not
+    /// read-only, fails, or answers something else than JSON (a dry run).
+    async fn values_from_tool(
+        &self,
+        catalog: &Catalog,
+        from: &crate::definition::prompt::CompleteFrom,
+        known: &std::collections::HashMap<String, String>,
+        ctx: &RequestContext<RoleServer>,
+    ) -> Vec<(String, Option<String>)> {
+        if !catalog.tools.get(&from.tool).is_some_and(|t| t.read_only) {
+            return Vec::new();
+        }
+        // `"{{ name }}"`: the value the client already has for another argument.
+        let mut arguments = JsonObject::new();
+        for (key, value) in &from.arguments {
+            let named = value
+                .as_str()
+                .and_then(|s| s.trim().strip_prefix("{{"))
+                .and_then(|s| s.strip_suffix("}}"))
+                .map(str::trim);
+            let value = match named {
+                Some(name) => match known.get(name) {
+                    Some(given) => Value::String(given.clone()),
+                    // Not chosen yet: nothing to list.
+                    None => return Vec::new(),
+                },
+                None => value.clone(),
+            };
+            arguments.insert(key.clone(), value);
+        }
+        let credentials = ctx
+            .extensions
+            .get::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<CallerCredentials>());
+        let caller = &self.inner.caller;
+        let result = match caller.prepare(catalog, &from.tool, Some(arguments), credentials) {
+            Ok(Step::Send(pending)) => caller.send(*pending).await,
+            _ => return Vec::new(),
+        };
+        if result.is_error == Some(true) {
+            return Vec::new();
+        }
+        let text = result
+            .content
+            .iter()
+            .find_map(|c| c.as_text().map(|t| t.text.clone()))
+            .unwrap_or_default();
+        // The JSON, without a note that may follow it (a list cut by `max_items`).
+        match serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .next()
+        {
+            Some(Ok(answer)) => completion::picked(from, &answer),
+            _ => Vec::new(),
+        }
+    }
+
     async fn run_call(
         &self,
         catalog: &Catalog,
@@ -613,13 +670,33 @@ impl ServerHandler for McpServer {
     async fn complete(
         &self,
         request: CompleteRequestParams,
-        _: RequestContext<RoleServer>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, McpError> {
-        let catalog = self.inner.catalog.load();
+        let catalog = self.inner.catalog.load_full();
         let (values, total) = match &request.r#ref {
             Reference::Prompt(p) => match catalog.prompts.get(&p.name) {
                 Some(prompt) => {
-                    completion::complete(prompt, &request.argument.name, &request.argument.value)
+                    let from = prompt
+                        .arguments
+                        .iter()
+                        .find(|a| a.name == request.argument.name)
+                        .and_then(|a| a.complete.as_ref());
+                    match from {
+                        Some(from) => {
+                            let known = request
+                                .context
+                                .as_ref()
+                                .and_then(|c| c.arguments.clone())
+                                .unwrap_or_default();
+                            let picked = self.values_from_tool(&catalog, from, &known, &ctx).await;
+                            completion::matching(picked, &request.argument.value)
+                        }
+                        None => completion::complete(
+                            prompt,
+                            &request.argument.name,
+                            &request.argument.value,
+                        ),
+                    }
                 }
                 None => {
                     return Err(McpError::invalid_params(
