@@ -419,3 +419,56 @@ async fn tools_list_is_paginated_by_the_page_size_of_server_yaml() {
     );
     client.cancel().await.ok();
 }
+
+#[tokio::test]
+async fn a_resource_templates_variable_completes_from_a_read_tool_and_check_names_a_missing_one() {
+    use crate::common::http::MockApi;
+    let api = MockApi::json(
+        200,
+        json!({"items": [{"id": "i-101", "title": "Alpha"}, {"id": "i-202", "title": "Beta"}]}),
+    )
+    .await;
+    let root = TempRoot::standard();
+    root.write(
+        "registry/items/list_items.yaml",
+        "name: list_items\ndescription: Lists items.\ninput: { type: object }\nrequest: { method: GET, path: /items }\n",
+    );
+    root.write(
+        "resources/item.md",
+        "---\nuri_template: fixture://items/{itemId}\nname: item\ncomplete:\n  itemId: { tool: list_items, items: \"/items/*\", value: /id, label: /title }\n---\nItem {{ itemId }}.\n",
+    );
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+    let complete = |typed: &str| {
+        let params = CompleteRequestParams::new(
+            Reference::for_resource("fixture://items/{itemId}"),
+            ArgumentInfo::new("itemId".to_owned(), typed.to_owned()),
+        );
+        let client = &client;
+        async move {
+            client
+                .complete(params)
+                .await
+                .expect("completion/complete")
+                .completion
+                .values
+        }
+    };
+    assert_eq!(complete("").await, vec!["i-101", "i-202"]);
+    assert_eq!(complete("be").await, vec!["i-202"]);
+    client.cancel().await.ok();
+
+    root.write(
+        "resources/item.md",
+        "---\nuri_template: fixture://items/{itemId}\nname: item\ncomplete:\n  itemId: { tool: list_itemz, value: /id }\n  other: { tool: list_items, value: /id }\n---\nItem {{ itemId }}.\n",
+    );
+    let out = std::process::Command::new(bin())
+        .args(["check", "--root", &root.path().display().to_string()])
+        .output()
+        .expect("check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("`list_itemz`, which does not exist"),
+        "{text}"
+    );
+    assert!(text.contains("`other` is not a variable"), "{text}");
+}

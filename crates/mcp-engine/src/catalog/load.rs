@@ -418,7 +418,17 @@ fn load_resources(
                     );
                 } else {
                     match ResourceTemplateEntry::new(template, split.body, &file.path) {
-                        Ok(entry) => templates.push(entry),
+                        Ok(mut entry) => {
+                            for (variable, from) in &front.complete {
+                                if !entry.has_variable(variable) {
+                                    reporter.at(&["complete"], format!("`{variable}` is not a variable of uri_template `{uri_template}`"));
+                                } else if !known.contains(from.tool.as_str()) {
+                                    reporter.at(&["complete"], format!("`{variable}` completes from the tool `{}`, which does not exist; name a read-only tool", from.tool));
+                                }
+                            }
+                            entry.complete = front.complete.clone();
+                            templates.push(entry);
+                        }
                         Err(why) => reporter.at(&["uri_template"], why),
                     }
                 }

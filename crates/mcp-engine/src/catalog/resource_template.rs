@@ -20,6 +20,9 @@ enum Part {
 #[derive(Debug, Clone)]
 pub(crate) struct ResourceTemplateEntry {
     pub(crate) template: ResourceTemplate,
+    /// Where completion finds each variable's values.
+    pub(crate) complete:
+        std::collections::BTreeMap<String, crate::definition::prompt::CompleteFrom>,
     parts: Vec<Part>,
     body: String,
     pub(crate) file: String,
@@ -38,10 +41,18 @@ impl ResourceTemplateEntry {
         })?;
         Ok(Self {
             template,
+            complete: Default::default(),
             parts,
             body: body.to_owned(),
             file: file.to_owned(),
         })
+    }
+
+    /// Whether `name` is one of the template's variables.
+    pub(crate) fn has_variable(&self, name: &str) -> bool {
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Variable(v) if v == name))
     }
 
     /// The variables of `uri` when it fits this template.

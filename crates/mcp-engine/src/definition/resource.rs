@@ -22,6 +22,10 @@ pub(crate) struct ResourceFrontMatter {
     /// `base64`: the body is binary data written in base64, served as a blob.
     #[serde(default)]
     pub encoding: Option<Encoding>,
+    /// For a `uri_template`: where completion finds values of each variable (as a prompt
+    /// argument's `complete:`).
+    #[serde(default)]
+    pub complete: std::collections::BTreeMap<String, super::prompt::CompleteFrom>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]

@@ -705,6 +705,25 @@ impl ServerHandler for McpServer {
                     ));
                 }
             },
+            Reference::Resource(r) => {
+                let from = catalog
+                    .resource_templates
+                    .iter()
+                    .find(|t| t.template.uri_template == r.uri)
+                    .and_then(|t| t.complete.get(&request.argument.name));
+                match from {
+                    Some(from) => {
+                        let known = request
+                            .context
+                            .as_ref()
+                            .and_then(|c| c.arguments.clone())
+                            .unwrap_or_default();
+                        let picked = self.values_from_tool(&catalog, from, &known, &ctx).await;
+                        completion::matching(picked, &request.argument.value)
+                    }
+                    None => (Vec::new(), 0),
+                }
+            }
             _ => (Vec::new(), 0),
         };
         let has_more = total > values.len();
