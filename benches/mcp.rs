@@ -156,6 +156,21 @@ impl Server {
         .expect("write");
     }
 
+    /// RssAnon and RssFile (KiB), and the number of threads.
+    fn rss_parts(&self) -> (u64, u64, u64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (field("RssAnon:"), field("RssFile:"), field("Threads:"))
+    }
+
     fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .unwrap_or_default();
@@ -1253,25 +1268,68 @@ fn median_us(samples: &Mutex<Vec<u64>>) -> String {
 fn startup(full: bool) {
     let rounds = if full { 30 } else { 3 };
 
-    // 1. Spawn to initialize answer, and idle memory with the full catalogue.
-    let mut startup = Vec::new();
-    let mut idle = Vec::new();
+    // 0. The reference in the same run: the process alone, printing its version.
+    let mut version = Vec::new();
     for _ in 0..rounds {
         let started = Instant::now();
-        let mut server = Server::spawn(&["--toolsets", "all"], &[]);
+        let status = Command::new(bin())
+            .arg("--version")
+            .stdout(Stdio::null())
+            .status()
+            .expect("run --version");
+        assert!(status.success());
+        version.push(started.elapsed());
+    }
+    let version = median(version);
+
+    // 1. Spawn to initialize answer, to the first call's answer, and idle memory with the
+    // full catalogue.
+    let sandbox = sandbox();
+    let env = environment_of(&sandbox.addr);
+    let call =
+        format!(r#"{{"name":"layerops_list_services","arguments":{{"environmentId":"{env}"}}}}"#);
+    let mut startup = Vec::new();
+    let mut first_call = Vec::new();
+    let mut idle = Vec::new();
+    let mut parts = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let mut server = Server::spawn(&["--toolsets", "all"], &sandbox_upstream(&sandbox.addr));
         server.initialize();
         startup.push(started.elapsed());
+        server.send("tools/call", &call);
+        let answer = server.answer();
+        first_call.push(started.elapsed());
+        assert!(!answer.contains("\"isError\":true"), "{answer}");
         std::thread::sleep(Duration::from_millis(50));
         idle.push(server.rss_kib());
+        parts.push(server.rss_parts());
     }
     idle.sort();
+    let startup = median(startup);
     println!(
-        "spawn to initialize answer: median {:.2} ms over {rounds} runs",
-        median(startup).as_secs_f64() * 1e3
+        "--version: median {:.2} ms over {rounds} runs",
+        version.as_secs_f64() * 1e3
+    );
+    println!(
+        "spawn to initialize answer: median {:.2} ms over {rounds} runs ({:.1}x --version)",
+        startup.as_secs_f64() * 1e3,
+        startup.as_secs_f64() / version.as_secs_f64()
+    );
+    println!(
+        "spawn to the first tools/call answered: median {:.2} ms",
+        median(first_call).as_secs_f64() * 1e3
     );
     println!(
         "resident memory idle, full catalogue: median {:.1} MB",
         idle[idle.len() / 2] as f64 / 1024.0
+    );
+    parts.sort();
+    let (anon, file, threads) = parts[parts.len() / 2];
+    println!(
+        "  of which: heap and stacks (RssAnon) {:.1} MB, the binary's and libraries' pages (RssFile) {:.1} MB; {threads} threads",
+        anon as f64 / 1024.0,
+        file as f64 / 1024.0
     );
 }
 
@@ -1309,15 +1367,25 @@ fn latency(full: bool) {
         }
         assert!(!answer.contains("\"isError\":true"), "{answer}");
     }
+    let p99 = |samples: &mut Vec<Duration>| {
+        samples.sort();
+        samples[(samples.len() - 1) * 99 / 100]
+    };
+    let (direct_p99, via_mcp_p99) = (p99(&mut direct), p99(&mut via_mcp));
     let (direct, via_mcp) = (median(direct), median(via_mcp));
     println!(
-        "direct HTTP request to the sandbox: median {:.1} us",
-        direct.as_secs_f64() * 1e6
+        "direct HTTP request to the sandbox: median {:.1} us, p99 {:.1} us",
+        direct.as_secs_f64() * 1e6,
+        direct_p99.as_secs_f64() * 1e6
     );
+    let over = via_mcp.as_secs_f64() - direct.as_secs_f64();
     println!(
-        "tool call through MCP stdio: median {:.1} us ({:+.1} us over direct)",
+        "tool call through MCP stdio: median {:.1} us ({:+.1} us over direct: {:.2}x the direct request), p99 {:.1} us ({:+.1} us)",
         via_mcp.as_secs_f64() * 1e6,
-        (via_mcp.as_secs_f64() - direct.as_secs_f64()) * 1e6
+        over * 1e6,
+        over / direct.as_secs_f64(),
+        via_mcp_p99.as_secs_f64() * 1e6,
+        (via_mcp_p99.as_secs_f64() - direct_p99.as_secs_f64()) * 1e6
     );
 
     // 3. Throughput with 16 calls in flight over the one stdio connection, and memory under load.

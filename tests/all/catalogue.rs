@@ -783,9 +783,7 @@ async fn tool_schemas_and_annotations_help_a_model_call_right() {
             && !name.starts_with("layerops_get_")
             && !name.starts_with("layerops_list_")
             && !name.starts_with("layerops_delete_");
-        // Closed schemas are served without `additionalProperties: false` (still enforced).
-        let open = schema.get("additionalProperties") == Some(&Value::Bool(true));
-        assert_eq!(open, open_body, "{name}");
+        assert_eq!(schema["additionalProperties"], open_body, "{name}");
         let description = tool.description.as_deref().unwrap_or("");
         assert!(description.len() > 60, "{name} explains what it does");
         assert!(tool.title.is_some(), "{name} has a title");

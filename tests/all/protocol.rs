@@ -73,9 +73,9 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
     let schema = Value::Object((*envs.input_schema).clone());
     assert_eq!(schema["properties"]["projectId"]["format"], "uuid");
     assert_eq!(schema["required"], json!(["projectId"]));
-    // Closed in the file, and still enforced, but not told: a model has no reason to invent
-    // arguments, and the refusal names any it does (`an_unknown_argument_...`).
-    assert_eq!(schema.get("additionalProperties"), None);
+    // Served as declared (the conformance suite's json-schema-2020-12 checks it), and
+    // enforced: the refusal below names the unknown argument.
+    assert_eq!(schema["additionalProperties"], false);
     // Only what differs from the MCP defaults is listed: a read-only tool says just that.
     let a = envs.annotations.as_ref().expect("annotations");
     assert_eq!(
@@ -99,8 +99,8 @@ async fn tools_list_carries_full_schemas_and_method_annotations() {
         (None, None, Some(false))
     );
     assert_eq!(create.title.as_deref(), Some("Create a service"));
-    // The closing keyword left out of the listing is still enforced, and the refusal names
-    // the argument (nothing is sent: the API at port 9 would not answer).
+    // An argument the schema does not declare is refused, by name (nothing is sent: the
+    // API at port 9 would not answer).
     let refused = call(
         &client,
         "fixture_list_environments",

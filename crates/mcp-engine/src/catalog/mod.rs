@@ -5,7 +5,6 @@ mod cache;
 mod load;
 pub(crate) mod prompt;
 pub(crate) mod resource_template;
-mod schema_lean;
 mod schema_lint;
 pub(crate) mod schema_profile;
 pub(crate) mod secret_fields;

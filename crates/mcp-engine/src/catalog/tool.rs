@@ -267,17 +267,10 @@ pub(crate) fn compile_tool(
     let (input, _compiled, path) = (input?, validator?, path?);
     let input = Arc::new(input as JsonObject);
     let title = def.title.clone().or_else(|| annotations.title.clone());
-    // One copy in memory when leaving nothing out changes nothing (large catalogues).
-    let served = super::schema_lean::lean(&input);
-    let served = if served == *input {
-        input.clone()
-    } else {
-        Arc::new(served)
-    };
     let mut tool = Tool::new(
         def.name.clone(),
         def.description.trim_end().to_owned(),
-        served,
+        input.clone(),
     )
     .with_annotations(to_rmcp(&annotations, title.clone()));
     if let Some(title) = title {
