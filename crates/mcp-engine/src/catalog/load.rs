@@ -64,31 +64,48 @@ pub(crate) fn build_with(
         .map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone()))
         .collect();
     // Parsing the tool files is most of a start's work: it runs on other threads while the
-    // server and toolset files are read here.
+    // server and toolset files are read here; the resources and prompts load on another.
     let to_parse: Vec<&SourceFile> = files
         .iter()
         .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
         .filter(|f| !cache.has_text(&f.path, &f.text))
         .collect();
-    let (server, toolset_defs, mut parsed) = std::thread::scope(|scope| {
+    // Texts may name tools: those a tool file declares (even one that fails to load, whose
+    // own problem is reported) exist.
+    let declared: BTreeSet<String> = files
+        .iter()
+        .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
+        .filter_map(|f| declared_name(&f.text))
+        .collect();
+    let known: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
+    let (server, toolset_defs, all_tools, failed_tools, documents) = std::thread::scope(|scope| {
         let parsing = scope.spawn(|| parse_tool_files(to_parse));
+        let documents = scope.spawn(|| {
+            let mut found = Vec::new();
+            let resources = load_resources(files, &known, &mut found);
+            let prompts = load_prompts(files, &known, &mut found);
+            (resources, prompts, found)
+        });
         let server = load_server(files, options, &mut diagnostics);
         // Toolsets first: their defaults apply to their tools.
         let toolset_defs = load_toolsets(files, &mut diagnostics);
         // Readies the meta-schema validator that checks each tool's schema, meanwhile.
         let _ = jsonschema::meta::validate(&serde_json::Value::Bool(true));
-        // A parser that panicked leaves its files to be parsed again below.
-        (server, toolset_defs, parsing.join().unwrap_or_default())
+        // A parser that panicked leaves its files to be parsed again here.
+        let mut parsed = parsing.join().unwrap_or_default();
+        let (all_tools, failed_tools) =
+            load_tools(files, &toolset_defs, cache, &mut parsed, &mut diagnostics);
+        // A panic while loading documents is a defect: raised again here.
+        let documents = documents
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (server, toolset_defs, all_tools, failed_tools, documents)
     });
-    let (all_tools, failed_tools) =
-        load_tools(files, &toolset_defs, cache, &mut parsed, &mut diagnostics);
+    let ((resources, resource_templates), (prompt_templates, prompts), found) = documents;
+    diagnostics.extend(found);
     let templates = cache.templates.clone();
     let served = select(&all_tools, &toolset_defs, options);
-    // Texts may name tools: those names must exist.
-    let known: BTreeSet<&str> = all_tools.keys().map(String::as_str).collect();
     check_tool_mentions(files, &all_tools, &known, &mut diagnostics);
-    let (resources, resource_templates) = load_resources(files, &known, &mut diagnostics);
-    let (prompt_templates, prompts) = load_prompts(files, &known, &mut diagnostics);
 
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     Catalog {

@@ -42,7 +42,7 @@ pub(crate) struct ToolEntry {
 }
 
 /// A tool's argument validator, compiled when first needed from the listed schema (which
-/// loading already compiled once, to report any problem with the file).
+/// loading checked, to report any problem with the file).
 #[derive(Debug)]
 pub(crate) struct LazyValidator {
     schema: Arc<JsonObject>,
@@ -57,8 +57,8 @@ impl LazyValidator {
         }
     }
 
-    /// The validator; `None` only if the schema that compiled at load no longer does,
-    /// which cannot happen with the same crate version.
+    /// The validator; `None` if the schema does not compile (loading meta-validated it,
+    /// and compiled it when it uses patterns or references, the rest cannot fail).
     pub(crate) fn get(&self) -> Option<&jsonschema::Validator> {
         self.compiled
             .get_or_init(|| {
@@ -119,12 +119,14 @@ const KNOWN_DRAFTS: [&str; 5] = [
     "http://json-schema.org/draft-04/schema",
 ];
 
-/// Meta-validates a schema and compiles its validator; errors point into the file at `keys`.
+/// Meta-validates a schema and, when it uses what meta-validation cannot check (regular
+/// expressions, references), compiles it; errors point into the file at `keys`. The
+/// validator itself is compiled at the first call (`LazyValidator`).
 pub(crate) fn compile_schema(
     schema: &Value,
     keys: &[&str],
     reporter: &mut FileReporter<'_>,
-) -> Option<jsonschema::Validator> {
+) -> Option<()> {
     if let Some(declared) = schema.get("$schema") {
         let known = declared
             .as_str()
@@ -152,8 +154,16 @@ pub(crate) fn compile_schema(
         );
         return None;
     }
+    // Compiling is most of a start's work for the schema checks: only where it can find
+    // more than meta-validation did.
+    if !uses_any(
+        schema,
+        &["pattern", "patternProperties", "$ref", "$dynamicRef"],
+    ) {
+        return Some(());
+    }
     match schema_options().build(schema) {
-        Ok(v) => Some(v),
+        Ok(_) => Some(()),
         Err(e) => {
             reporter.at(
                 keys,
@@ -164,6 +174,17 @@ pub(crate) fn compile_schema(
             );
             None
         }
+    }
+}
+
+/// Whether any of `keywords` is a key anywhere in `schema`.
+fn uses_any(schema: &Value, keywords: &[&str]) -> bool {
+    match schema {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| keywords.contains(&k.as_str()) || uses_any(v, keywords)),
+        Value::Array(items) => items.iter().any(|v| uses_any(v, keywords)),
+        _ => false,
     }
 }
 
