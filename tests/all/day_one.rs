@@ -6,20 +6,9 @@ use std::process::{Command, Output, Stdio};
 use crate::common::*;
 use serde_json::{Value, json};
 
+/// The binary in `cwd`, without the LayerOps variables of the environment.
 fn run_in(args: &[&str], cwd: &std::path::Path, env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(bin());
-    command
-        .args(args)
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .env_remove("LAYEROPS_API_BASE_URL")
-        .env_remove("LAYEROPS_API_KEY_ID")
-        .env_remove("LAYEROPS_API_KEY_SECRET")
-        .env("RUST_LOG", "warn");
-    for (k, v) in env {
-        command.env(k, v);
-    }
-    command.output().expect("run the binary")
+    crate::new_users::run(args, cwd, env)
 }
 
 fn run(args: &[&str]) -> Output {

@@ -9,7 +9,7 @@ use crate::common::*;
 use rmcp::model::CallToolRequestParams;
 use serde_json::json;
 
-fn run(args: &[&str], cwd: &std::path::Path, env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(args: &[&str], cwd: &std::path::Path, env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(bin());
     command
         .args(args)

@@ -673,31 +673,13 @@ impl ServerHandler for McpServer {
         ctx: RequestContext<RoleServer>,
     ) -> Result<CompleteResult, McpError> {
         let catalog = self.inner.catalog.load_full();
-        let (values, total) = match &request.r#ref {
+        let from = match &request.r#ref {
             Reference::Prompt(p) => match catalog.prompts.get(&p.name) {
-                Some(prompt) => {
-                    let from = prompt
-                        .arguments
-                        .iter()
-                        .find(|a| a.name == request.argument.name)
-                        .and_then(|a| a.complete.as_ref());
-                    match from {
-                        Some(from) => {
-                            let known = request
-                                .context
-                                .as_ref()
-                                .and_then(|c| c.arguments.clone())
-                                .unwrap_or_default();
-                            let picked = self.values_from_tool(&catalog, from, &known, &ctx).await;
-                            completion::matching(picked, &request.argument.value)
-                        }
-                        None => completion::complete(
-                            prompt,
-                            &request.argument.name,
-                            &request.argument.value,
-                        ),
-                    }
-                }
+                Some(prompt) => prompt
+                    .arguments
+                    .iter()
+                    .find(|a| a.name == request.argument.name)
+                    .map(|a| a.complete.as_ref().ok_or(prompt)),
                 None => {
                     return Err(McpError::invalid_params(
                         format!("unknown prompt `{}`", shown(&p.name)),
@@ -705,26 +687,30 @@ impl ServerHandler for McpServer {
                     ));
                 }
             },
-            Reference::Resource(r) => {
-                let from = catalog
-                    .resource_templates
-                    .iter()
-                    .find(|t| t.template.uri_template == r.uri)
-                    .and_then(|t| t.complete.get(&request.argument.name));
-                match from {
-                    Some(from) => {
-                        let known = request
-                            .context
-                            .as_ref()
-                            .and_then(|c| c.arguments.clone())
-                            .unwrap_or_default();
-                        let picked = self.values_from_tool(&catalog, from, &known, &ctx).await;
-                        completion::matching(picked, &request.argument.value)
-                    }
-                    None => (Vec::new(), 0),
-                }
+            Reference::Resource(r) => catalog
+                .resource_templates
+                .iter()
+                .find(|t| t.template.uri_template == r.uri)
+                .and_then(|t| t.complete.get(&request.argument.name))
+                .map(Ok),
+            _ => None,
+        };
+        let (values, total) = match from {
+            // Values read from a tool's answer.
+            Some(Ok(from)) => {
+                let known = request
+                    .context
+                    .as_ref()
+                    .and_then(|c| c.arguments.clone())
+                    .unwrap_or_default();
+                let picked = self.values_from_tool(&catalog, from, &known, &ctx).await;
+                completion::matching(picked, &request.argument.value)
             }
-            _ => (Vec::new(), 0),
+            // A prompt argument's own `enum`.
+            Some(Err(prompt)) => {
+                completion::complete(prompt, &request.argument.name, &request.argument.value)
+            }
+            None => (Vec::new(), 0),
         };
         let has_more = total > values.len();
         let info = CompletionInfo::with_pagination(values, Some(total as u32), has_more)
