@@ -858,27 +858,37 @@ fn http(full: bool) {
         let call = format!(
             r#""method":"tools/call","params":{{"name":"layerops_list_services","arguments":{{"environmentId":"{environment}"}}}}}}"#
         );
-        for (label, version, shared) in [
-            ("2025-11-25, one session per client", "2025-11-25", false),
-            ("2025-11-25, all clients on one session", "2025-11-25", true),
-            ("2026-07-28, no session", "2026-07-28", false),
+        // Then the server's own cost, as a benchmark of a trivial tool measures it: the
+        // same calls in a dry run (rendered and answered, not sent to the sandbox).
+        let (mut dry, dry_url) = spawn_http(&["--dry-run"]);
+        for (server, url, what) in [
+            (&child, &url, "tools/call"),
+            (&dry, &dry_url, "tools/call in a dry run (no upstream)"),
         ] {
-            let load = HttpLoad {
-                client: &client,
-                url: &url,
-                version,
-                body_tail: &call,
-                clients: 50,
-                seconds,
-            };
-            let (rate, p50, p99) = load.run(shared).await;
-            println!(
-                "HTTP, 50 clients, tools/call, {label}: {rate:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, peak resident {:.1} MB",
-                p50.as_secs_f64() * 1e3,
-                p99.as_secs_f64() * 1e3,
-                peak_rss_kib(child.id()) as f64 / 1024.0
-            );
+            for (label, version, shared) in [
+                ("2025-11-25, one session per client", "2025-11-25", false),
+                ("2025-11-25, all clients on one session", "2025-11-25", true),
+                ("2026-07-28, no session", "2026-07-28", false),
+            ] {
+                let load = HttpLoad {
+                    client: &client,
+                    url,
+                    version,
+                    body_tail: &call,
+                    clients: 50,
+                    seconds,
+                };
+                let (rate, p50, p99) = load.run(shared).await;
+                println!(
+                    "HTTP, 50 clients, {what}, {label}: {rate:.0} requests/s, p50 {:.2} ms, p99 {:.2} ms, peak resident {:.1} MB",
+                    p50.as_secs_f64() * 1e3,
+                    p99.as_secs_f64() * 1e3,
+                    peak_rss_kib(server.id()) as f64 / 1024.0
+                );
+            }
         }
+        let _ = dry.kill();
+        let _ = dry.wait();
     });
     let _ = child.kill();
     let _ = child.wait();
