@@ -59,8 +59,10 @@ fn pair_value(pair: &str) -> anyhow::Result<(String, Value)> {
         bail!("--arg {pair}: the argument's name is missing before `=`");
     }
     let value = if explicit {
-        serde_json::from_str(value)
-            .with_context(|| format!("--arg {pair}: the value after := is not JSON"))?
+        // The value is not echoed: it may be a secret.
+        serde_json::from_str(value).map_err(|e| {
+            anyhow::anyhow!("--arg {key}:=...: the value after := is not JSON ({e})")
+        })?
     } else {
         // Numbers, booleans, null, objects and lists as JSON; anything else is a string.
         serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()))
@@ -114,7 +116,8 @@ mod tests {
         };
         assert!(err(None, &["novalue"]).contains("key=value"));
         assert!(err(None, &["=1"]).contains("name is missing"));
-        assert!(err(None, &["x:=nope"]).contains("not JSON"));
+        let bad = err(None, &["token:=s3cr3t-value"]);
+        assert!(bad.contains("not JSON") && !bad.contains("s3cr3t"), "{bad}");
         assert!(err(Some("[1]"), &[]).contains("not a list"));
         assert!(err(Some("@/nonexistent/args.json"), &[]).contains("cannot read"));
     }

@@ -166,8 +166,13 @@ fn dotenv_keys(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
         )
     })?;
     for entry in entries {
-        let (key, value) = entry
-            .with_context(|| format!("{} has a line that is not NAME=VALUE", path.display()))?;
+        // dotenvy's own message quotes the line, which may hold the secret: not shown.
+        let Ok((key, value)) = entry else {
+            bail!(
+                "{} has a line that is not NAME=VALUE; fix it (its text is not shown: it may hold the key)",
+                path.display()
+            );
+        };
         if KEY_VARIABLES.contains(&key.as_str()) {
             found.insert(key, value);
         }

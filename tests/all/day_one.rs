@@ -386,6 +386,30 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
         "every backup is kept"
     );
 
+    // A .env line that does not parse is reported without its text (it may hold the key).
+    std::fs::write(
+        dir.path().join(".env"),
+        "LAYEROPS_API_KEY_ID=LYPIDINSTALL0000000000000\nLAYEROPS_API_KEY_SECRET='s3cr3t-unclosed\n",
+    )
+    .expect("write .env");
+    let o = run_in(
+        &[
+            "install",
+            "cursor",
+            "--config",
+            &config_arg,
+            "--env-from-dotenv",
+        ],
+        dir.path(),
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        err(&o).contains("not NAME=VALUE") && !err(&o).contains("s3cr3t"),
+        "{}",
+        err(&o)
+    );
+
     // VS Code asks for the key with its own secret input.
     let vscode = dir.path().join("vscode.json");
     let o = run_in(
