@@ -386,15 +386,8 @@ fn compile_request_path(
             "request.path must not hold `?` or `#`; put query parameters under request.query",
         );
     }
-    let (path, path_variables) = match templates.compile_path(path_source) {
-        Ok(None) => (
-            Some(PathTemplate::Literal(path_source.to_owned())),
-            BTreeSet::new(),
-        ),
-        Ok(Some(name)) => {
-            let vars = templates.path_variables(&name);
-            (Some(PathTemplate::Template(name)), vars)
-        }
+    let (path, path_variables) = match PathTemplate::compile(templates, path_source) {
+        Ok((path, variables)) => (Some(path), variables),
         Err(e) => {
             reporter.at(
                 &["request", "path"],

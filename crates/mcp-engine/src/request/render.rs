@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use url::Url;
 
 use super::template::{
-    EvalError, Template, Templates, check_exact_numbers, check_segment, scalar_text, to_jinja,
+    CompiledPath, EvalError, PathPart, Template, Templates, check_exact_numbers, check_segment,
+    scalar_text, to_jinja,
 };
 use crate::definition::tool::Method;
 
@@ -15,7 +16,34 @@ use crate::definition::tool::Method;
 #[derive(Debug, Clone)]
 pub(crate) enum PathTemplate {
     Literal(String),
+    Parts(Vec<PathPart>),
     Template(String),
+}
+
+impl PathTemplate {
+    /// Compiles `request.path`, with the arguments it places.
+    pub(crate) fn compile(
+        templates: &mut Templates,
+        source: &str,
+    ) -> Result<(Self, BTreeSet<String>), super::template::CompileError> {
+        Ok(match templates.compile_path(source)? {
+            CompiledPath::Literal => (Self::Literal(source.to_owned()), BTreeSet::new()),
+            CompiledPath::Parts(parts) => {
+                let variables = parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        PathPart::Argument(name) => Some(name.clone()),
+                        PathPart::Text(_) => None,
+                    })
+                    .collect();
+                (Self::Parts(parts), variables)
+            }
+            CompiledPath::Template(name) => {
+                let variables = templates.path_variables(&name);
+                (Self::Template(name), variables)
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +132,12 @@ pub(crate) fn render(
 
     let path = match &request.path {
         PathTemplate::Literal(p) => p.clone(),
+        PathTemplate::Parts(parts) => {
+            for variable in &request.path_variables {
+                check_path_argument(variable, args.get(variable))?;
+            }
+            super::template::render_parts(parts, args)?
+        }
         PathTemplate::Template(name) => {
             for variable in &request.path_variables {
                 check_path_argument(variable, args.get(variable))?;
@@ -236,11 +270,7 @@ mod tests {
         headers: Value,
         body: BodyTemplate,
     ) -> CompiledRequest {
-        let path_name = t.compile_path(path).unwrap();
-        let path_variables = path_name
-            .as_ref()
-            .map(|n| t.path_variables(n))
-            .unwrap_or_default();
+        let (path_template, path_variables) = PathTemplate::compile(t, path).unwrap();
         let query: Vec<(String, Template)> = query
             .as_object()
             .unwrap()
@@ -253,9 +283,7 @@ mod tests {
             .for_each(|(_, q)| t.variables(q, &mut query_variables));
         CompiledRequest {
             method: Method::Post,
-            path: path_name
-                .map(PathTemplate::Template)
-                .unwrap_or(PathTemplate::Literal(path.to_owned())),
+            path: path_template,
             path_source: path.to_owned(),
             path_variables,
             query,

@@ -159,12 +159,16 @@ impl Templates {
         Ok(Template::Text(self.add(false, s.to_owned())?))
     }
 
-    /// Compiles `request.path`; returns the template name, or `None` when the path is literal.
-    pub(crate) fn compile_path(&mut self, path: &str) -> Result<Option<String>, CompileError> {
+    /// Compiles `request.path`: literal, plain `{{ name }}` placeholders (most paths), or a
+    /// template for the engine.
+    pub(crate) fn compile_path(&mut self, path: &str) -> Result<CompiledPath, CompileError> {
         if !has_template_syntax(path) {
-            return Ok(None);
+            return Ok(CompiledPath::Literal);
         }
-        self.add(true, path.to_owned()).map(Some)
+        if let Some(parts) = placeholder_path(path) {
+            return Ok(CompiledPath::Parts(parts));
+        }
+        self.add(true, path.to_owned()).map(CompiledPath::Template)
     }
 
     /// The top-level variables a compiled template reads.
@@ -249,6 +253,83 @@ impl Templates {
             .render(ctx)
             .map_err(|e| EvalError(describe_jinja_error(&e)))
     }
+}
+
+/// `request.path` after compilation.
+#[derive(Debug)]
+pub(crate) enum CompiledPath {
+    Literal,
+    /// Text and `{{ name }}` placeholders, rendered without the template engine: a
+    /// compiled template takes about 10 KB however short it is, which a catalogue of
+    /// 10,000 tools felt (docs/performance.md).
+    Parts(Vec<PathPart>),
+    /// The name of a template compiled in the path environment.
+    Template(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum PathPart {
+    Text(String),
+    /// A top-level argument, placed as one percent-encoded segment.
+    Argument(String),
+}
+
+/// The parts of a path whose only template syntax is `{{ name }}`; `None` for anything the
+/// engine must handle (filters, expressions, dotted names, whitespace control, blocks).
+fn placeholder_path(path: &str) -> Option<Vec<PathPart>> {
+    let plain = |text: &str| {
+        !(text.contains("}}") || text.contains("{%") || text.contains("{#") || text.contains('\n'))
+    };
+    let mut parts = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find("{{") {
+        let (text, after) = (&rest[..open], &rest[open + 2..]);
+        let close = after.find("}}")?;
+        let name = after[..close].trim();
+        if !plain(text) || lookup_path(name)?.len() != 1 {
+            return None;
+        }
+        if !text.is_empty() {
+            parts.push(PathPart::Text(text.to_owned()));
+        }
+        parts.push(PathPart::Argument(name.to_owned()));
+        rest = &after[close + 2..];
+    }
+    if !plain(rest) || rest.contains("{{") {
+        return None;
+    }
+    if !rest.is_empty() {
+        parts.push(PathPart::Text(rest.to_owned()));
+    }
+    Some(parts)
+}
+
+/// Renders placeholder parts; each argument was checked to be a present, non-empty scalar.
+pub(crate) fn render_parts(
+    parts: &[PathPart],
+    args: &Map<String, Value>,
+) -> Result<String, EvalError> {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            PathPart::Text(text) => out.push_str(text),
+            PathPart::Argument(name) => {
+                let value = args
+                    .get(name)
+                    .filter(|v| !v.is_null())
+                    .ok_or_else(|| EvalError("a value placed in the path is missing".into()))?;
+                if value.is_object() || value.is_array() {
+                    return Err(EvalError(
+                        "a value placed in the path must be a string or a number".into(),
+                    ));
+                }
+                let segment = scalar_text(value)?;
+                check_segment(&segment)?;
+                out.extend(utf8_percent_encode(&segment, PATH_SEGMENT));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Arguments as a template context; only built when a template needs more than lookups.
@@ -441,23 +522,84 @@ mod tests {
     #[test]
     fn path_values_are_single_encoded_segments() {
         let mut t = Templates::new();
-        let name = t.compile_path("/v1/items/{{ id }}/x").unwrap().unwrap();
-        let ctx = to_jinja(&json!({"id": "a/../b?x=1#f %"}));
+        // The same path through the template engine (an expression) and without it.
+        let CompiledPath::Template(name) = t.compile_path("/v1/items/{{ (id) }}/x").unwrap() else {
+            panic!("an expression needs the template engine")
+        };
+        let CompiledPath::Parts(parts) = t.compile_path("/v1/items/{{ id }}/x").unwrap() else {
+            panic!("a plain placeholder needs no template engine")
+        };
+        let args = json!({"id": "a/../b?x=1#f %"});
+        let encoded = "/v1/items/a%2F..%2Fb%3Fx%3D1%23f%20%25/x";
+        assert_eq!(t.render_path(&name, &to_jinja(&args)).unwrap(), encoded);
         assert_eq!(
-            t.render_path(&name, &ctx).unwrap(),
-            "/v1/items/a%2F..%2Fb%3Fx%3D1%23f%20%25/x"
+            render_parts(&parts, args.as_object().unwrap()).unwrap(),
+            encoded
         );
+        for bad in [
+            json!({"id": ".."}),
+            json!({"id": ""}),
+            json!({}),
+            json!({"id": null}),
+            json!({"id": {"a": 1}}),
+            json!({"id": [1]}),
+        ] {
+            assert!(
+                render_parts(&parts, bad.as_object().unwrap()).is_err(),
+                "{bad}"
+            );
+        }
         for bad in [
             json!({"id": ".."}),
             json!({"id": ""}),
             json!({}),
             json!({"id": {"a": 1}}),
         ] {
-            assert!(t.render_path(&name, &to_jinja(&bad)).is_err());
+            assert!(t.render_path(&name, &to_jinja(&bad)).is_err(), "{bad}");
         }
+        let scalars = json!({"id": 12, "flag": true});
+        let CompiledPath::Parts(two) = t.compile_path("/{{id}}/{{ flag }}").unwrap() else {
+            panic!("placeholders without spaces are plain too")
+        };
+        assert_eq!(
+            render_parts(&two, scalars.as_object().unwrap()).unwrap(),
+            "/12/true"
+        );
         assert_eq!(
             t.path_variables(&name).into_iter().collect::<Vec<_>>(),
             vec!["id"]
+        );
+    }
+
+    #[test]
+    fn only_plain_placeholders_skip_the_template_engine() {
+        let mut t = Templates::new();
+        for engine in [
+            "/v1/{{ a.b }}",
+            "/v1/{{- a }}",
+            "/v1/{{ a }}{% if b %}/x{% endif %}",
+            "/v1/{# note #}{{ a }}",
+            "/v1/{{ a }}}}",
+            "/v1/{{ a ~ b }}",
+            "/v1/{{ true }}",
+        ] {
+            assert!(
+                matches!(
+                    t.compile_path(engine),
+                    Ok(CompiledPath::Template(_)) | Err(_)
+                ),
+                "{engine}"
+            );
+        }
+        assert!(matches!(t.compile_path("/v1/x"), Ok(CompiledPath::Literal)));
+        assert_eq!(
+            placeholder_path("/v1/{{ a }}/b/{{ c }}"),
+            Some(vec![
+                PathPart::Text("/v1/".into()),
+                PathPart::Argument("a".into()),
+                PathPart::Text("/b/".into()),
+                PathPart::Argument("c".into()),
+            ])
         );
     }
 
