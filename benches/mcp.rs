@@ -316,6 +316,38 @@ fn main() {
 /// Tokens a model reads, counted with OpenAI's tokenizers (o200k_base, cl100k_base; tiktoken-rs
 /// ships their vocabularies): tools/list of the default toolsets and of all, the largest tool
 /// definitions, and the answers of a scripted agent workflow on the sandbox.
+/// A schema with only what a model cannot do without: property names, types, descriptions,
+/// enums, formats and required markers.
+fn information_kept(schema: &serde_json::Value) -> serde_json::Value {
+    const KEPT: [&str; 7] = [
+        "type",
+        "properties",
+        "required",
+        "enum",
+        "format",
+        "description",
+        "items",
+    ];
+    match schema {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .filter(|(k, _)| KEPT.contains(&k.as_str()))
+            .map(|(k, v)| {
+                let kept = match (k.as_str(), v) {
+                    ("properties", serde_json::Value::Object(props)) => props
+                        .iter()
+                        .map(|(name, p)| (name.clone(), information_kept(p)))
+                        .collect(),
+                    _ => information_kept(v),
+                };
+                (k.clone(), kept)
+            })
+            .collect(),
+        serde_json::Value::Array(items) => items.iter().map(information_kept).collect(),
+        other => other.clone(),
+    }
+}
+
 fn tokens() {
     let o200k = tiktoken_rs::o200k_base_singleton();
     let cl100k = tiktoken_rs::cl100k_base_singleton();
@@ -361,6 +393,24 @@ fn tokens() {
             println!(
                 "tokens: largest definitions (o200k_base): {}",
                 top.join(", ")
+            );
+            // The least any rewriting could list while keeping every name, description,
+            // type, enum, format and required marker: what issue 19's target is held to.
+            let floor: Vec<serde_json::Value> = list["tools"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| {
+                    serde_json::json!({
+                        "name": t["name"],
+                        "description": t["description"],
+                        "inputSchema": information_kept(&t["inputSchema"]),
+                    })
+                })
+                .collect();
+            let (o, c) = count(&serde_json::Value::from(floor).to_string());
+            println!(
+                "tokens: the same tools with only names, descriptions, types, enums, formats and required markers (no title, annotations or bounds): {o} tokens o200k_base, {c} cl100k_base"
             );
         }
     }
