@@ -693,9 +693,9 @@ fn compile_file(
     };
     match parsed.unwrap_or_else(|| parse_tool(file)) {
         Err(d) => compiled.diagnostics = d,
-        Ok(def) => {
+        Ok(mut def) => {
             let mut reporter = FileReporter::new(&file.path, &file.text, 1);
-            let entry = compile_tool(&def, toolset, toolset_def, templates, &mut reporter);
+            let entry = compile_tool(&mut def, toolset, toolset_def, templates, &mut reporter);
             compiled.diagnostics = reporter.diagnostics;
             compiled.entry = entry.map(Arc::new);
             compiled.name = Some(def.name);

@@ -198,7 +198,7 @@ fn pointer_or_root(pointer: &str) -> &str {
 
 /// Compiles one tool; problems go to `reporter`, and `None` means the tool cannot be served.
 pub(crate) fn compile_tool(
-    def: &ToolFile,
+    def: &mut ToolFile,
     toolset: &str,
     toolset_def: &ToolsetFile,
     templates: &mut Templates,
@@ -209,18 +209,16 @@ pub(crate) fn compile_tool(
         reporter.at(&["name"], e);
     }
 
-    let input = match &def.input {
-        Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("object") => {
-            Some(map.clone())
-        }
-        _ => {
-            reporter.at(&["input"], "input must be a JSON Schema with `type: object` (MCP tool arguments are an object)");
-            None
-        }
-    };
-    let validator = input
-        .as_ref()
-        .and_then(|_| compile_schema(&def.input, &["input"], reporter));
+    let is_object = matches!(&def.input, Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("object"));
+    if !is_object {
+        reporter.at(
+            &["input"],
+            "input must be a JSON Schema with `type: object` (MCP tool arguments are an object)",
+        );
+    }
+    let validator = is_object
+        .then(|| compile_schema(&def.input, &["input"], reporter))
+        .flatten();
     super::schema_lint::lint(&def.input, &["input"], reporter);
     let declared: BTreeSet<String> = def
         .input
@@ -285,7 +283,13 @@ pub(crate) fn compile_tool(
         return None;
     }
     // Compiled to report problems, then dropped: see `LazyValidator`.
-    let (input, _compiled, path) = (input?, validator?, path?);
+    let (_compiled, path) = (validator?, path?);
+    let secrets = super::secret_fields::SecretFields::from_schema(&def.input);
+    // Taken, not copied: with thousands of tools, a copy of every schema tree doubled the
+    // memory a load touched and left the parsed one's pages half used.
+    let Value::Object(input) = std::mem::take(&mut def.input) else {
+        return None;
+    };
     let input = Arc::new(input as JsonObject);
     let title = def.title.clone().or_else(|| annotations.title.clone());
     let mut tool = Tool::new(
@@ -336,7 +340,7 @@ pub(crate) fn compile_tool(
         read_only: safety.read_only,
         idempotent: annotations.idempotent_hint.unwrap_or(false),
         destructive: safety.destructive,
-        secrets: super::secret_fields::SecretFields::from_schema(&def.input),
+        secrets,
     })
 }
 
