@@ -158,29 +158,28 @@ impl Server {
 
     /// RssAnon and RssFile (KiB), and the number of threads.
     fn rss_parts(&self) -> (u64, u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        };
-        (field("RssAnon:"), field("RssFile:"), field("Threads:"))
+        let pid = self.child.id();
+        (
+            status_field(pid, "RssAnon:"),
+            status_field(pid, "RssFile:"),
+            status_field(pid, "Threads:"),
+        )
     }
 
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
+        status_field(self.child.id(), "VmRSS:")
     }
+}
+
+/// A number of `/proc/PID/status` (KiB for the memory fields); 0 when it cannot be read.
+fn status_field(pid: u32, name: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(name))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -626,14 +625,7 @@ fn replicas(full: bool) {
 }
 
 fn rss_of(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        / 1024.0
+    status_field(pid, "VmRSS:") as f64 / 1024.0
 }
 
 /// Streamable HTTP sessions: memory per session, and what is left once idle ones expire.
@@ -946,13 +938,7 @@ fn http(full: bool) {
 
 /// The peak resident memory of process `pid` so far (VmHWM).
 fn peak_rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    status_field(pid, "VmHWM:")
 }
 
 /// Concurrent clients, each sending one request after the other over HTTP.

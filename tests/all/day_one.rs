@@ -274,20 +274,15 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
     )
     .expect("write .env");
     let config_arg = config.display().to_string();
+    let install = |client: &str, extra: &[&str]| {
+        let mut args = vec!["install", client, "--config", &config_arg];
+        args.extend_from_slice(extra);
+        run_in(&args, dir.path(), &[])
+    };
     // --print writes nothing.
-    let o = run_in(
-        &[
-            "install",
-            "cursor",
-            "--config",
-            &config_arg,
-            "--print",
-            "--read-only",
-            "--toolsets",
-            "services,events",
-        ],
-        dir.path(),
-        &[],
+    let o = install(
+        "cursor",
+        &["--print", "--read-only", "--toolsets", "services,events"],
     );
     assert!(o.status.success(), "{}", err(&o));
     let printed = json_of(&o);
@@ -300,18 +295,13 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
         other.to_string()
     );
 
-    let o = run_in(
+    let o = install(
+        "cursor",
         &[
-            "install",
-            "cursor",
-            "--config",
-            &config_arg,
             "--sandbox",
             "--env",
             "LAYEROPS_API_BASE_URL=http://127.0.0.1:4010",
         ],
-        dir.path(),
-        &[],
     );
     assert!(o.status.success(), "{}", err(&o));
     let written: Value =
@@ -345,17 +335,9 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
     );
 
     // The key on the command line is refused; from .env only when asked.
-    let o = run_in(
-        &[
-            "install",
-            "claude-desktop",
-            "--config",
-            &config_arg,
-            "--env",
-            "LAYEROPS_API_KEY_SECRET=s3cr3t-install-value",
-        ],
-        dir.path(),
-        &[],
+    let o = install(
+        "claude-desktop",
+        &["--env", "LAYEROPS_API_KEY_SECRET=s3cr3t-install-value"],
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -363,17 +345,7 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
         "{}",
         err(&o)
     );
-    let o = run_in(
-        &[
-            "install",
-            "claude-desktop",
-            "--config",
-            &config_arg,
-            "--env-from-dotenv",
-        ],
-        dir.path(),
-        &[],
-    );
+    let o = install("claude-desktop", &["--env-from-dotenv"]);
     assert!(o.status.success(), "{}", err(&o));
     let written: Value =
         serde_json::from_str(&std::fs::read_to_string(&config).expect("read")).expect("JSON");
@@ -392,17 +364,7 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
         "LAYEROPS_API_KEY_ID=LYPIDINSTALL0000000000000\nLAYEROPS_API_KEY_SECRET='s3cr3t-unclosed\n",
     )
     .expect("write .env");
-    let o = run_in(
-        &[
-            "install",
-            "cursor",
-            "--config",
-            &config_arg,
-            "--env-from-dotenv",
-        ],
-        dir.path(),
-        &[],
-    );
+    let o = install("cursor", &["--env-from-dotenv"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
         err(&o).contains("not NAME=VALUE") && !err(&o).contains("s3cr3t"),
@@ -440,11 +402,7 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
 
     // A file that is not JSON is left alone.
     std::fs::write(&config, "{ not json").expect("write");
-    let o = run_in(
-        &["install", "cursor", "--config", &config_arg],
-        dir.path(),
-        &[],
-    );
+    let o = install("cursor", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("not valid JSON"), "{}", err(&o));
     assert_eq!(

@@ -33,6 +33,17 @@ fn all_output(o: &Output) -> String {
     )
 }
 
+/// `check --root` of `root`: its output, and stdout and stderr as one text.
+fn check(root: &TempRoot) -> (Output, String) {
+    let out = run(
+        &["check", "--root", &root.path().display().to_string()],
+        &std::env::temp_dir(),
+        &[],
+    );
+    let text = all_output(&out);
+    (out, text)
+}
+
 /// A launch without `--root`, from `cwd`.
 fn from_folder(cwd: &std::path::Path, base_url: &str) -> Launch {
     let mut launch = Launch::shipped(base_url).cwd(cwd);
@@ -245,12 +256,7 @@ fn check_catches_schema_slips_at_any_depth_and_names_of_missing_tools() {
         "registry/mention.yaml",
         "name: acme_mention\ndescription: Then call acme_mention_other.\ninput: { type: object }\nrequest: { method: GET, path: /m }\n",
     );
-    let out = run(
-        &["check", "--root", &root.path().display().to_string()],
-        &std::env::temp_dir(),
-        &[],
-    );
-    let text = all_output(&out);
+    let (out, text) = check(&root);
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(
         text.contains("registry/pool.yaml:6:") && text.contains("`from list_types for the pool's provider.` is not a JSON Schema keyword (in YAML, an unquoted comma"),
@@ -428,12 +434,7 @@ fn a_catalogue_parsed_on_several_threads_reports_every_broken_file_at_its_line()
         };
         root.write(&format!("registry/many/t{i:02}.yaml"), &text);
     }
-    let out = run(
-        &["check", "--root", &root.path().display().to_string()],
-        &std::env::temp_dir(),
-        &[],
-    );
-    let text = all_output(&out);
+    let (out, text) = check(&root);
     assert_eq!(out.status.code(), Some(1), "{text}");
     for broken in [5, 18, 31] {
         assert!(
