@@ -1377,6 +1377,41 @@ fn startup(full: bool) {
         anon as f64 / 1024.0,
         file as f64 / 1024.0
     );
+
+    // 2. The same start with nothing but `_server.yaml` to load: what a start costs before
+    // the catalogue, the least that loading it after the initialize answer could reach.
+    let bare = TempRoot::new("bare");
+    std::fs::copy(
+        std::path::Path::new(&root()).join("registry/_server.yaml"),
+        bare.0.join("registry/_server.yaml"),
+    )
+    .expect("copy _server.yaml");
+    let mut bare_starts = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let child = Command::new(bin())
+            .args(["serve", "--no-watch", "--root", bare.path()])
+            .envs(
+                sandbox_upstream(&sandbox.addr)
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str())),
+            )
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the server");
+        let mut server = Server::over(child);
+        server.initialize();
+        bare_starts.push(started.elapsed());
+    }
+    let bare_start = median(bare_starts);
+    println!(
+        "spawn to initialize answer with no tool, resource or prompt to load: median {:.2} ms ({:.1}x --version)",
+        bare_start.as_secs_f64() * 1e3,
+        bare_start.as_secs_f64() / version.as_secs_f64()
+    );
 }
 
 fn latency(full: bool) {
