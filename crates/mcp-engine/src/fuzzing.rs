@@ -60,7 +60,7 @@ pub fn validate_and_render(
     let upstream = catalog.upstream.as_ref()?;
     let valid = entry
         .validator
-        .get()
+        .get(&entry.listed)
         .is_some_and(|v| validation_errors(v, &Value::Object(args.clone())).is_empty());
     let rendered = render(&catalog.templates, &entry.request, &upstream.base_url, args)
         .map(|r| (r.url.host_str().map(str::to_owned), r.url.port()))

@@ -78,7 +78,7 @@ pub(crate) struct Pending<'c> {
 
 impl Pending<'_> {
     pub(crate) fn tool(&self) -> &str {
-        &self.entry.tool.name
+        self.entry.name()
     }
 
     /// Whether the tool says it may destroy something (and is not read-only).
@@ -103,7 +103,7 @@ impl Pending<'_> {
     pub(crate) fn fingerprint(&self) -> String {
         format!(
             "{}\n{}",
-            self.entry.tool.name,
+            self.entry.name(),
             Value::Object(self.args.clone())
         )
     }
@@ -174,7 +174,7 @@ impl Caller {
         if catalog.schema_profile == Some(crate::SchemaProfile::OpenAiStrict) {
             crate::catalog::schema_profile::without_nulls(&mut args_value);
         }
-        let problems = match entry.validator.get() {
+        let problems = match entry.validator.get(&entry.listed) {
             Some(validator) => validation_errors(validator, &args_value),
             None => vec![format!(
                 "- the input schema of {} cannot be compiled; run `check`",
@@ -186,7 +186,7 @@ impl Caller {
             let sent_secrets = crate::secret::SecretForms::new(&entry.secrets.texts(&args_value));
             let text = sent_secrets.scrub(format!(
                 "Invalid arguments for {}:\n{}\nFix the arguments and call again.",
-                entry.tool.name,
+                entry.name(),
                 problems.join("\n")
             ));
             return Ok(Step::Done(error_text(text)));
@@ -196,7 +196,7 @@ impl Caller {
             return Ok(Step::Done(error_text(format!(
                 "Not sent: {} of {} only holds a mask (`********`), which is how answers show a secret. Sent back, it would replace the real secret with the mask. To keep the current secret, leave that field out of the call (for a list such as environmentVariables, leave the whole list out); to change it, give its real value, asked of the user.",
                 masked.join(", "),
-                entry.tool.name
+                entry.name()
             ))));
         }
         let secrets = CallSecrets::of(&entry.secrets, &args_value);
@@ -231,7 +231,7 @@ impl Caller {
             Err(e) => {
                 return Ok(Step::Done(error_text(format!(
                     "Cannot build the request for {}: {e}.",
-                    entry.tool.name
+                    entry.name()
                 ))));
             }
         };
@@ -307,11 +307,10 @@ impl Caller {
             Some(_) => CallOutcome::ApiError,
             None => CallOutcome::Failed,
         };
-        self.metrics
-            .call_ended(&entry.tool.name, outcome, Some(took));
+        self.metrics.call_ended(entry.name(), outcome, Some(took));
         // No argument values: the route is the path as written in the tool file.
         tracing::info!(
-            tool = %entry.tool.name,
+            tool = %entry.name(),
             method = request.method.as_str(),
             route = %entry.request.path_source,
             status = status.map(i64::from).unwrap_or(-1),
@@ -378,8 +377,7 @@ impl Caller {
         caller: Option<&str>,
     ) -> Option<AuditRecord> {
         let log = self.audit.as_ref().filter(|_| !entry.read_only)?;
-        let mut record =
-            AuditRecord::begin(log, &entry.tool.name, upstream, request, args, secrets);
+        let mut record = AuditRecord::begin(log, entry.name(), upstream, request, args, secrets);
         if let Some(key_id) = caller {
             record.caller(key_id);
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rmcp::model::{Resource, ResourceTemplate};
 
 use super::cache::{BuildCache, CompiledFile};
+use super::parse_stream::{ParsedStream, ParsedTool, parse_tool};
 use super::prompt::{PromptEntry, PromptTemplates, engine_for, to_rmcp};
 use super::resource_template::ResourceTemplateEntry;
 use super::tool::{FileReporter, ToolEntry, compile_tool};
@@ -17,7 +18,6 @@ use crate::definition::prompt::PromptFrontMatter;
 use crate::definition::resource::{Encoding, ResourceFrontMatter};
 use crate::definition::schema::Format;
 use crate::definition::server::ServerFile;
-use crate::definition::tool::ToolFile;
 use crate::definition::toolset::ToolsetFile;
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
@@ -79,7 +79,7 @@ pub(crate) fn build_with(
         .collect();
     let known: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
     let (server, toolset_defs, all_tools, failed_tools, documents) = std::thread::scope(|scope| {
-        let parsing = scope.spawn(|| parse_tool_files(to_parse));
+        let mut parsed = ParsedStream::start(scope, to_parse);
         let documents = scope.spawn(|| {
             let mut found = Vec::new();
             let resources = load_resources(files, &known, &mut found);
@@ -89,10 +89,6 @@ pub(crate) fn build_with(
         let server = load_server(files, options, &mut diagnostics);
         // Toolsets first: their defaults apply to their tools.
         let toolset_defs = load_toolsets(files, &mut diagnostics);
-        // Readies the meta-schema validator that checks each tool's schema, meanwhile.
-        let _ = jsonschema::meta::validate(&serde_json::Value::Bool(true));
-        // A parser that panicked leaves its files to be parsed again here.
-        let mut parsed = parsing.join().unwrap_or_default();
         let (all_tools, failed_tools) =
             load_tools(files, &toolset_defs, cache, &mut parsed, &mut diagnostics);
         // A panic while loading documents is a defect: raised again here.
@@ -212,46 +208,11 @@ fn load_toolsets(
 
 /// Every tool file, compiled (or taken from `cache` when unchanged): the tools by name,
 /// and the names of tools whose file failed, with that file.
-/// A tool file parsed: its definition, or what is wrong with it.
-type ParsedTool = Result<ToolFile, Vec<Diagnostic>>;
-
-fn parse_tool(file: &SourceFile) -> ParsedTool {
-    parse_yaml::<ToolFile>(Format::Tool, &file.path, &file.text, &file.text, 0)
-}
-
-/// Parses `files` on as many threads as there are cores (at most 4), when there are enough
-/// of them to gain from it.
-fn parse_tool_files(files: Vec<&SourceFile>) -> HashMap<String, ParsedTool> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(4);
-    let parse_all = |chunk: &[&SourceFile]| -> Vec<(String, ParsedTool)> {
-        chunk
-            .iter()
-            .map(|f| (f.path.clone(), parse_tool(f)))
-            .collect()
-    };
-    if files.len() < 16 || threads < 2 {
-        return parse_all(&files).into_iter().collect();
-    }
-    let chunk = files.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let parsers: Vec<_> = files
-            .chunks(chunk)
-            .map(|c| scope.spawn(move || parse_all(c)))
-            .collect();
-        parsers
-            .into_iter()
-            .flat_map(|p| p.join().unwrap_or_default())
-            .collect()
-    })
-}
-
 fn load_tools(
     files: &[SourceFile],
     toolset_defs: &HashMap<String, ToolsetFile>,
     cache: &mut BuildCache,
-    parsed: &mut HashMap<String, ParsedTool>,
+    parsed: &mut ParsedStream,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> (BTreeMap<String, Arc<ToolEntry>>, BTreeMap<String, String>) {
     let mut failed_tools = BTreeMap::new();
@@ -264,10 +225,17 @@ fn load_tools(
     {
         let toolset = toolset_of(&file.path);
         let toolset_def = toolset_defs.get(toolset);
+        // Parsed aside are the files whose text the cache has not seen (`build_with`).
+        let parsed_aside = !cache.has_text(&file.path, &file.text);
         if !cache.reusable(&file.path, &file.text, toolset_def) {
+            let parsed = if parsed_aside {
+                parsed.take(&file.path)
+            } else {
+                None
+            };
             let compiled = compile_file(
                 file,
-                parsed.remove(&file.path),
+                parsed,
                 toolset,
                 toolset_def.unwrap_or(&default_toolset),
                 &mut cache.templates,
@@ -311,7 +279,7 @@ fn load_tools(
 /// The tools the selection serves, and what it leaves out and why.
 struct Served {
     tools: HashMap<String, Arc<ToolEntry>>,
-    tool_list: Vec<rmcp::model::Tool>,
+    tool_list: Vec<super::ListedTool>,
     unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
     toolsets: BTreeMap<String, ToolsetInfo>,
     warnings: Vec<String>,
@@ -339,14 +307,14 @@ fn select(
         match matcher.refuse(tool_name, &entry.toolset, default, entry.read_only) {
             None => {
                 tools.insert(tool_name.clone(), entry.clone());
-                let mut listed = entry.tool.clone();
+                let mut listed = entry.listed.clone();
                 if let Some(profile) = options.schema_profile {
                     let rewritten = super::schema_profile::rewrite(
                         profile,
-                        &serde_json::Value::Object((*listed.input_schema).clone()),
+                        &serde_json::Value::Object(listed.input_schema()),
                     );
                     if let serde_json::Value::Object(map) = rewritten {
-                        listed.input_schema = Arc::new(map);
+                        listed = listed.with_input_schema(&map);
                     }
                 }
                 tool_list.push(listed);
@@ -379,15 +347,11 @@ fn check_tool_mentions(
         let Some(file) = by_path.get(entry.file.as_str()) else {
             continue;
         };
-        let mut texts: Vec<&str> = entry.tool.description.as_deref().into_iter().collect();
-        super::schema_lint::object_texts(&entry.tool.input_schema, &mut texts);
-        let mut reported = std::collections::BTreeSet::new();
-        for text in texts {
-            for (_, _, word) in super::prompt::unknown_tool_mentions(text, known) {
-                if reported.insert(word.clone()) {
-                    let (line, column) = position_of(&file.text, &word);
-                    diagnostics.push(Diagnostic::advisory(&file.path, (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
-                }
+        // Each word once (the list is deduplicated), at its first place in the file.
+        for word in &entry.mentions {
+            if super::prompt::names_no_tool(word, known) {
+                let (line, column) = position_of(&file.text, word);
+                diagnostics.push(Diagnostic::advisory(&file.path, (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
             }
         }
     }
@@ -826,9 +790,8 @@ mod tests {
         assert!(third.diagnostics.is_empty(), "{:?}", messages(&third));
         let hint = |c: &Catalog| {
             c.tools["get_item"]
-                .tool
-                .annotations
-                .as_ref()
+                .listed
+                .annotations()
                 .unwrap()
                 .open_world_hint
         };
@@ -850,6 +813,54 @@ mod tests {
     }
 
     #[test]
+    fn descriptions_naming_no_tool_are_reported_at_each_build_even_from_the_cache() {
+        let mut cache = BuildCache::default();
+        let mentions = TOOL
+            .replace(
+                "description: Gets one item.",
+                "description: Gets one item; ids come from get_items.",
+            )
+            .replace(
+                "id: { type: string }",
+                "id: { type: string, description: \"From get_items; see get_item.\" }",
+            );
+        let mut files = vec![
+            file("registry/_server.yaml", SERVER),
+            file("registry/items/get.yaml", &mentions),
+        ];
+        let options = LoadOptions::default();
+        let mut build = |files: &[SourceFile]| {
+            build_with(
+                ContentSource::Embedded(&[]),
+                files,
+                &[],
+                &options,
+                &mut cache,
+            )
+        };
+        let first = build(&files);
+        assert_eq!(
+            messages(&first),
+            [
+                "registry/items/get.yaml:2:43: the description names the tool `get_items`, which does not exist; fix the name or add the tool"
+            ]
+        );
+        // The tool it names appears: the unchanged file, reused, is checked again.
+        files.push(file(
+            "registry/items/list.yaml",
+            &TOOL
+                .replace("name: get_item", "name: get_items")
+                .replace("/v1/items/", "/v1/lists/"),
+        ));
+        let second = build(&files);
+        assert!(Arc::ptr_eq(
+            &first.tools["get_item"],
+            &second.tools["get_item"]
+        ));
+        assert!(second.diagnostics.is_empty(), "{:?}", messages(&second));
+    }
+
+    #[test]
     fn loads_a_valid_tool_with_method_annotations() {
         let c = load(&[
             file("registry/_server.yaml", SERVER),
@@ -858,7 +869,7 @@ mod tests {
         assert!(c.diagnostics.is_empty(), "{:?}", messages(&c));
         let tool = &c.tools["get_item"];
         assert_eq!(tool.toolset, "items");
-        let a = tool.tool.annotations.as_ref().unwrap();
+        let a = tool.listed.annotations().unwrap();
         assert_eq!(
             (
                 a.read_only_hint,

@@ -2,7 +2,9 @@
 //! the upstream), built from the content files in one pass. A reload builds a new one.
 
 mod cache;
+mod listed_tool;
 mod load;
+mod parse_stream;
 pub(crate) mod prompt;
 pub(crate) mod resource_template;
 mod schema_lint;
@@ -15,10 +17,11 @@ pub(crate) mod tool;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use rmcp::model::{JsonObject, Resource, Tool};
+use rmcp::model::{JsonObject, Resource};
 
 pub(crate) use crate::upstream::Upstream;
 pub(crate) use cache::BuildCache;
+pub(crate) use listed_tool::ListedTool;
 pub(crate) use load::{build, build_with};
 pub(crate) use prompt::{PromptEntry, PromptTemplates};
 pub(crate) use selection::{Matcher, Selection, SelectionError};
@@ -94,7 +97,7 @@ pub struct Catalog {
     pub(crate) templates: Templates,
     /// Served tools by name, and the same in listing order.
     pub(crate) tools: HashMap<String, Arc<ToolEntry>>,
-    pub(crate) tool_list: Vec<Tool>,
+    pub(crate) tool_list: Vec<ListedTool>,
     /// Tools that exist but are not served in this mode, with the reason.
     pub(crate) unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
     pub(crate) toolsets: BTreeMap<String, ToolsetInfo>,
@@ -227,7 +230,7 @@ impl Catalog {
     /// Every tool, served or not, by name.
     pub fn tool_summaries(&self) -> Vec<ToolSummary> {
         let summary = |entry: &ToolEntry, not_served: Option<&String>| ToolSummary {
-            name: entry.tool.name.to_string(),
+            name: entry.name().to_owned(),
             toolset: entry.toolset.clone(),
             file: entry.file.clone(),
             request: format!(
@@ -374,6 +377,6 @@ fn shape_of(entry: &ToolEntry) -> RequestShape {
             }
             BodyTemplate::Value(_) => BodyShape::Other,
         },
-        input_schema: (*entry.tool.input_schema).clone(),
+        input_schema: entry.listed.input_schema(),
     }
 }

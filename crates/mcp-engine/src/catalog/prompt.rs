@@ -337,39 +337,71 @@ pub(crate) fn unknown_tool_mentions(
     body: &str,
     tools: &BTreeSet<&str>,
 ) -> Vec<(usize, usize, String)> {
-    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
-    // Whether some tool's name starts with `prefix`.
-    let begins_a_name = |prefix: &str| {
-        tools
-            .range::<str, _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            ))
-            .next()
-            .is_some_and(|t| t.starts_with(prefix))
-    };
     let mut found = Vec::new();
     for (index, line) in body.lines().enumerate() {
-        let mut rest = line;
-        let mut offset = 0;
-        while let Some(start) = rest.find(is_name_char) {
+        for (at, word) in tool_like_words(line) {
+            if names_no_tool(word, tools) {
+                found.push((index + 1, line[..at].chars().count() + 1, word.to_owned()));
+            }
+        }
+    }
+    found
+}
+
+/// The words of `line` that have the shape of a tool name (`acme_list_things`), with their
+/// byte offsets.
+fn tool_like_words(line: &str) -> impl Iterator<Item = (usize, &str)> {
+    let is_name_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut rest = line;
+    let mut offset = 0;
+    std::iter::from_fn(move || {
+        loop {
+            let start = rest.find(is_name_char)?;
             let after = &rest[start..];
             let len = after
                 .find(|c: char| !is_name_char(c))
                 .unwrap_or(after.len());
             let word = after[..len].trim_end_matches(['-', '_']);
-            if let Some(cut) = word.find('_')
-                && begins_a_name(&word[..=cut])
-                && !tools.contains(word)
-            {
-                let at = offset + start;
-                found.push((index + 1, line[..at].chars().count() + 1, word.to_owned()));
-            }
+            let at = offset + start;
             offset += start + len;
             rest = &after[len..];
+            if word.contains('_') {
+                return Some((at, word));
+            }
         }
-    }
-    found
+    })
+}
+
+/// Whether `word` begins like some tool's name (up to its first `_`) but is none of them.
+pub(crate) fn names_no_tool(word: &str, tools: &BTreeSet<&str>) -> bool {
+    let Some(cut) = word.find('_') else {
+        return false;
+    };
+    let prefix = &word[..=cut];
+    let begins_a_name = tools
+        .range::<str, _>((
+            std::ops::Bound::Included(prefix),
+            std::ops::Bound::Unbounded,
+        ))
+        .next()
+        .is_some_and(|t| t.starts_with(prefix));
+    begins_a_name && !tools.contains(word)
+}
+
+/// The distinct tool-like words of a tool's description and its schema's descriptions and
+/// titles: what [`names_no_tool`] checks at each build.
+pub(crate) fn tool_like_words_of(tool: &rmcp::model::Tool) -> Vec<Box<str>> {
+    let mut texts: Vec<&str> = tool.description.as_deref().into_iter().collect();
+    super::schema_lint::object_texts(&tool.input_schema, &mut texts);
+    let mut words: Vec<Box<str>> = texts
+        .iter()
+        .flat_map(|t| t.lines())
+        .flat_map(tool_like_words)
+        .map(|(_, w)| Box::from(w))
+        .collect();
+    words.sort_unstable();
+    words.dedup();
+    words
 }
 
 fn first_line_naming(body: &str, variable: &str) -> Option<usize> {

@@ -188,10 +188,7 @@ pub(crate) fn problems(
                 "--tools `{pattern}` matches no tool; the tools are: {}{more}",
                 names.join(", ")
             ));
-        } else if !matching
-            .iter()
-            .any(|e| served.contains_key(e.tool.name.as_ref()))
-        {
+        } else if !matching.iter().any(|e| served.contains_key(e.name())) {
             let mut off: Vec<&str> = matching
                 .iter()
                 .map(|e| e.toolset.as_str())

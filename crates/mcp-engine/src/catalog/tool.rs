@@ -8,6 +8,7 @@ use std::time::Duration;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::Value;
 
+use super::ListedTool;
 use crate::definition::AnnotationsDef;
 use crate::definition::tool::{Method, ToolFile};
 use crate::definition::toolset::ToolsetFile;
@@ -19,7 +20,8 @@ use crate::text::truncate;
 /// A tool ready to be listed and called.
 #[derive(Debug)]
 pub(crate) struct ToolEntry {
-    pub tool: Tool,
+    /// The definition tools/list sends (before any schema profile).
+    pub listed: ListedTool,
     pub file: String,
     pub toolset: String,
     /// Compiled at the first call: a compiled validator takes tens of kilobytes, and most
@@ -39,31 +41,33 @@ pub(crate) struct ToolEntry {
     pub destructive: bool,
     /// The arguments the input schema marks secret.
     pub secrets: super::secret_fields::SecretFields,
+    /// The words of its descriptions that look like tool names, checked against the
+    /// catalogue at each build (which the cache may reuse this entry in).
+    pub mentions: Vec<Box<str>>,
+}
+
+impl ToolEntry {
+    pub(crate) fn name(&self) -> &str {
+        self.listed.name()
+    }
 }
 
 /// A tool's argument validator, compiled when first needed from the listed schema (which
 /// loading checked, to report any problem with the file).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct LazyValidator {
-    schema: Arc<JsonObject>,
     compiled: std::sync::OnceLock<Option<jsonschema::Validator>>,
 }
 
 impl LazyValidator {
-    fn new(schema: Arc<JsonObject>) -> Self {
-        Self {
-            schema,
-            compiled: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// The validator; `None` if the schema does not compile (loading meta-validated it,
-    /// and compiled it when it uses patterns or references, the rest cannot fail).
-    pub(crate) fn get(&self) -> Option<&jsonschema::Validator> {
+    /// The validator of `tool`'s input schema; `None` if the schema does not compile
+    /// (loading meta-validated it, and compiled it when it uses patterns or references, the
+    /// rest cannot fail).
+    pub(crate) fn get(&self, tool: &ListedTool) -> Option<&jsonschema::Validator> {
         self.compiled
             .get_or_init(|| {
                 schema_options()
-                    .build(&Value::Object((*self.schema).clone()))
+                    .build(&Value::Object(tool.input_schema()))
                     .ok()
             })
             .as_ref()
@@ -290,12 +294,11 @@ pub(crate) fn compile_tool(
     let Value::Object(input) = std::mem::take(&mut def.input) else {
         return None;
     };
-    let input = Arc::new(input as JsonObject);
     let title = def.title.clone().or_else(|| annotations.title.clone());
     let mut tool = Tool::new(
         def.name.clone(),
         def.description.trim_end().to_owned(),
-        input.clone(),
+        Arc::new(input as JsonObject),
     )
     .with_annotations(to_rmcp(&annotations, title.clone()));
     if let Some(title) = title {
@@ -304,11 +307,13 @@ pub(crate) fn compile_tool(
     if let Some(schema) = output_schema {
         tool = tool.with_raw_output_schema(Arc::new(schema));
     }
+    let mentions = super::prompt::tool_like_words_of(&tool);
     Some(ToolEntry {
-        tool,
+        listed: ListedTool::new(tool),
+        mentions,
         file: reporter.file.to_owned(),
         toolset: toolset.to_owned(),
-        validator: LazyValidator::new(input),
+        validator: LazyValidator::default(),
         request: CompiledRequest {
             method: def.request.method,
             path,

@@ -28,7 +28,7 @@ use super::status;
 use super::tool_search;
 use super::used_states::UsedStates;
 use crate::call::{Caller, Step};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ListedTool};
 use crate::observe::trace;
 use crate::transport::auth::CallerCredentials;
 use crate::transport::oauth::Grant;
@@ -124,16 +124,13 @@ impl McpServer {
                     .map_or(5, |l| l.clamp(1, 20) as usize);
                 let found: Vec<Value> = tool_search::search(
                     catalog,
-                    |t| Self::visible(catalog, read_only, &t.name),
+                    |t| Self::visible(catalog, read_only, t.name()),
                     &query,
                     limit,
                 )
                 .into_iter()
                 .map(|t| {
-                    let reads = catalog
-                        .tools
-                        .get(t.name.as_ref())
-                        .is_some_and(|e| e.read_only);
+                    let reads = catalog.tools.get(t.name()).is_some_and(|e| e.read_only);
                     tool_search::summary(t, reads)
                 })
                 .collect();
@@ -144,10 +141,10 @@ impl McpServer {
                     catalog
                         .tool_list
                         .iter()
-                        .find(|t| t.name == n && Self::visible(catalog, read_only, &n))
+                        .find(|t| t.name() == n && Self::visible(catalog, read_only, &n))
                 });
                 match tool {
-                    Some(tool) => answer(serde_json::to_value(tool).unwrap_or_default()),
+                    Some(tool) => answer(serde_json::to_value(tool.to_tool()).unwrap_or_default()),
                     None => Err(McpError::invalid_params(
                         "no tool has this name; find one with search_tools",
                         None,
@@ -425,7 +422,7 @@ impl ServerHandler for McpServer {
             .load()
             .tools
             .get(name)
-            .map(|entry| entry.tool.clone())
+            .map(|entry| entry.listed.to_tool())
     }
 
     async fn on_custom_request(
@@ -453,16 +450,17 @@ impl ServerHandler for McpServer {
                 &catalog.program,
             )));
         }
-        let visible = |t: &&Tool| {
-            !read_only
-                || catalog
-                    .tools
-                    .get(t.name.as_ref())
-                    .is_some_and(|e| e.read_only)
+        let visible = |t: &&ListedTool| {
+            !read_only || catalog.tools.get(t.name()).is_some_and(|e| e.read_only)
         };
         let Some(size) = catalog.page_size else {
             return Ok(ListToolsResult::with_all_items(
-                catalog.tool_list.iter().filter(visible).cloned().collect(),
+                catalog
+                    .tool_list
+                    .iter()
+                    .filter(visible)
+                    .map(ListedTool::to_tool)
+                    .collect(),
             ));
         };
         let start = match page.and_then(|p| p.cursor) {
@@ -480,7 +478,7 @@ impl ServerHandler for McpServer {
             .filter(visible)
             .skip(start)
             .take(size + 1)
-            .cloned()
+            .map(ListedTool::to_tool)
             .collect();
         let mut result = ListToolsResult::with_all_items(tools);
         if result.tools.len() > size {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ListedTool};
 
 pub(crate) const SEARCH: &str = "search_tools";
 pub(crate) const DESCRIBE: &str = "describe_tool";
@@ -98,10 +98,10 @@ fn words(text: &str) -> impl Iterator<Item = String> + '_ {
 /// how rare it is in the catalogue.
 pub(crate) fn search<'c>(
     catalog: &'c Catalog,
-    visible: impl Fn(&Tool) -> bool,
+    visible: impl Fn(&ListedTool) -> bool,
     query: &str,
     limit: usize,
-) -> Vec<&'c Tool> {
+) -> Vec<&'c ListedTool> {
     // Everyday verbs, as the verbs tool names use.
     const VERBS: &[(&str, &str)] = &[
         ("show", "list"),
@@ -130,19 +130,17 @@ pub(crate) fn search<'c>(
                 .map_or(w, |(_, to)| (*to).to_owned())
         })
         .collect();
-    let tools: Vec<&Tool> = catalog.tool_list.iter().filter(|t| visible(t)).collect();
+    let tools: Vec<&ListedTool> = catalog.tool_list.iter().filter(|t| visible(t)).collect();
     let fields: Vec<[Vec<String>; 3]> = tools
         .iter()
         .map(|t| {
-            let mut rest: Vec<String> = words(t.description.as_deref().unwrap_or("")).collect();
-            if let Some(props) = t.input_schema.get("properties").and_then(Value::as_object) {
-                for name in props.keys() {
-                    rest.extend(words(&split_camel(name)));
-                }
+            let mut rest: Vec<String> = words(t.description().unwrap_or("")).collect();
+            for name in t.property_names() {
+                rest.extend(words(&split_camel(&name)));
             }
             [
-                words(&t.name).collect(),
-                words(t.title.as_deref().unwrap_or("")).collect(),
+                words(t.name()).collect(),
+                words(t.title().unwrap_or("")).collect(),
                 rest,
             ]
         })
@@ -157,7 +155,7 @@ pub(crate) fn search<'c>(
         }
     }
     let n = tools.len().max(1) as f64;
-    let mut scored: Vec<(f64, &Tool)> = tools
+    let mut scored: Vec<(f64, &ListedTool)> = tools
         .iter()
         .zip(&fields)
         .filter_map(|(tool, [name, title, rest])| {
@@ -180,7 +178,7 @@ pub(crate) fn search<'c>(
             (score > 0.0).then_some((score, *tool))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name().cmp(b.1.name())));
     scored.into_iter().take(limit).map(|(_, t)| t).collect()
 }
 
@@ -196,16 +194,16 @@ fn split_camel(name: &str) -> String {
 }
 
 /// A match as search_tools answers it: short, so that many fit.
-pub(crate) fn summary(tool: &Tool, read_only: bool) -> Value {
-    let description = tool.description.as_deref().unwrap_or("");
+pub(crate) fn summary(tool: &ListedTool, read_only: bool) -> Value {
+    let description = tool.description().unwrap_or("");
     let first = description
         .split_inclusive(". ")
         .next()
         .unwrap_or(description)
         .trim();
     json!({
-        "name": tool.name,
-        "title": tool.title,
+        "name": tool.name(),
+        "title": tool.title(),
         "about": crate::text::truncate(first, 200),
         "readOnly": read_only,
     })

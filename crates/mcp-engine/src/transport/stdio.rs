@@ -17,6 +17,10 @@ use tokio::sync::Mutex;
 /// The longest message accepted, as rmcp's own default: 16 MiB.
 pub(crate) const MAX_LINE: usize = 16 * 1024 * 1024;
 
+/// An answer this large is rare (tools/list of thousands of tools): its memory is given
+/// back once written.
+const HUGE: usize = 1024 * 1024;
+
 pub(crate) struct StdioTransport<R, W> {
     reader: BufReader<R>,
     /// The output, with a buffer reused by every message written.
@@ -171,9 +175,14 @@ where
                 writer.flush().await
             }
             .await;
-            // A huge answer does not keep its memory for the rest of the session.
-            if bytes.capacity() > 1024 * 1024 {
+            // A huge answer does not keep its memory for the rest of the session: neither
+            // its text nor what was built to write it (tools/list of a large catalogue parses
+            // every schema back, tens of megabytes the allocator would otherwise keep).
+            if bytes.capacity() > HUGE {
                 *bytes = Vec::new();
+                drop(guard);
+                drop(item);
+                tokio::task::spawn_blocking(super::memory::release_freed);
             }
             written
         }

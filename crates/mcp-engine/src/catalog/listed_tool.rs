@@ -1,0 +1,157 @@
+//! A tool's MCP definition as tools/list sends it, with its schemas kept as compact JSON
+//! text. A parsed schema (an ordered map per object, a string per key and value) takes about
+//! five times the memory of its text: with 10,000 tools the trees were most of the process
+//! (docs/performance.md). They are parsed again when a list page or a validator needs them.
+
+use std::sync::Arc;
+
+use rmcp::model::{JsonObject, Tool};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+/// Cheap to clone: a served list and the tools it comes from share one copy.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ListedTool(Arc<Parts>);
+
+#[derive(Debug, PartialEq)]
+struct Parts {
+    /// Everything but the schemas, whose places hold empty objects.
+    tool: Tool,
+    input_schema: Box<str>,
+    output_schema: Option<Box<str>>,
+}
+
+impl ListedTool {
+    pub(crate) fn new(mut tool: Tool) -> Self {
+        let input_schema = compact(&tool.input_schema);
+        let output_schema = tool.output_schema.take().map(|s| compact(&s));
+        tool.input_schema = Arc::default();
+        Self(Arc::new(Parts {
+            tool,
+            input_schema,
+            output_schema,
+        }))
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.0.tool.name
+    }
+
+    pub(crate) fn title(&self) -> Option<&str> {
+        self.0.tool.title.as_deref()
+    }
+
+    pub(crate) fn description(&self) -> Option<&str> {
+        self.0.tool.description.as_deref()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn annotations(&self) -> Option<&rmcp::model::ToolAnnotations> {
+        self.0.tool.annotations.as_ref()
+    }
+
+    /// The input schema, parsed.
+    pub(crate) fn input_schema(&self) -> JsonObject {
+        parse(&self.0.input_schema)
+    }
+
+    /// The input schema's top-level property names, without building the schema.
+    pub(crate) fn property_names(&self) -> Vec<String> {
+        #[derive(Deserialize)]
+        struct Properties {
+            #[serde(default)]
+            properties: KeysInOrder,
+        }
+        serde_json::from_str::<Properties>(&self.0.input_schema)
+            .map(|p| p.properties.0)
+            .unwrap_or_default()
+    }
+
+    /// The same tool listed with another input schema (a schema profile's rewrite).
+    pub(crate) fn with_input_schema(&self, schema: &JsonObject) -> Self {
+        Self(Arc::new(Parts {
+            tool: self.0.tool.clone(),
+            input_schema: compact(schema),
+            output_schema: self.0.output_schema.clone(),
+        }))
+    }
+
+    /// The definition as MCP sends it.
+    pub(crate) fn to_tool(&self) -> Tool {
+        let mut tool = self.0.tool.clone();
+        tool.input_schema = Arc::new(parse(&self.0.input_schema));
+        tool.output_schema = self.0.output_schema.as_deref().map(|s| Arc::new(parse(s)));
+        tool
+    }
+}
+
+/// An object's keys in the order written; the values are skipped unparsed.
+#[derive(Default)]
+struct KeysInOrder(Vec<String>);
+
+impl<'de> Deserialize<'de> for KeysInOrder {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = KeysInOrder;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<KeysInOrder, A::Error> {
+                let mut keys = Vec::new();
+                while let Some((key, IgnoredAny)) = map.next_entry::<String, IgnoredAny>()? {
+                    keys.push(key);
+                }
+                Ok(KeysInOrder(keys))
+            }
+        }
+        deserializer.deserialize_map(Keys)
+    }
+}
+
+fn compact(schema: &JsonObject) -> Box<str> {
+    // Serialising a map of JSON values cannot fail: its keys are strings.
+    serde_json::to_string(schema)
+        .unwrap_or_else(|_| "{}".to_owned())
+        .into_boxed_str()
+}
+
+fn parse(text: &str) -> JsonObject {
+    // The text was written by `compact` from a map: it parses back.
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_listed_tool_gives_back_the_definition_it_was_made_from() {
+        let schema = json!({
+            "type": "object",
+            "properties": {"zeta": {"type": "string"}, "alpha": {"type": "integer", "minimum": 1}},
+            "required": ["zeta"]
+        });
+        let output = json!({"type": "object", "properties": {"id": {"type": "string"}}});
+        let tool = Tool::new(
+            "t_get",
+            "Gets one.",
+            Arc::new(schema.as_object().cloned().unwrap_or_default()),
+        )
+        .with_title("Get")
+        .with_raw_output_schema(Arc::new(output.as_object().cloned().unwrap_or_default()));
+        let listed = ListedTool::new(tool.clone());
+        assert_eq!(listed.to_tool(), tool);
+        assert_eq!(listed.name(), "t_get");
+        // Property order is the file's, not sorted.
+        assert_eq!(listed.property_names(), ["zeta", "alpha"]);
+        let rewritten = listed.with_input_schema(&JsonObject::new());
+        assert!(rewritten.to_tool().input_schema.is_empty());
+        assert_ne!(rewritten, listed);
+        assert_eq!(rewritten.to_tool().output_schema, tool.output_schema);
+    }
+}
