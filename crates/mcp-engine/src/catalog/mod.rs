@@ -21,7 +21,7 @@ use rmcp::model::{JsonObject, Resource};
 
 pub(crate) use crate::upstream::Upstream;
 pub(crate) use cache::BuildCache;
-pub(crate) use listed_tool::ListedTool;
+pub(crate) use listed_tool::{ListedTool, to_tools};
 pub(crate) use load::{build, build_with};
 pub(crate) use prompt::{PromptEntry, PromptTemplates};
 pub(crate) use selection::{Matcher, Selection, SelectionError};

@@ -28,7 +28,7 @@ use super::status;
 use super::tool_search;
 use super::used_states::UsedStates;
 use crate::call::{Caller, Step};
-use crate::catalog::{Catalog, ListedTool};
+use crate::catalog::{Catalog, ListedTool, to_tools};
 use crate::observe::trace;
 use crate::transport::auth::CallerCredentials;
 use crate::transport::oauth::Grant;
@@ -454,14 +454,9 @@ impl ServerHandler for McpServer {
             !read_only || catalog.tools.get(t.name()).is_some_and(|e| e.read_only)
         };
         let Some(size) = catalog.page_size else {
-            return Ok(ListToolsResult::with_all_items(
-                catalog
-                    .tool_list
-                    .iter()
-                    .filter(visible)
-                    .map(ListedTool::to_tool)
-                    .collect(),
-            ));
+            return Ok(ListToolsResult::with_all_items(to_tools(
+                &catalog.tool_list.iter().filter(visible).collect::<Vec<_>>(),
+            )));
         };
         let start = match page.and_then(|p| p.cursor) {
             None => 0,
@@ -472,15 +467,14 @@ impl ServerHandler for McpServer {
                 )
             })?,
         };
-        let tools: Vec<Tool> = catalog
+        let page: Vec<&ListedTool> = catalog
             .tool_list
             .iter()
             .filter(visible)
             .skip(start)
             .take(size + 1)
-            .map(ListedTool::to_tool)
             .collect();
-        let mut result = ListToolsResult::with_all_items(tools);
+        let mut result = ListToolsResult::with_all_items(to_tools(&page));
         if result.tools.len() > size {
             result.tools.truncate(size);
             result.next_cursor = Some(paging::cursor(start + size, &catalog.version));

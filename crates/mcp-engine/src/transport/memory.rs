@@ -6,6 +6,8 @@
 //! `malloc_trim` also releases the free pages inside them (the process went back to 23 MB).
 //! Other allocators and systems return memory on their own, so this does nothing there.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -44,5 +46,29 @@ pub(crate) fn release_freed() {
     // it has no precondition on the caller.
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// How long after the last huge answer its memory is given back.
+const QUIET: Duration = Duration::from_millis(500);
+
+/// Gives freed memory back shortly after the last of a burst of huge answers (tools/list of
+/// a large catalogue builds tens of megabytes to write it): answers in a row, a client
+/// listing again or paging, neither wait for the allocator's walk nor fault in again the
+/// pages it just gave back.
+#[derive(Clone, Default)]
+pub(crate) struct ReleaseSoon(Arc<AtomicU64>);
+
+impl ReleaseSoon {
+    /// Must be called on the runtime.
+    pub(crate) fn request(&self) {
+        let mine = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        let latest = self.0.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(QUIET).await;
+            if latest.load(Ordering::Relaxed) == mine {
+                let _ = tokio::task::spawn_blocking(release_freed).await;
+            }
+        });
     }
 }

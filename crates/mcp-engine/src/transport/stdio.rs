@@ -31,6 +31,7 @@ pub(crate) struct StdioTransport<R, W> {
     skipped: usize,
     max_line: usize,
     in_flight: Arc<std::sync::Mutex<InFlight>>,
+    release: super::memory::ReleaseSoon,
 }
 
 /// Requests received and not answered yet. A second request with the id of one of them
@@ -65,6 +66,7 @@ where
             skipped: 0,
             max_line,
             in_flight: Arc::default(),
+            release: Default::default(),
         }
     }
 
@@ -141,6 +143,7 @@ where
         item: TxJsonRpcMessage<RoleServer>,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = self.writer.clone();
+        let release = self.release.clone();
         let mut item = item;
         let answered = match &mut item {
             JsonRpcMessage::Response(r) => Some(&mut r.id),
@@ -182,7 +185,7 @@ where
                 *bytes = Vec::new();
                 drop(guard);
                 drop(item);
-                tokio::task::spawn_blocking(super::memory::release_freed);
+                release.request();
             }
             written
         }
