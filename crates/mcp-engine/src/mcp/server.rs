@@ -49,7 +49,12 @@ struct Inner {
     questions: ConfirmationStates,
     /// `--tool-search`: tools/list holds the search meta-tools instead of the catalogue.
     tool_search: bool,
+    /// After a long tool list, over any transport: building it parsed every schema back.
+    release: crate::transport::memory::ReleaseSoon,
 }
+
+/// A tool list this long is built from tens of megabytes of parsed schemas.
+const LONG_LIST: usize = 1000;
 
 impl McpServer {
     /// `confirm_destructive`: whether the user is asked before each destructive call.
@@ -68,6 +73,7 @@ impl McpServer {
                 caller,
                 sessions,
                 confirm_destructive,
+                release: Default::default(),
                 questions: ConfirmationStates::new(
                     confirmation_key,
                     confirm::ANSWER_WITHIN,
@@ -454,9 +460,11 @@ impl ServerHandler for McpServer {
             !read_only || catalog.tools.get(t.name()).is_some_and(|e| e.read_only)
         };
         let Some(size) = catalog.page_size else {
-            return Ok(ListToolsResult::with_all_items(to_tools(
-                &catalog.tool_list.iter().filter(visible).collect::<Vec<_>>(),
-            )));
+            let all: Vec<&ListedTool> = catalog.tool_list.iter().filter(visible).collect();
+            if all.len() > LONG_LIST {
+                self.inner.release.request();
+            }
+            return Ok(ListToolsResult::with_all_items(to_tools(&all)));
         };
         let start = match page.and_then(|p| p.cursor) {
             None => 0,
@@ -474,6 +482,9 @@ impl ServerHandler for McpServer {
             .skip(start)
             .take(size + 1)
             .collect();
+        if page.len() > LONG_LIST {
+            self.inner.release.request();
+        }
         let mut result = ListToolsResult::with_all_items(to_tools(&page));
         if result.tools.len() > size {
             result.tools.truncate(size);
