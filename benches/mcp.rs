@@ -53,8 +53,13 @@ impl Server {
     }
 
     fn spawn(extra: &[&str], env: &[(&str, String)]) -> Server {
+        Server::spawn_on(&root(), extra, env)
+    }
+
+    /// `serve` on the content root `root`, without hot reload.
+    fn spawn_on(root: &str, extra: &[&str], env: &[(&str, String)]) -> Server {
         let child = Command::new(bin())
-            .args(["serve", "--no-watch", "--root", &root()])
+            .args(["serve", "--no-watch", "--root", root])
             .args(extra)
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .env("RUST_LOG", "error")
@@ -764,15 +769,7 @@ fn openapi(full: bool) {
         if check.success() { "clean" } else { "PROBLEMS" }
     );
     let started = Instant::now();
-    let child = Command::new(bin())
-        .args(["serve", "--no-watch", "--root", &root_arg])
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve");
-    let mut server = Server::over(child);
+    let mut server = Server::spawn_on(&root_arg, &[], &[]);
     server.initialize();
     let startup = started.elapsed();
     std::thread::sleep(Duration::from_millis(100));
@@ -1412,20 +1409,7 @@ fn startup(full: bool) {
     let mut bare_starts = Vec::new();
     for _ in 0..rounds {
         let started = Instant::now();
-        let child = Command::new(bin())
-            .args(["serve", "--no-watch", "--root", bare.path()])
-            .envs(
-                sandbox_upstream(&sandbox.addr)
-                    .iter()
-                    .map(|(k, v)| (*k, v.as_str())),
-            )
-            .env("RUST_LOG", "error")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the server");
-        let mut server = Server::over(child);
+        let mut server = Server::spawn_on(bare.path(), &[], &sandbox_upstream(&sandbox.addr));
         server.initialize();
         bare_starts.push(started.elapsed());
     }

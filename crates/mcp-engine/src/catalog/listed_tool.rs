@@ -3,7 +3,7 @@
 //! five times the memory of its text: with 10,000 tools the trees were most of the process
 //! (docs/performance.md). They are parsed again when a list page or a validator needs them.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rmcp::model::{JsonObject, Tool};
 use serde::Deserialize;
@@ -13,12 +13,24 @@ use serde::de::IgnoredAny;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ListedTool(Arc<Parts>);
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct Parts {
     /// Everything but the schemas, whose places hold empty objects.
     tool: Tool,
     input_schema: Box<str>,
     output_schema: Option<Box<str>>,
+    /// The input schema parsed, kept once a call over HTTP needed it (a tool called once is
+    /// likely called again; its validator is kept the same way).
+    parsed_input: OnceLock<Arc<JsonObject>>,
+}
+
+/// The definitions, not what calls have parsed of them: a tool list is not changed by a call.
+impl PartialEq for Parts {
+    fn eq(&self, other: &Self) -> bool {
+        self.tool == other.tool
+            && self.input_schema == other.input_schema
+            && self.output_schema == other.output_schema
+    }
 }
 
 impl ListedTool {
@@ -30,6 +42,7 @@ impl ListedTool {
             tool,
             input_schema,
             output_schema,
+            parsed_input: OnceLock::new(),
         }))
     }
 
@@ -55,6 +68,15 @@ impl ListedTool {
         parse(&self.0.input_schema)
     }
 
+    /// The input schema parsed once and kept, for what each call reads (the HTTP transport
+    /// checks `Mcp-Param-*` headers against it on every tools/call).
+    pub(crate) fn input_schema_kept(&self) -> Arc<JsonObject> {
+        self.0
+            .parsed_input
+            .get_or_init(|| Arc::new(self.input_schema()))
+            .clone()
+    }
+
     /// The input schema's top-level property names, without building the schema.
     pub(crate) fn property_names(&self) -> Vec<String> {
         #[derive(Deserialize)]
@@ -73,7 +95,16 @@ impl ListedTool {
             tool: self.0.tool.clone(),
             input_schema: compact(schema),
             output_schema: self.0.output_schema.clone(),
+            parsed_input: OnceLock::new(),
         }))
+    }
+
+    /// The definition, its input schema parsed once and kept: for per-call uses.
+    pub(crate) fn to_called_tool(&self) -> Tool {
+        let mut tool = self.0.tool.clone();
+        tool.input_schema = self.input_schema_kept();
+        tool.output_schema = self.0.output_schema.as_deref().map(|s| Arc::new(parse(s)));
+        tool
     }
 
     /// The definition as MCP sends it.
@@ -190,6 +221,15 @@ mod tests {
         assert!(rewritten.to_tool().input_schema.is_empty());
         assert_ne!(rewritten, listed);
         assert_eq!(rewritten.to_tool().output_schema, tool.output_schema);
+
+        // What a call parsed and kept changes nothing of the definition.
+        let called = listed.clone();
+        assert_eq!(called.to_called_tool(), tool);
+        assert!(Arc::ptr_eq(
+            &called.input_schema_kept(),
+            &called.input_schema_kept()
+        ));
+        assert_eq!(ListedTool::new(tool.clone()), called);
     }
 
     #[test]

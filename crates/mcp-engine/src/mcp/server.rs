@@ -428,7 +428,7 @@ impl ServerHandler for McpServer {
             .load()
             .tools
             .get(name)
-            .map(|entry| entry.listed.to_tool())
+            .map(|entry| entry.listed.to_called_tool())
     }
 
     async fn on_custom_request(
