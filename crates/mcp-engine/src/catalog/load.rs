@@ -99,7 +99,7 @@ pub(crate) fn build_with(
     });
     let ((resources, resource_templates), (prompt_templates, prompts), found) = documents;
     diagnostics.extend(found);
-    let templates = cache.templates.clone();
+    let templates = cache.templates.snapshot();
     let served = select(&all_tools, &toolset_defs, options);
     check_tool_mentions(files, &all_tools, &known, &mut diagnostics);
 

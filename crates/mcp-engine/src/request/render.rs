@@ -314,6 +314,7 @@ mod tests {
             BodyTemplate::Args,
         );
         let base = Url::parse("http://127.0.0.1:9/api/").unwrap();
+        let t = t.snapshot();
         let out = render(&t, &req, &base, &args(json!({"env": "e 1", "deleted": true, "tags": ["a", "b"], "trace": 7, "name": "web", "count": 2}))).unwrap();
         assert_eq!(
             out.url.as_str(),
@@ -337,6 +338,7 @@ mod tests {
             BodyTemplate::None,
         );
         let base = Url::parse("https://api.example.com").unwrap();
+        let t = t.snapshot();
         let ok = render(
             &t,
             &req,
@@ -385,6 +387,7 @@ mod tests {
             BodyTemplate::Args,
         );
         let base = Url::parse("http://h").unwrap();
+        let t = t.snapshot();
         let out = render(
             &t,
             &req,

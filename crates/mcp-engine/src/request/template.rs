@@ -1,6 +1,7 @@
 //! Templated values of a tool's `request`: compiled once per load, rendered per call.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use minijinja::value::Value as JinjaValue;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
@@ -44,14 +45,26 @@ pub(crate) struct CompileError {
 #[error("{0}")]
 pub(crate) struct EvalError(pub String);
 
-/// Every compiled request template of a catalog: one environment for values, one for paths
-/// (whose output is percent-encoded segment by segment). Cloning shares the compiled
-/// templates, so a reload starts from the previous set and recompiles only changed files.
-#[derive(Clone)]
+/// Every request template of a catalog: one environment for values, one for paths (whose
+/// output is percent-encoded segment by segment). A template is checked and its variables
+/// read when its file loads, but compiled only at its first render in a served snapshot:
+/// a compiled template takes about 12 KB however short it is (room for 256 instructions),
+/// which a catalogue of 10,000 tools felt (docs/performance.md). A reload starts from the
+/// previous set and adds only the changed files' templates.
 pub(crate) struct Templates {
     values: Environment<'static>,
     paths: Environment<'static>,
+    /// By name; shared with the served snapshots, copied when a reload changes it.
+    sources: Arc<HashMap<Box<str>, Source>>,
     next_id: usize,
+}
+
+#[derive(Debug, Clone)]
+struct Source {
+    path_env: bool,
+    text: Box<str>,
+    /// The top-level variables the template reads.
+    reads: Box<[Box<str>]>,
 }
 
 impl Default for Templates {
@@ -63,7 +76,7 @@ impl Default for Templates {
 impl std::fmt::Debug for Templates {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Templates")
-            .field("count", &self.next_id)
+            .field("count", &self.sources.len())
             .finish()
     }
 }
@@ -90,8 +103,31 @@ impl Templates {
         Self {
             values: base_environment(),
             paths,
+            sources: Arc::default(),
             next_id: 0,
         }
+    }
+
+    /// The set a served catalog renders with: it compiles each template at its first
+    /// render, and keeps it for the snapshot's life. Later changes to `self` (a reload)
+    /// do not reach it.
+    pub(crate) fn snapshot(&self) -> Self {
+        let mut served = Self {
+            values: self.values.clone(),
+            paths: self.paths.clone(),
+            sources: Arc::clone(&self.sources),
+            next_id: self.next_id,
+        };
+        for (env, path_env) in [(&mut served.values, false), (&mut served.paths, true)] {
+            let sources = Arc::clone(&served.sources);
+            env.set_loader(move |name| {
+                Ok(sources
+                    .get(name)
+                    .filter(|s| s.path_env == path_env)
+                    .map(|s| s.text.to_string()))
+            });
+        }
+        served
     }
 
     /// Names given from now on are above this mark; with [`Self::remove_between`], the
@@ -102,13 +138,17 @@ impl Templates {
 
     /// Removes the templates added between two marks.
     pub(crate) fn remove_between(&mut self, from: usize, to: usize) {
+        if from == to {
+            return;
+        }
+        let sources = Arc::make_mut(&mut self.sources);
         for id in from + 1..=to {
-            let name = format!("t{id}");
-            self.values.remove_template(&name);
-            self.paths.remove_template(&name);
+            sources.remove(format!("t{id}").as_str());
         }
     }
 
+    /// Checks a template and reads its variables (compiling it once, then dropping the
+    /// compiled form), and keeps its source under a new name.
     fn add(&mut self, path_env: bool, source: String) -> Result<String, CompileError> {
         self.next_id += 1;
         let name = format!("t{}", self.next_id);
@@ -117,11 +157,28 @@ impl Templates {
         } else {
             &mut self.values
         };
-        env.add_template_owned(name.clone(), source)
-            .map_err(|e| CompileError {
-                message: describe_jinja_error(&e),
-                line: e.line(),
-            })?;
+        let to_error = |e: minijinja::Error| CompileError {
+            message: describe_jinja_error(&e),
+            line: e.line(),
+        };
+        env.add_template_owned(name.clone(), source.clone())
+            .map_err(to_error)?;
+        let reads = env
+            .get_template(&name)
+            .map_err(to_error)?
+            .undeclared_variables(false)
+            .into_iter()
+            .map(String::into_boxed_str)
+            .collect();
+        env.remove_template(&name);
+        Arc::make_mut(&mut self.sources).insert(
+            name.clone().into_boxed_str(),
+            Source {
+                path_env,
+                text: source.into_boxed_str(),
+                reads,
+            },
+        );
         Ok(name)
     }
 
@@ -179,9 +236,7 @@ impl Templates {
                 into.insert(path[0].clone());
             }
             Template::Expression(name) | Template::Text(name) => {
-                if let Ok(t) = self.values.get_template(name) {
-                    into.extend(t.undeclared_variables(false));
-                }
+                into.extend(self.reads(name).map(str::to_owned));
             }
             Template::Object(fields) => fields.iter().for_each(|(_, t)| self.variables(t, into)),
             Template::Array(items) => items.iter().for_each(|t| self.variables(t, into)),
@@ -189,10 +244,14 @@ impl Templates {
     }
 
     pub(crate) fn path_variables(&self, name: &str) -> BTreeSet<String> {
-        self.paths
-            .get_template(name)
-            .map(|t| t.undeclared_variables(false).into_iter().collect())
-            .unwrap_or_default()
+        self.reads(name).map(str::to_owned).collect()
+    }
+
+    fn reads(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.sources
+            .get(name)
+            .into_iter()
+            .flat_map(|s| s.reads.iter().map(|r| &**r))
     }
 
     pub(crate) fn render_path(&self, name: &str, ctx: &JinjaValue) -> Result<String, EvalError> {
@@ -477,7 +536,7 @@ mod tests {
 
     fn render(t: &Templates, tpl: &Template, args: &Value) -> Option<Value> {
         let args = args.as_object().unwrap().clone();
-        t.render(tpl, &args, &|| ctx_of(&args)).unwrap()
+        t.snapshot().render(tpl, &args, &|| ctx_of(&args)).unwrap()
     }
 
     #[test]
@@ -531,7 +590,11 @@ mod tests {
         };
         let args = json!({"id": "a/../b?x=1#f %"});
         let encoded = "/v1/items/a%2F..%2Fb%3Fx%3D1%23f%20%25/x";
-        assert_eq!(t.render_path(&name, &to_jinja(&args)).unwrap(), encoded);
+        let served = t.snapshot();
+        assert_eq!(
+            served.render_path(&name, &to_jinja(&args)).unwrap(),
+            encoded
+        );
         assert_eq!(
             render_parts(&parts, args.as_object().unwrap()).unwrap(),
             encoded
@@ -555,7 +618,7 @@ mod tests {
             json!({}),
             json!({"id": {"a": 1}}),
         ] {
-            assert!(t.render_path(&name, &to_jinja(&bad)).is_err(), "{bad}");
+            assert!(served.render_path(&name, &to_jinja(&bad)).is_err(), "{bad}");
         }
         let scalars = json!({"id": 12, "flag": true});
         let CompiledPath::Parts(two) = t.compile_path("/{{id}}/{{ flag }}").unwrap() else {
@@ -601,6 +664,43 @@ mod tests {
                 PathPart::Argument("c".into()),
             ])
         );
+    }
+
+    #[test]
+    fn templates_compile_at_first_render_and_a_snapshot_outlives_a_reload() {
+        let mut t = Templates::new();
+        let from = t.mark();
+        let expr = t.compile_value(&json!("{{ count + 1 }}")).unwrap();
+        let CompiledPath::Template(path) = t.compile_path("/v1/{{ (id) }}").unwrap() else {
+            panic!("an expression needs the template engine")
+        };
+        let to = t.mark();
+        // Checked and read at load, compiled nowhere yet.
+        assert_eq!(
+            t.values.templates().count() + t.paths.templates().count(),
+            0
+        );
+        let mut vars = BTreeSet::new();
+        t.variables(&expr, &mut vars);
+        assert_eq!(vars.into_iter().collect::<Vec<_>>(), vec!["count"]);
+        let served = t.snapshot();
+        assert_eq!(served.values.templates().count(), 0);
+        // The file changes: the builder drops its templates; the served snapshot still
+        // renders them, compiled at their first use there.
+        t.remove_between(from, to);
+        assert!(t.path_variables(&path).is_empty());
+        let args = json!({"count": 1, "id": "a b"});
+        let map = args.as_object().unwrap().clone();
+        let out = served.render(&expr, &map, &|| ctx_of(&map)).unwrap();
+        assert_eq!(out, Some(json!(2)));
+        assert_eq!(
+            served.render_path(&path, &to_jinja(&args)).unwrap(),
+            "/v1/a%20b"
+        );
+        assert_eq!(served.values.templates().count(), 1);
+        // A value template is never looked up as a path one, nor the other way round.
+        assert!(served.render_path("t1", &to_jinja(&args)).is_err());
+        assert!(t.snapshot().render(&expr, &map, &|| ctx_of(&map)).is_err());
     }
 
     #[test]
