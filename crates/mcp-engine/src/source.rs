@@ -14,6 +14,32 @@ pub struct SourceFile {
     pub text: Arc<str>,
 }
 
+/// A text's identity: the first 16 bytes of its SHA-256.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Digest([u8; 16]);
+
+impl Digest {
+    pub(crate) fn of(text: &str) -> Self {
+        use sha2::{Digest as _, Sha256};
+        let full = Sha256::digest(text.as_bytes());
+        let mut short = [0; 16];
+        short.copy_from_slice(&full[..16]);
+        Self(short)
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// A tool file whose text hot reload let go once it was compiled: the build cache holds the
+/// compiled form of this digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ReleasedFile {
+    pub path: String,
+    pub digest: Digest,
+}
+
 /// What one content path holds now, read after the watcher saw it change.
 #[derive(Debug)]
 pub enum PathState {

@@ -1,7 +1,12 @@
 //! What a rebuild may reuse from the previous one: each tool file's compiled form, kept while
-//! its text and its toolset's settings are unchanged. With 10,000 tools, recompiling every
-//! schema and template on each save would take most of a second; one changed file costs
-//! about a millisecond this way.
+//! its text (known by its digest) and its toolset's settings are unchanged. With 10,000
+//! tools, recompiling every schema and template on each save would take most of a second;
+//! one changed file costs about a millisecond this way.
+//!
+//! Hot reload lets go of the texts of tool files once they are compiled (they were a fifth
+//! of a large catalogue's memory): the compiled form, found by the text's digest, stands for
+//! the text from then on. So that a file which breaks can fall back on its last good
+//! version, a second compiled form of each file is kept while the reloader asks for it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,16 +15,26 @@ use super::tool::ToolEntry;
 use crate::definition::toolset::ToolsetFile;
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
+use crate::source::Digest;
 
 #[derive(Default)]
 pub(crate) struct BuildCache {
     pub(super) templates: Templates,
-    pub(super) tools: HashMap<String, CompiledFile>,
+    pub(super) tools: HashMap<String, Box<Slot>>,
+}
+
+/// The compiled forms of one tool file: the one the last build used, and another version
+/// the reloader may fall back on.
+pub(super) struct Slot {
+    latest: CompiledFile,
+    other: Option<CompiledFile>,
+    /// Present in the build under way; files not seen are dropped at its end.
+    seen: bool,
 }
 
 /// The outcome of compiling one tool file, and what it was compiled from.
-pub(super) struct CompiledFile {
-    pub text: Arc<str>,
+pub(crate) struct CompiledFile {
+    pub digest: Digest,
     pub toolset: Option<ToolsetFile>,
     /// The tool's name when the file parsed.
     pub name: Option<String>,
@@ -27,57 +42,124 @@ pub(super) struct CompiledFile {
     pub diagnostics: Vec<Diagnostic>,
     /// The marks of `Templates` around this file's templates.
     pub templates: (usize, usize),
-    /// Still present in the build under way; files not seen are dropped at its end.
-    pub seen: bool,
 }
 
 impl BuildCache {
-    /// The compiled form of `path` if it was compiled from this text and toolset.
+    /// Makes the compiled form of `path` from this digest the latest, and says whether there
+    /// is one, compiled under this toolset (`None`: under any).
     pub(super) fn reusable(
         &mut self,
         path: &str,
-        text: &Arc<str>,
-        toolset: Option<&ToolsetFile>,
+        digest: Digest,
+        toolset: Option<Option<&ToolsetFile>>,
     ) -> bool {
-        match self.tools.get_mut(path) {
-            Some(c)
-                if (Arc::ptr_eq(&c.text, text) || *c.text == **text)
-                    && c.toolset.as_ref() == toolset =>
-            {
-                c.seen = true;
-                true
+        let Some(slot) = self.tools.get_mut(path) else {
+            return false;
+        };
+        let fits = |c: &CompiledFile| {
+            c.digest == digest && toolset.is_none_or(|t| c.toolset.as_ref() == t)
+        };
+        if !fits(&slot.latest) {
+            match slot.other.as_mut() {
+                Some(other) if fits(other) => std::mem::swap(&mut slot.latest, other),
+                _ => return false,
             }
-            _ => false,
         }
+        slot.seen = true;
+        true
     }
 
-    /// Whether `path` was compiled from this very text (under whatever toolset).
-    pub(super) fn has_text(&self, path: &str, text: &Arc<str>) -> bool {
-        self.tools
-            .get(path)
-            .is_some_and(|c| Arc::ptr_eq(&c.text, text) || *c.text == **text)
+    /// Whether `path` was compiled from this digest (under whatever toolset).
+    pub(super) fn has_digest(&self, path: &str, digest: Digest) -> bool {
+        self.tools.get(path).is_some_and(|slot| {
+            slot.latest.digest == digest || slot.other.as_ref().is_some_and(|o| o.digest == digest)
+        })
     }
 
+    /// Whether the cache knows `path` at all: only then is its text's digest worth taking.
+    pub(super) fn knows(&self, path: &str) -> bool {
+        self.tools.contains_key(path)
+    }
+
+    /// The compiled form of `path` the build under way uses.
+    pub(crate) fn latest(&self, path: &str) -> Option<&CompiledFile> {
+        self.tools.get(path).map(|slot| &slot.latest)
+    }
+
+    /// The tool name a compiled version of `path` declared.
+    pub(super) fn name_of(&self, path: &str, digest: Digest) -> Option<&str> {
+        let slot = self.tools.get(path)?;
+        [Some(&slot.latest), slot.other.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|c| c.digest == digest)?
+            .name
+            .as_deref()
+    }
+
+    /// Stores what `path` compiled to; the form it replaces becomes the other version.
     pub(super) fn store(&mut self, path: &str, compiled: CompiledFile) {
-        if let Some(old) = self.tools.insert(path.to_owned(), compiled) {
-            self.templates
-                .remove_between(old.templates.0, old.templates.1);
+        match self.tools.get_mut(path) {
+            Some(slot) => {
+                let old = std::mem::replace(&mut slot.latest, compiled);
+                if let Some(dropped) = slot.other.replace(old) {
+                    self.templates
+                        .remove_between(dropped.templates.0, dropped.templates.1);
+                }
+                slot.seen = true;
+            }
+            None => {
+                self.tools.insert(
+                    path.to_owned(),
+                    Box::new(Slot {
+                        latest: compiled,
+                        other: None,
+                        seen: true,
+                    }),
+                );
+            }
         }
+    }
+
+    /// Keeps the other version of a file only where it is the one `wanted` names (the last
+    /// good version the reloader may fall back on).
+    pub(crate) fn keep_others(&mut self, wanted: impl Fn(&str) -> Option<Digest>) {
+        for (path, slot) in &mut self.tools {
+            let keep = slot
+                .other
+                .as_ref()
+                .is_some_and(|o| wanted(path) == Some(o.digest) && o.digest != slot.latest.digest);
+            if !keep && let Some(dropped) = slot.other.take() {
+                self.templates
+                    .remove_between(dropped.templates.0, dropped.templates.1);
+            }
+        }
+    }
+
+    /// How many files have a second version kept.
+    #[cfg(test)]
+    pub(crate) fn others_kept(&self) -> usize {
+        self.tools
+            .values()
+            .filter(|slot| slot.other.is_some())
+            .count()
     }
 
     /// Starts a build: nothing is seen yet.
     pub(super) fn begin(&mut self) {
-        self.tools.values_mut().for_each(|c| c.seen = false);
+        self.tools.values_mut().for_each(|slot| slot.seen = false);
     }
 
     /// Ends a build: forgets the files it did not have.
     pub(super) fn finish(&mut self) {
         let templates = &mut self.templates;
-        self.tools.retain(|_, c| {
-            if !c.seen {
-                templates.remove_between(c.templates.0, c.templates.1);
+        self.tools.retain(|_, slot| {
+            if !slot.seen {
+                for c in std::iter::once(&slot.latest).chain(slot.other.as_ref()) {
+                    templates.remove_between(c.templates.0, c.templates.1);
+                }
             }
-            c.seen
+            slot.seen
         });
     }
 }

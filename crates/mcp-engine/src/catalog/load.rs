@@ -21,7 +21,9 @@ use crate::definition::server::ServerFile;
 use crate::definition::toolset::ToolsetFile;
 use crate::diagnostic::Diagnostic;
 use crate::request::Templates;
-use crate::source::{ContentKind, ContentSource, SourceFile, content_kind};
+use crate::source::{
+    ContentKind, ContentSource, Digest, PathState, ReleasedFile, SourceFile, content_kind,
+};
 use crate::upstream::{Upstream, resolve};
 
 pub(super) const ROOT_TOOLSET: &str = "default";
@@ -44,6 +46,7 @@ pub(crate) fn build(
     build_with(
         source,
         files,
+        &[],
         read_errors,
         options,
         &mut BuildCache::default(),
@@ -52,9 +55,12 @@ pub(crate) fn build(
 
 /// [`build`], reusing from `cache` what the files have not changed, and leaving in it what
 /// this build compiled.
+///
+/// `released` are tool files whose text hot reload let go: `cache` holds them compiled.
 pub(crate) fn build_with(
     source: ContentSource,
     files: &[SourceFile],
+    released: &[ReleasedFile],
     read_errors: &[(String, String)],
     options: &LoadOptions,
     cache: &mut BuildCache,
@@ -63,19 +69,24 @@ pub(crate) fn build_with(
         .iter()
         .map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone()))
         .collect();
+    let tool_files = tool_inputs(files, released, cache);
     // Parsing the tool files is most of a start's work: it runs on other threads while the
     // server and toolset files are read here; the resources and prompts load on another.
-    let to_parse: Vec<&SourceFile> = files
+    let to_parse: Vec<&SourceFile> = tool_files
         .iter()
-        .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
-        .filter(|f| !cache.has_text(&f.path, &f.text))
+        .filter_map(|input| match input {
+            ToolInput::Text(file, None) => Some(*file),
+            _ => None,
+        })
         .collect();
     // Texts may name tools: those a tool file declares (even one that fails to load, whose
     // own problem is reported) exist.
-    let declared: BTreeSet<String> = files
+    let declared: BTreeSet<String> = tool_files
         .iter()
-        .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
-        .filter_map(|f| declared_name(&f.text))
+        .filter_map(|input| match input {
+            ToolInput::Text(file, _) => declared_name(&file.text),
+            ToolInput::Released(file) => cache.name_of(&file.path, file.digest).map(str::to_owned),
+        })
         .collect();
     let known: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
     let (server, toolset_defs, all_tools, failed_tools, documents) = std::thread::scope(|scope| {
@@ -89,8 +100,14 @@ pub(crate) fn build_with(
         let server = load_server(files, options, &mut diagnostics);
         // Toolsets first: their defaults apply to their tools.
         let toolset_defs = load_toolsets(files, &mut diagnostics);
-        let (all_tools, failed_tools) =
-            load_tools(files, &toolset_defs, cache, &mut parsed, &mut diagnostics);
+        let (all_tools, failed_tools) = load_tools(
+            &tool_files,
+            &source,
+            &toolset_defs,
+            cache,
+            &mut parsed,
+            &mut diagnostics,
+        );
         // A panic while loading documents is a defect: raised again here.
         let documents = documents
             .join()
@@ -101,7 +118,7 @@ pub(crate) fn build_with(
     diagnostics.extend(found);
     let templates = cache.templates.snapshot();
     let served = select(&all_tools, &toolset_defs, options);
-    check_tool_mentions(files, &all_tools, &known, &mut diagnostics);
+    check_tool_mentions(&tool_files, &source, &all_tools, &known, &mut diagnostics);
 
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     Catalog {
@@ -127,7 +144,7 @@ pub(crate) fn build_with(
         kept_previous: Default::default(),
         failed_tools,
         loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        version: content_version(files),
+        version: content_version(files, &tool_files, cache),
     }
 }
 
@@ -206,10 +223,63 @@ fn load_toolsets(
     toolset_defs
 }
 
+/// A tool file as a build sees it.
+enum ToolInput<'a> {
+    /// Its text, with the text's digest when the cache holds a compiled form of it.
+    Text(&'a SourceFile, Option<Digest>),
+    /// Its text was let go: the cache holds it compiled.
+    Released(&'a ReleasedFile),
+}
+
+impl ToolInput<'_> {
+    fn path(&self) -> &str {
+        match self {
+            Self::Text(file, _) => &file.path,
+            Self::Released(file) => &file.path,
+        }
+    }
+
+    /// Its text, read again from the root when it was let go (only to point at a line in
+    /// a message; an unreadable file points at its first line).
+    fn text(&self, source: &ContentSource) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Text(file, _) => std::borrow::Cow::Borrowed(&file.text),
+            Self::Released(file) => match source.read_path(&file.path) {
+                PathState::File(text) => std::borrow::Cow::Owned(text.to_string()),
+                _ => std::borrow::Cow::Borrowed(""),
+            },
+        }
+    }
+}
+
+/// The tool files of a build, in path order.
+fn tool_inputs<'a>(
+    files: &'a [SourceFile],
+    released: &'a [ReleasedFile],
+    cache: &BuildCache,
+) -> Vec<ToolInput<'a>> {
+    let mut inputs: Vec<ToolInput<'a>> = files
+        .iter()
+        .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
+        .map(|f| {
+            // A digest is only worth taking where the cache may hold the file.
+            let known = cache
+                .knows(&f.path)
+                .then(|| Digest::of(&f.text))
+                .filter(|d| cache.has_digest(&f.path, *d));
+            ToolInput::Text(f, known)
+        })
+        .chain(released.iter().map(ToolInput::Released))
+        .collect();
+    inputs.sort_by(|a, b| a.path().cmp(b.path()));
+    inputs
+}
+
 /// Every tool file, compiled (or taken from `cache` when unchanged): the tools by name,
 /// and the names of tools whose file failed, with that file.
 fn load_tools(
-    files: &[SourceFile],
+    inputs: &[ToolInput<'_>],
+    source: &ContentSource,
     toolset_defs: &HashMap<String, ToolsetFile>,
     cache: &mut BuildCache,
     parsed: &mut ParsedStream,
@@ -219,47 +289,67 @@ fn load_tools(
     cache.begin();
     let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
     let default_toolset = ToolsetFile::default();
-    for file in files
-        .iter()
-        .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
-    {
-        let toolset = toolset_of(&file.path);
+    for input in inputs {
+        let path = input.path();
+        let toolset = toolset_of(path);
         let toolset_def = toolset_defs.get(toolset);
-        // Parsed aside are the files whose text the cache has not seen (`build_with`).
-        let parsed_aside = !cache.has_text(&file.path, &file.text);
-        if !cache.reusable(&file.path, &file.text, toolset_def) {
-            let parsed = if parsed_aside {
-                parsed.take(&file.path)
-            } else {
-                None
+        let reused = match input {
+            ToolInput::Text(_, Some(digest)) => cache.reusable(path, *digest, Some(toolset_def)),
+            ToolInput::Released(file) => cache.reusable(path, file.digest, Some(toolset_def)),
+            ToolInput::Text(_, None) => false,
+        };
+        if !reused {
+            let compile =
+                |file: &SourceFile, parsed: Option<ParsedTool>, cache: &mut BuildCache| {
+                    compile_file(
+                        file,
+                        parsed,
+                        toolset,
+                        toolset_def.unwrap_or(&default_toolset),
+                        &mut cache.templates,
+                    )
+                };
+            let compiled = match input {
+                // Parsed aside are the files the cache has not seen (`build_with`).
+                ToolInput::Text(file, None) => compile(file, parsed.take(path), cache),
+                ToolInput::Text(file, Some(_)) => compile(file, None, cache),
+                // Its toolset changed since: its text is read again.
+                ToolInput::Released(_) => match source.read_path(path) {
+                    PathState::File(text) => {
+                        let file = SourceFile {
+                            path: path.to_owned(),
+                            text,
+                        };
+                        compile(&file, None, cache)
+                    }
+                    _ => continue,
+                },
             };
-            let compiled = compile_file(
-                file,
-                parsed,
-                toolset,
-                toolset_def.unwrap_or(&default_toolset),
-                &mut cache.templates,
-            );
             cache.store(
-                &file.path,
+                path,
                 CompiledFile {
                     toolset: toolset_def.cloned(),
                     ..compiled
                 },
             );
         }
-        let Some(compiled) = cache.tools.get(&file.path) else {
+        let Some(compiled) = cache.latest(path) else {
             continue;
         };
         diagnostics.extend(compiled.diagnostics.iter().cloned());
         let (Some(entry), Some(tool_name)) = (&compiled.entry, &compiled.name) else {
-            if let Some(name) = compiled.name.clone().or_else(|| declared_name(&file.text)) {
-                failed_tools.insert(name, file.path.clone());
+            let declared = compiled.name.clone().or_else(|| match input {
+                ToolInput::Text(file, _) => declared_name(&file.text),
+                ToolInput::Released(_) => None,
+            });
+            if let Some(name) = declared {
+                failed_tools.insert(name, path.to_owned());
             }
             continue;
         };
         if let Some(existing) = all_tools.get(tool_name) {
-            let mut reporter = FileReporter::new(&file.path, &file.text, 1);
+            let text = input.text(source);
+            let mut reporter = FileReporter::new(path, &text, 1);
             reporter.at(
                 &["name"],
                 format!(
@@ -337,21 +427,24 @@ fn select(
 
 /// Tool descriptions (and their arguments') may name other tools: those names must exist.
 fn check_tool_mentions(
-    files: &[SourceFile],
+    inputs: &[ToolInput<'_>],
+    source: &ContentSource,
     all_tools: &BTreeMap<String, Arc<ToolEntry>>,
     known: &BTreeSet<&str>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let by_path: HashMap<&str, &SourceFile> = files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let by_path: HashMap<&str, &ToolInput<'_>> = inputs.iter().map(|i| (i.path(), i)).collect();
     for entry in all_tools.values() {
-        let Some(file) = by_path.get(entry.file.as_str()) else {
+        let Some(input) = by_path.get(entry.file.as_str()) else {
             continue;
         };
+        let mut text = None;
         // Each word once (the list is deduplicated), at its first place in the file.
         for word in &entry.mentions {
             if super::prompt::names_no_tool(word, known) {
-                let (line, column) = position_of(&file.text, word);
-                diagnostics.push(Diagnostic::advisory(&file.path, (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
+                let text = text.get_or_insert_with(|| input.text(source));
+                let (line, column) = position_of(text, word);
+                diagnostics.push(Diagnostic::advisory(input.path(), (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
             }
         }
     }
@@ -647,13 +740,12 @@ fn compile_file(
 ) -> CompiledFile {
     let first = templates.mark();
     let mut compiled = CompiledFile {
-        text: file.text.clone(),
+        digest: Digest::of(&file.text),
         toolset: None,
         name: None,
         entry: None,
         diagnostics: Vec::new(),
         templates: (first, first),
-        seen: true,
     };
     match parsed.unwrap_or_else(|| parse_tool(file)) {
         Err(d) => compiled.diagnostics = d,
@@ -671,16 +763,24 @@ fn compile_file(
 
 /// A short hash of every file's path and text: replicas that serve the same content show
 /// the same version.
-fn content_version(files: &[SourceFile]) -> String {
-    use sha2::{Digest, Sha256};
-    let mut sorted: Vec<&SourceFile> = files.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+fn content_version(files: &[SourceFile], tools: &[ToolInput<'_>], cache: &BuildCache) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut entries: Vec<(&str, Digest)> = files
+        .iter()
+        .filter(|f| content_kind(&f.path) != Some(ContentKind::Tool))
+        .map(|f| (f.path.as_str(), Digest::of(&f.text)))
+        .chain(tools.iter().filter_map(|t| {
+            cache
+                .latest(t.path())
+                .map(|compiled| (t.path(), compiled.digest))
+        }))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
     let mut hasher = Sha256::new();
-    for file in sorted {
-        hasher.update(file.path.as_bytes());
+    for (path, digest) in entries {
+        hasher.update(path.as_bytes());
         hasher.update([0]);
-        hasher.update(file.text.as_bytes());
-        hasher.update([0]);
+        hasher.update(digest.as_bytes());
     }
     hasher.finalize()[..8]
         .iter()
@@ -745,6 +845,7 @@ mod tests {
             ContentSource::Embedded(&[]),
             &files,
             &[],
+            &[],
             &options,
             &mut cache,
         );
@@ -757,6 +858,7 @@ mod tests {
         let second = build_with(
             ContentSource::Embedded(&[]),
             &files,
+            &[],
             &[],
             &options,
             &mut cache,
@@ -784,6 +886,7 @@ mod tests {
             ContentSource::Embedded(&[]),
             &files,
             &[],
+            &[],
             &options,
             &mut cache,
         );
@@ -803,6 +906,7 @@ mod tests {
         let fourth = build_with(
             ContentSource::Embedded(&[]),
             &files,
+            &[],
             &[],
             &options,
             &mut cache,
@@ -833,6 +937,7 @@ mod tests {
             build_with(
                 ContentSource::Embedded(&[]),
                 files,
+                &[],
                 &[],
                 &options,
                 &mut cache,

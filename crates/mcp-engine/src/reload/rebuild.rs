@@ -11,19 +11,31 @@ use super::Changes;
 use crate::catalog::status::status_key;
 use crate::catalog::{BuildCache, Catalog, LoadOptions, build_with};
 use crate::diagnostic::Diagnostic;
-use crate::source::{ContentSource, PathState, SourceFile};
+use crate::source::{
+    ContentKind, ContentSource, Digest, PathState, ReleasedFile, SourceFile, content_kind,
+};
 
-/// Owns the served snapshot's history: the files as last read, the last good text of every
-/// file, and the compiled tools a rebuild may reuse.
+/// Owns the served snapshot's history: the files as last read, the last good version of
+/// every file, and the compiled tools a rebuild may reuse.
 pub(crate) struct Reloader {
     source: ContentSource,
     options: LoadOptions,
     catalog: Arc<ArcSwap<Catalog>>,
     /// The content files as last read, sorted by path, and those that could not be read.
     files: Vec<SourceFile>,
+    /// Tool files compiled from the text last read, which is let go: a large catalogue's
+    /// texts were a fifth of its memory. Sorted by path.
+    released: Vec<ReleasedFile>,
     read_errors: Vec<(String, String)>,
-    last_good: HashMap<String, Arc<str>>,
+    last_good: HashMap<String, Version>,
     cache: BuildCache,
+}
+
+/// A file's last good version: a tool file's is compiled in the build cache.
+#[derive(Clone)]
+enum Version {
+    Text(Arc<str>),
+    Compiled(Digest),
 }
 
 impl Reloader {
@@ -38,6 +50,7 @@ impl Reloader {
             options,
             catalog: Arc::new(ArcSwap::from_pointee(empty)),
             files,
+            released: Vec::new(),
             read_errors,
             last_good: HashMap::new(),
             cache: BuildCache::default(),
@@ -55,6 +68,7 @@ impl Reloader {
     /// Reads every file again, rebuilds, swaps the snapshot in, and says what changed.
     pub(crate) fn reload(&mut self) -> Changes {
         (self.files, self.read_errors) = self.source.read_all();
+        self.released.clear();
         self.swap()
     }
 
@@ -63,6 +77,12 @@ impl Reloader {
     pub(crate) fn reload_paths(&mut self, paths: &BTreeSet<String>) -> Changes {
         for path in paths {
             self.read_errors.retain(|(p, _)| p != path);
+            if let Ok(i) = self
+                .released
+                .binary_search_by(|f| f.path.as_str().cmp(path))
+            {
+                self.released.remove(i);
+            }
             let at = self.files.binary_search_by(|f| f.path.as_str().cmp(path));
             match (self.source.read_path(path), at) {
                 (PathState::Directory, _) => return self.reload(),
@@ -80,7 +100,9 @@ impl Reloader {
                 (PathState::Gone, Err(_)) => {
                     // A folder that went away: its files are not known one by one.
                     let inside = format!("{path}/");
-                    if self.files.iter().any(|f| f.path.starts_with(&inside)) {
+                    let held = self.files.iter().map(|f| &f.path);
+                    let released = self.released.iter().map(|f| &f.path);
+                    if held.chain(released).any(|p| p.starts_with(&inside)) {
                         return self.reload();
                     }
                 }
@@ -106,12 +128,14 @@ impl Reloader {
     }
 
     /// Builds a catalog from the files; a file with problems is replaced by its last good
-    /// text when there is one, or left out. Its problems stay in the diagnostics either way.
+    /// version when there is one, or left out. Its problems stay in the diagnostics either
+    /// way.
     fn build(&mut self) -> Catalog {
         let source = self.source.clone();
         let first = build_with(
             source.clone(),
             &self.files,
+            &self.released,
             &self.read_errors,
             &self.options,
             &mut self.cache,
@@ -123,51 +147,74 @@ impl Reloader {
             .map(|d| &d.file)
             .collect();
         if failed.is_empty() {
-            self.last_good = self
-                .files
-                .iter()
-                .map(|f| (f.path.clone(), f.text.clone()))
-                .collect();
+            self.last_good = self.versions(&self.files, &self.released, &BTreeSet::new());
+            self.release_texts(&BTreeSet::new());
             return first;
         }
         let mut kept = BTreeSet::new();
-        let mut fallback: Vec<SourceFile> = Vec::with_capacity(self.files.len());
+        let mut files: Vec<SourceFile> = Vec::with_capacity(self.files.len());
+        let mut released: Vec<ReleasedFile> = Vec::with_capacity(self.released.len());
+        let mut fall_back =
+            |path: &String, files: &mut Vec<SourceFile>| match self.last_good.get(path) {
+                Some(Version::Text(text)) => {
+                    kept.insert(path.clone());
+                    files.push(SourceFile {
+                        path: path.clone(),
+                        text: text.clone(),
+                    });
+                }
+                Some(Version::Compiled(digest)) => {
+                    kept.insert(path.clone());
+                    released.push(ReleasedFile {
+                        path: path.clone(),
+                        digest: *digest,
+                    });
+                }
+                None => {}
+            };
         for file in &self.files {
-            if !failed.contains(&file.path) {
-                fallback.push(file.clone());
-            } else if let Some(text) = self.last_good.get(&file.path) {
-                kept.insert(file.path.clone());
-                fallback.push(SourceFile {
-                    path: file.path.clone(),
-                    text: text.clone(),
-                });
+            if failed.contains(&file.path) {
+                fall_back(&file.path, &mut files);
+            } else {
+                files.push(file.clone());
             }
         }
-        // Read errors hide the file from `files`: serve its last good text too.
+        for file in &self.released {
+            if failed.contains(&file.path) {
+                fall_back(&file.path, &mut files);
+            }
+        }
+        // Read errors hide the file from `files`: serve its last good version too.
         for (path, _) in &self.read_errors {
-            if let Some(text) = self.last_good.get(path) {
-                kept.insert(path.clone());
-                fallback.push(SourceFile {
-                    path: path.clone(),
-                    text: text.clone(),
-                });
-            }
+            fall_back(path, &mut files);
         }
-        fallback.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut served = build_with(source, &fallback, &[], &self.options, &mut self.cache);
+        released.extend(
+            self.released
+                .iter()
+                .filter(|f| !failed.contains(&f.path))
+                .cloned(),
+        );
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        released.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut served = build_with(
+            source,
+            &files,
+            &released,
+            &[],
+            &self.options,
+            &mut self.cache,
+        );
         // The fallback can still clash (a last good version against a newer file): keep what
         // loads.
-        let still_failing: BTreeSet<&String> = served
+        let still_failing: BTreeSet<String> = served
             .diagnostics
             .iter()
             .filter(|d| !d.advisory)
-            .map(|d| &d.file)
+            .map(|d| d.file.clone())
             .collect();
-        self.last_good = fallback
-            .iter()
-            .filter(|f| !still_failing.contains(&f.path))
-            .map(|f| (f.path.clone(), f.text.clone()))
-            .collect();
+        self.last_good = self.versions(&files, &released, &still_failing);
+        let failed: BTreeSet<String> = failed.into_iter().cloned().collect();
+        self.release_texts(&failed);
         let mut diagnostics = first.diagnostics;
         for d in served.diagnostics.drain(..) {
             if !diagnostics.contains(&d) {
@@ -178,6 +225,72 @@ impl Reloader {
         served.kept_previous = kept;
         served.failed_tools = first.failed_tools;
         served
+    }
+
+    /// The versions of these files, but those `left_out`, as last good versions: a tool
+    /// file by the digest the cache compiled it from, any other file by its text.
+    fn versions(
+        &self,
+        files: &[SourceFile],
+        released: &[ReleasedFile],
+        left_out: &BTreeSet<String>,
+    ) -> HashMap<String, Version> {
+        let compiled = |path: &str| self.cache.latest(path).map(|c| Version::Compiled(c.digest));
+        files
+            .iter()
+            .filter(|f| !left_out.contains(&f.path))
+            .filter_map(|f| {
+                let version = if content_kind(&f.path) == Some(ContentKind::Tool) {
+                    compiled(&f.path)?
+                } else {
+                    Version::Text(f.text.clone())
+                };
+                Some((f.path.clone(), version))
+            })
+            .chain(
+                released
+                    .iter()
+                    .filter(|f| !left_out.contains(&f.path))
+                    .map(|f| (f.path.clone(), Version::Compiled(f.digest))),
+            )
+            .collect()
+    }
+
+    /// Lets go of the texts of the tool files that loaded (the cache holds them compiled
+    /// from that text), and of the compiled versions no last good version needs. Only a
+    /// root on disk: a text let go is read again from there when a message must point into
+    /// it.
+    fn release_texts(&mut self, failed: &BTreeSet<String>) {
+        let last_good = &self.last_good;
+        self.cache.keep_others(|path| match last_good.get(path) {
+            Some(Version::Compiled(digest)) => Some(*digest),
+            _ => None,
+        });
+        if !matches!(self.source, ContentSource::Directory(_)) {
+            return;
+        }
+        let cache = &self.cache;
+        let mut let_go = Vec::new();
+        self.files.retain(|f| {
+            if content_kind(&f.path) != Some(ContentKind::Tool) || failed.contains(&f.path) {
+                return true;
+            }
+            // A file that did not fail was compiled from this very text.
+            match cache.latest(&f.path) {
+                Some(c) => {
+                    let_go.push(ReleasedFile {
+                        path: f.path.clone(),
+                        digest: c.digest,
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
+        if !let_go.is_empty() {
+            self.released.extend(let_go);
+            self.released.sort_by(|a, b| a.path.cmp(&b.path));
+        }
     }
 }
 
@@ -247,4 +360,109 @@ fn messages(old: &Catalog, new: &Catalog) -> Vec<(LoggingLevel, String)> {
         )
     }));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SERVER: &str = "name: t\nupstream:\n  base_url: http://127.0.0.1:9\n";
+
+    fn tool(name: &str, description: &str) -> String {
+        format!(
+            "# A tool.\nname: {name}\ndescription: {description}\ninput: {{ type: object }}\nrequest: {{ method: GET, path: /x }}\n"
+        )
+    }
+
+    struct Root(tempfile::TempDir);
+
+    impl Root {
+        fn write(&self, path: &str, text: &str) -> BTreeSet<String> {
+            let full = self.0.path().join(path);
+            std::fs::create_dir_all(full.parent().expect("a folder")).expect("mkdir");
+            std::fs::write(full, text).expect("write");
+            BTreeSet::from([path.to_owned()])
+        }
+    }
+
+    fn description(reloader: &Reloader, tool: &str) -> String {
+        let catalog = reloader.catalog.load_full();
+        catalog.tools[tool]
+            .listed
+            .description()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn tool_texts_are_let_go_yet_recompiled_fallen_back_on_and_pointed_into() {
+        let root = Root(tempfile::tempdir().expect("temp dir"));
+        root.write("registry/_server.yaml", SERVER);
+        root.write("registry/items/a.yaml", &tool("alpha", "First."));
+        root.write("registry/items/b.yaml", &tool("beta", "Beta."));
+        let mut reloader = Reloader::start(
+            ContentSource::Directory(root.0.path().to_path_buf()),
+            LoadOptions::default(),
+        );
+        // Only the server file's text is kept; the tools are held compiled.
+        let held: Vec<&str> = reloader.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(held, ["registry/_server.yaml"]);
+        assert_eq!(reloader.released.len(), 2);
+
+        // A toolset's settings reach tools whose text was let go: it is read again.
+        reloader.reload_paths(&root.write(
+            "registry/items/_toolset.yaml",
+            "annotations:\n  openWorldHint: false\n",
+        ));
+        let catalog = reloader.catalog.load_full();
+        assert!(catalog.diagnostics.is_empty(), "{:?}", catalog.diagnostics);
+        for name in ["alpha", "beta"] {
+            let hint = catalog.tools[name]
+                .listed
+                .annotations()
+                .map(|a| a.open_world_hint);
+            assert_eq!(hint, Some(Some(false)), "{name}");
+        }
+
+        // A broken file falls back on its last good version, held compiled: its text is
+        // gone from the disk and from memory.
+        reloader.reload_paths(&root.write(
+            "registry/items/a.yaml",
+            "name: alpha\ndescription: \"unclosed\n",
+        ));
+        assert_eq!(description(&reloader, "alpha"), "First.");
+        let kept = |r: &Reloader| r.catalog.load_full().kept_previous.clone();
+        assert_eq!(
+            kept(&reloader),
+            BTreeSet::from(["registry/items/a.yaml".to_owned()])
+        );
+        // Still so after another file's change.
+        reloader.reload_paths(&root.write("registry/items/b.yaml", &tool("beta", "Second.")));
+        assert_eq!(description(&reloader, "alpha"), "First.");
+        assert_eq!(description(&reloader, "beta"), "Second.");
+        assert!(kept(&reloader).contains("registry/items/a.yaml"));
+
+        // A clash reported in a file whose text was let go points at its line all the same.
+        reloader.reload_paths(&root.write("registry/items/0.yaml", &tool("beta", "Clash.")));
+        let catalog = reloader.catalog.load_full();
+        let clash = catalog
+            .diagnostics
+            .iter()
+            .find(|d| d.message.contains("already used"))
+            .expect("the clash is reported");
+        assert_eq!(
+            (clash.file.as_str(), clash.line),
+            ("registry/items/b.yaml", 2)
+        );
+
+        // Fixed: served again, and the version kept to fall back on is dropped.
+        std::fs::remove_file(root.0.path().join("registry/items/0.yaml")).expect("remove");
+        let mut changed = root.write("registry/items/a.yaml", &tool("alpha", "Fixed."));
+        changed.insert("registry/items/0.yaml".to_owned());
+        reloader.reload_paths(&changed);
+        assert_eq!(description(&reloader, "alpha"), "Fixed.");
+        assert!(kept(&reloader).is_empty());
+        assert_eq!(reloader.cache.others_kept(), 0);
+        assert!(reloader.files.iter().all(|f| !f.path.ends_with("a.yaml")));
+    }
 }
