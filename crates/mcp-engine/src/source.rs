@@ -109,9 +109,23 @@ impl ContentSource {
                     root,
                     real_root: &real_root,
                 };
+                let mut read = Vec::new();
                 for folder in CONTENT_FOLDERS {
-                    walker.walk(&root.join(folder), &mut files, &mut errors, 0);
+                    walker.walk(&root.join(folder), &mut read, &mut errors, 0);
                 }
+                // The shared texts are made together, above the buffers they were read
+                // into, which are then freed whole: once hot reload lets go of the tool
+                // files' texts, their pages go back to the system instead of staying
+                // half used among what was compiled in the buffers' place.
+                let texts: Vec<Arc<str>> = read
+                    .iter()
+                    .map(|(_, text)| Arc::from(text.as_str()))
+                    .collect();
+                files.extend(
+                    read.into_iter()
+                        .zip(texts)
+                        .map(|((path, _), text)| SourceFile { path, text }),
+                );
                 files.sort_by(|a, b| a.path.cmp(&b.path));
                 (files, errors)
             }
@@ -220,7 +234,7 @@ impl Walker<'_> {
     fn walk(
         &self,
         dir: &Path,
-        files: &mut Vec<SourceFile>,
+        files: &mut Vec<(String, String)>,
         errors: &mut Vec<(String, String)>,
         depth: usize,
     ) {
@@ -254,10 +268,7 @@ impl Walker<'_> {
                 continue;
             }
             match read_content(self.real_root, &path) {
-                Ok(Some(text)) => files.push(SourceFile {
-                    path: relative,
-                    text: text.into(),
-                }),
+                Ok(Some(text)) => files.push((relative, text)),
                 // A file removed between listing and reading is simply gone.
                 Ok(None) => {}
                 Err(why) => errors.push((relative, why)),

@@ -35,7 +35,8 @@ pub(super) struct Slot {
 /// The outcome of compiling one tool file, and what it was compiled from.
 pub(crate) struct CompiledFile {
     pub digest: Digest,
-    pub toolset: Option<ToolsetFile>,
+    /// Shared by the toolset's files.
+    pub toolset: Option<Arc<ToolsetFile>>,
     /// The tool's name when the file parsed.
     pub name: Option<String>,
     pub entry: Option<Arc<ToolEntry>>,
@@ -57,7 +58,7 @@ impl BuildCache {
             return false;
         };
         let fits = |c: &CompiledFile| {
-            c.digest == digest && toolset.is_none_or(|t| c.toolset.as_ref() == t)
+            c.digest == digest && toolset.is_none_or(|t| c.toolset.as_deref() == t)
         };
         if !fits(&slot.latest) {
             match slot.other.as_mut() {

@@ -289,6 +289,10 @@ fn load_tools(
     cache.begin();
     let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
     let default_toolset = ToolsetFile::default();
+    let shared: HashMap<&str, Arc<ToolsetFile>> = toolset_defs
+        .iter()
+        .map(|(name, def)| (name.as_str(), Arc::new(def.clone())))
+        .collect();
     for input in inputs {
         let path = input.path();
         let toolset = toolset_of(path);
@@ -328,7 +332,7 @@ fn load_tools(
             cache.store(
                 path,
                 CompiledFile {
-                    toolset: toolset_def.cloned(),
+                    toolset: shared.get(toolset).cloned(),
                     ..compiled
                 },
             );

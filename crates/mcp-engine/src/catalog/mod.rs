@@ -366,8 +366,11 @@ fn shape_of(entry: &ToolEntry) -> RequestShape {
         headers: request.headers.iter().map(|(k, _)| k.clone()).collect(),
         url_arguments: request
             .path_variables
-            .union(&request.query_variables)
-            .cloned()
+            .iter()
+            .chain(request.query_variables.iter())
+            .map(str::to_owned)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
             .collect(),
         body: match &request.body {
             BodyTemplate::None => BodyShape::None,

@@ -16,7 +16,7 @@ use crate::definition::tool::Method;
 #[derive(Debug, Clone)]
 pub(crate) enum PathTemplate {
     Literal(String),
-    Parts(Vec<PathPart>),
+    Parts(Box<[PathPart]>),
     Template(String),
 }
 
@@ -36,7 +36,7 @@ impl PathTemplate {
                         PathPart::Text(_) => None,
                     })
                     .collect();
-                (Self::Parts(parts), variables)
+                (Self::Parts(parts.into_boxed_slice()), variables)
             }
             CompiledPath::Template(name) => {
                 let variables = templates.path_variables(&name);
@@ -54,6 +54,27 @@ pub(crate) enum BodyTemplate {
     Value(Template),
 }
 
+/// A few argument names, sorted: a `BTreeSet` of one or two names took 280 bytes, which
+/// a catalogue of 10,000 tools felt.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ArgNames(Box<[Box<str>]>);
+
+impl ArgNames {
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.0.binary_search_by(|n| (**n).cmp(name)).is_ok()
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|n| &**n)
+    }
+}
+
+impl From<BTreeSet<String>> for ArgNames {
+    fn from(names: BTreeSet<String>) -> Self {
+        Self(names.into_iter().map(String::into_boxed_str).collect())
+    }
+}
+
 /// A tool's request, compiled once per load.
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledRequest {
@@ -61,9 +82,9 @@ pub(crate) struct CompiledRequest {
     pub path: PathTemplate,
     /// `request.path` as written, for display.
     pub path_source: String,
-    pub path_variables: BTreeSet<String>,
+    pub path_variables: ArgNames,
     pub query: Vec<(String, Template)>,
-    pub query_variables: BTreeSet<String>,
+    pub query_variables: ArgNames,
     /// Toolset headers, then the tool's own (which win).
     pub headers: Vec<(String, Template)>,
     pub body: BodyTemplate,
@@ -133,13 +154,13 @@ pub(crate) fn render(
     let path = match &request.path {
         PathTemplate::Literal(p) => p.clone(),
         PathTemplate::Parts(parts) => {
-            for variable in &request.path_variables {
+            for variable in request.path_variables.iter() {
                 check_path_argument(variable, args.get(variable))?;
             }
             super::template::render_parts(parts, args)?
         }
         PathTemplate::Template(name) => {
-            for variable in &request.path_variables {
+            for variable in request.path_variables.iter() {
                 check_path_argument(variable, args.get(variable))?;
             }
             templates.render_path(name, &ctx())?
@@ -199,8 +220,8 @@ pub(crate) fn render(
             let rest: Map<String, Value> = args
                 .iter()
                 .filter(|(k, v)| {
-                    !request.path_variables.contains(*k)
-                        && !request.query_variables.contains(*k)
+                    !request.path_variables.contains(k)
+                        && !request.query_variables.contains(k)
                         && !v.is_null()
                 })
                 .map(|(k, v)| (k.clone(), v.clone()))
@@ -285,9 +306,9 @@ mod tests {
             method: Method::Post,
             path: path_template,
             path_source: path.to_owned(),
-            path_variables,
+            path_variables: path_variables.into(),
             query,
-            query_variables,
+            query_variables: query_variables.into(),
             headers: headers
                 .as_object()
                 .unwrap()
