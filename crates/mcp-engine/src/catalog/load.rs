@@ -118,7 +118,7 @@ pub(crate) fn build_with(
     diagnostics.extend(found);
     let templates = cache.templates.snapshot();
     let served = select(&all_tools, &toolset_defs, options);
-    check_tool_mentions(&tool_files, &source, &all_tools, &known, &mut diagnostics);
+    check_tool_mentions(&all_tools, &known, &mut diagnostics);
 
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
     Catalog {
@@ -431,24 +431,15 @@ fn select(
 
 /// Tool descriptions (and their arguments') may name other tools: those names must exist.
 fn check_tool_mentions(
-    inputs: &[ToolInput<'_>],
-    source: &ContentSource,
     all_tools: &BTreeMap<String, Arc<ToolEntry>>,
     known: &BTreeSet<&str>,
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    let by_path: HashMap<&str, &ToolInput<'_>> = inputs.iter().map(|i| (i.path(), i)).collect();
     for entry in all_tools.values() {
-        let Some(input) = by_path.get(entry.file.as_str()) else {
-            continue;
-        };
-        let mut text = None;
         // Each word once (the list is deduplicated), at its first place in the file.
-        for word in &entry.mentions {
+        for (word, at) in &entry.mentions {
             if super::prompt::names_no_tool(word, known) {
-                let text = text.get_or_insert_with(|| input.text(source));
-                let (line, column) = position_of(text, word);
-                diagnostics.push(Diagnostic::advisory(input.path(), (line, column), format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
+                diagnostics.push(Diagnostic::advisory(&entry.file, *at, format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
             }
         }
     }
@@ -724,14 +715,6 @@ fn declared_name(text: &str) -> Option<String> {
             .is_ok()
             .then(|| value.to_owned())
     })
-}
-
-/// The 1-based line and column of the first `word` in `text`.
-fn position_of(text: &str, word: &str) -> (usize, usize) {
-    text.lines()
-        .enumerate()
-        .find_map(|(i, line)| line.find(word).map(|c| (i + 1, c + 1)))
-        .unwrap_or((1, 1))
 }
 
 /// Parses and compiles one tool file; its templates go into `templates`.

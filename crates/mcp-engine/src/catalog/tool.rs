@@ -41,9 +41,10 @@ pub(crate) struct ToolEntry {
     pub destructive: bool,
     /// The arguments the input schema marks secret.
     pub secrets: super::secret_fields::SecretFields,
-    /// The words of its descriptions that look like tool names, checked against the
-    /// catalogue at each build (which the cache may reuse this entry in).
-    pub mentions: Vec<Box<str>>,
+    /// The words of its descriptions that look like tool names, each with its first line
+    /// and column in the file, checked against the catalogue at each build (which the cache
+    /// may reuse this entry in, and the file's text may be gone by then).
+    pub mentions: Vec<(Box<str>, (usize, usize))>,
 }
 
 impl ToolEntry {
@@ -307,7 +308,13 @@ pub(crate) fn compile_tool(
     if let Some(schema) = output_schema {
         tool = tool.with_raw_output_schema(Arc::new(schema));
     }
-    let mentions = super::prompt::tool_like_words_of(&tool);
+    let mentions = super::prompt::tool_like_words_of(&tool)
+        .into_iter()
+        .map(|word| {
+            let at = position_of(reporter.text, &word);
+            (word, at)
+        })
+        .collect();
     Some(ToolEntry {
         listed: ListedTool::new(tool),
         mentions,
@@ -620,6 +627,14 @@ fn to_rmcp(a: &AnnotationsDef, _title: Option<String>) -> ToolAnnotations {
     }
     out.open_world_hint = a.open_world_hint.filter(|&o| !o);
     out
+}
+
+/// The 1-based line and column of the first `word` in `text`.
+fn position_of(text: &str, word: &str) -> (usize, usize) {
+    text.lines()
+        .enumerate()
+        .find_map(|(i, line)| line.find(word).map(|c| (i + 1, c + 1)))
+        .unwrap_or((1, 1))
 }
 
 #[cfg(test)]
