@@ -315,27 +315,39 @@ fn load_tools(
                 };
             let compiled = match input {
                 // Parsed aside are the files the cache has not seen (`build_with`).
-                ToolInput::Text(file, None) => compile(file, parsed.take(path), cache),
-                ToolInput::Text(file, Some(_)) => compile(file, None, cache),
+                ToolInput::Text(file, None) => Some(compile(file, parsed.take(path), cache)),
+                ToolInput::Text(file, Some(_)) => Some(compile(file, None, cache)),
                 // Its toolset changed since: its text is read again.
-                ToolInput::Released(_) => match source.read_path(path) {
+                ToolInput::Released(released) => match source.read_path(path) {
                     PathState::File(text) => {
                         let file = SourceFile {
                             path: path.to_owned(),
                             text,
                         };
-                        compile(&file, None, cache)
+                        Some(compile(&file, None, cache))
                     }
-                    _ => continue,
+                    // Changed since it was last read (the watcher has that news on its way):
+                    // reported now, and the version compiled under the toolset's former
+                    // settings is all there is to serve.
+                    PathState::Unreadable(why) => {
+                        diagnostics.push(Diagnostic::whole_file(path, why));
+                        if !cache.reusable(path, released.digest, None) {
+                            continue;
+                        }
+                        None
+                    }
+                    PathState::Gone | PathState::Directory => continue,
                 },
             };
-            cache.store(
-                path,
-                CompiledFile {
-                    toolset: shared.get(toolset).cloned(),
-                    ..compiled
-                },
-            );
+            if let Some(compiled) = compiled {
+                cache.store(
+                    path,
+                    CompiledFile {
+                        toolset: shared.get(toolset).cloned(),
+                        ..compiled
+                    },
+                );
+            }
         }
         let Some(compiled) = cache.latest(path) else {
             continue;

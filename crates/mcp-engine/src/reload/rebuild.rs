@@ -465,4 +465,41 @@ mod tests {
         assert_eq!(reloader.cache.others_kept(), 0);
         assert!(reloader.files.iter().all(|f| !f.path.ends_with("a.yaml")));
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_tool_read_again_for_its_toolset_that_cannot_be_read_is_reported() {
+        let root = Root(tempfile::tempdir().expect("temp dir"));
+        root.write("registry/_server.yaml", SERVER);
+        root.write("registry/items/a.yaml", &tool("alpha", "First."));
+        let mut reloader = Reloader::start(
+            ContentSource::Directory(root.0.path().to_path_buf()),
+            LoadOptions::default(),
+        );
+        assert_eq!(reloader.released.len(), 1);
+        // The file becomes a link out of the root; the watcher has not told yet.
+        let outside = tempfile::tempdir().expect("temp dir");
+        let target = outside.path().join("a.yaml");
+        std::fs::write(&target, tool("alpha", "Outside.")).expect("write");
+        let link = root.0.path().join("registry/items/a.yaml");
+        std::fs::remove_file(&link).expect("remove");
+        std::os::unix::fs::symlink(&target, &link).expect("link");
+        reloader.reload_paths(&root.write(
+            "registry/items/_toolset.yaml",
+            "annotations:\n  openWorldHint: false\n",
+        ));
+        let catalog = reloader.catalog.load_full();
+        let refused = catalog
+            .diagnostics
+            .iter()
+            .find(|d| d.file == "registry/items/a.yaml")
+            .expect("the refused file is reported");
+        assert!(
+            refused.message.contains("outside the content root"),
+            "{refused}"
+        );
+        // Its last good version stays in service, as for any file that cannot be read.
+        assert_eq!(description(&reloader, "alpha"), "First.");
+        assert!(catalog.kept_previous.contains("registry/items/a.yaml"));
+    }
 }
