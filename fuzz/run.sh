@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 seeds=target/fuzz-seeds
 rm -rf "$seeds"
-mkdir -p "$seeds/tool_file" "$seeds/documents" "$seeds/shipped_calls"
+mkdir -p "$seeds/tool_file" "$seeds/documents" "$seeds/shipped_calls" "$seeds/answers"
 python3 - "$seeds" <<'PY'
 import glob, json, os, sys
 out = sys.argv[1]
@@ -26,8 +26,17 @@ for i, path in enumerate(docs):
     text = open(path, 'rb').read()
     hbs = b'---\nname: h\narguments:\n  - name: x\n    required: true\n---\n{{#if x}}{{x}}{{/if}}\n'
     open(f'{out}/documents/{i}', 'wb').write(text + b'\xff' + jinja + b'\xff' + hbs + b'\xffenvironmentId=e\nx={{y}}\n')
+# Answers as an API writes them: a choice of shaping, then the JSON.
+answers = [
+    [{"uuid": "u1", "name": "web", "a": None, "b": {"name": "x", "a": [None, 1.5, -2]}}, {"uuid": "u2"}, 3, None],
+    {"name": "n\u00e9", "a": {"b": None, "uuid": [True, False, {}]}, "": "e"},
+    [[], {}, "s", 12345678901234567890, 1e300],
+]
+for i, a in enumerate(answers):
+    for choice in (0x00, 0x47, 0xe5, 0xff):
+        open(f'{out}/answers/{i}-{choice}', 'wb').write(bytes([choice]) + json.dumps(a, indent=i).encode())
 PY
-for target in tool_file documents shipped_calls; do
+for target in tool_file documents shipped_calls answers; do
   echo "== fuzz $target for ${seconds}s"
   mkdir -p "fuzz/corpus/$target"
   log="target/fuzz-$target.log"

@@ -83,3 +83,10 @@ pub fn render_prompts(catalog: &Catalog, given: &BTreeMap<String, String>) {
         let _ = catalog.prompt_templates.render(entry, given);
     }
 }
+
+/// Shapes `body` as an answer both ways, written as it is read and through a tree, under
+/// shapings drawn from `choice`; panics when the texts differ. Bodies with a key given twice
+/// in one object are skipped: a tree keeps the last, the stream both.
+pub fn shape_answer(body: &[u8], choice: u8) {
+    crate::call::compare_shaping(body, choice);
+}

@@ -4,6 +4,7 @@
 pub(crate) mod audit;
 mod pretty;
 mod result;
+mod shape_stream;
 mod validate;
 
 use rmcp::model::{CallToolResult, ContentBlock, JsonObject};
@@ -24,6 +25,12 @@ use crate::upstream::HttpClient;
 use tracing::Instrument;
 
 pub(crate) use validate::validation_errors;
+
+/// For the fuzz target `answers`: see [`crate::fuzzing::shape_answer`].
+#[cfg(feature = "fuzzing")]
+pub(crate) fn compare_shaping(body: &[u8], choice: u8) {
+    shape_stream::compare_with_tree(body, choice);
+}
 
 /// Refusals that are protocol errors rather than tool results.
 #[derive(Debug, thiserror::Error)]

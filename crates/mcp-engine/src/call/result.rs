@@ -4,6 +4,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 
 use super::pretty::{compact_json, pretty_json};
+use super::shape_stream::shape_compact;
 use super::{dry_run_json, error_text};
 use crate::catalog::tool::Shaping;
 use crate::catalog::{ToolEntry, Upstream};
@@ -108,6 +109,20 @@ pub(super) fn shape(
         };
         return CallToolResult::success(vec![ContentBlock::text(upstream.scrub_json(text))]);
     }
+    // Shaped and compact: written as it is read, without a tree.
+    if looks_json
+        && !pretty
+        && entry.select.is_none()
+        && entry.find.is_empty()
+        && !entry.structured
+        && let Some((text, note)) = shape_compact(&response.body, &entry.shaping)
+    {
+        let mut text = within_limit(text, upstream, &what);
+        if let Some(note) = note {
+            text.push_str(&note);
+        }
+        return CallToolResult::success(vec![ContentBlock::text(text)]);
+    }
     let parsed = if looks_json {
         serde_json::from_slice::<Value>(&response.body).ok()
     } else {
@@ -155,7 +170,7 @@ pub(super) fn shape(
 
 /// Applies `response.keep`, `drop`, `drop_nulls` and `max_items`; the note to add when
 /// items were left out.
-fn shape_value(value: &mut Value, shaping: &Shaping) -> Option<String> {
+pub(super) fn shape_value(value: &mut Value, shaping: &Shaping) -> Option<String> {
     if !shaping.keep.is_empty() {
         keep_fields(value, &shaping.keep);
     }
@@ -223,6 +238,12 @@ fn bounded(pretty: String, value: &Value, upstream: &Upstream, what: &str) -> St
     } else {
         pretty
     };
+    within_limit(text, upstream, what)
+}
+
+/// JSON text written by serde_json, scrubbed, then cut with a note past the limit.
+fn within_limit(text: String, upstream: &Upstream, what: &str) -> String {
+    let limit = upstream.max_response_bytes;
     let text = upstream.scrub_owned(text);
     if text.len() <= limit {
         return text;
