@@ -103,6 +103,11 @@ impl<'de> Visitor<'de> for Node<'_> {
         Ok(())
     }
 
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(), E> {
+        write_unescaped(self.out, v);
+        Ok(())
+    }
+
     fn visit_str<E>(mut self, v: &str) -> Result<(), E> {
         self.write(v);
         Ok(())
@@ -144,9 +149,9 @@ impl<'de> Visitor<'de> for Node<'_> {
         self.out.push(b'{');
         let mut written = 0usize;
         while let Some(key) = map.next_key_seed(Key)? {
-            let key = key.as_str();
-            let left_out = (self.keeps_only() && !self.shaping.keep.iter().any(|k| k == key))
-                || self.shaping.drop.iter().any(|k| k == key);
+            let name = key.as_str();
+            let left_out = (self.keeps_only() && !self.shaping.keep.iter().any(|k| k == name))
+                || self.shaping.drop.iter().any(|k| k == name);
             if left_out {
                 map.next_value_seed(Skip)?;
                 continue;
@@ -155,7 +160,10 @@ impl<'de> Visitor<'de> for Node<'_> {
             if written > 0 {
                 self.out.push(b',');
             }
-            self.write(key);
+            match key {
+                KeyText::Borrowed(key) => write_unescaped(self.out, key),
+                KeyText::Owned(key) => self.write(&key),
+            }
             self.out.push(b':');
             let value_at = self.out.len();
             // An object inside the answer is never an item of its top-level list.
@@ -172,6 +180,16 @@ impl<'de> Visitor<'de> for Node<'_> {
         self.out.push(b'}');
         Ok(())
     }
+}
+
+/// A string that serde_json lent from the answer: it lends only strings written without an
+/// escape, which therefore hold no quote, backslash or control character, and are written
+/// as serde_json would write them by copying them between quotes.
+fn write_unescaped(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 /// A value left out, read as strictly as a tree would read it (serde's `IgnoredAny` lets
