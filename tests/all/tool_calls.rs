@@ -890,3 +890,44 @@ async fn response_shaping_keeps_the_named_fields_of_each_item_and_leaves_out_nul
     );
     client.cancel().await.ok();
 }
+
+/// Shaping alone (no `select`): the answer is shaped as it is read. Fields are left out at
+/// any depth, the list is capped with its note, text is kept as the API wrote it, and the
+/// key the API echoes (as is, or with escapes) is masked like in any other answer.
+#[tokio::test]
+async fn an_answer_shaped_as_it_is_read_drops_caps_and_masks_like_any_other() {
+    let escaped = KEY_SECRET.replace('-', "\\u002d");
+    let body = format!(
+        r#"[
+          {{"uuid": "s1", "name": "caf\u00e9 \"web\"", "status": null, "echo": "{KEY_SECRET}",
+            "ports": [{{"listeningPort": 80, "internal": {{"trace": 1}}, "tls": null}}]}},
+          {{"uuid": "s2", "name": "api", "echo": "{escaped}", "internal": 2}},
+          {{"uuid": "s3"}}, {{"uuid": "s4"}}
+        ]"#
+    );
+    let api = MockApi::start(move |_, _| Reply::text(200, "application/json", &body)).await;
+    let root = TempRoot::standard();
+    root.write(
+        "registry/items/list_services.yaml",
+        "name: list_services\ndescription: Lists services.\ninput:\n  type: object\nrequest:\n  method: GET\n  path: /services\nresponse:\n  drop: [internal]\n  drop_nulls: true\n  max_items: 2\n  narrow_with: a name filter\n",
+    );
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+    let result = call(&client, "list_services", json!({})).await;
+    let text = text(&result);
+    assert!(!is_error(&result), "{text}");
+    assert!(
+        !text.contains(KEY_SECRET) && !text.contains(&escaped),
+        "{text}"
+    );
+    let (list, note) = text.split_once('\n').expect("a list, then a note");
+    assert_eq!(note, "[2 more not shown; narrow with a name filter.]");
+    let list: serde_json::Value = serde_json::from_str(list).expect("compact JSON");
+    assert_eq!(
+        list,
+        json!([
+            {"uuid": "s1", "name": "café \"web\"", "echo": "****", "ports": [{"listeningPort": 80}]},
+            {"uuid": "s2", "name": "api", "echo": "****"}
+        ])
+    );
+    client.cancel().await.ok();
+}

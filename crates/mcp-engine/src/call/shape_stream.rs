@@ -2,7 +2,9 @@
 //! written straight out as compact JSON. Building a `serde_json::Value` tree of the answer
 //! only to leave fields out and write it again was most of a shaped call's own time
 //! (docs/performance.md). The text is the same as the tree's, byte for byte
-//! (`tests::the_same_text_as_the_tree`).
+//! (`tests::the_same_text_as_the_tree`, and the fuzz target `answers`), with one exception:
+//! an object that gives a key twice keeps both, as the API wrote it, where a tree kept the
+//! last value.
 
 use std::fmt;
 
