@@ -930,4 +930,20 @@ async fn an_answer_shaped_as_it_is_read_drops_caps_and_masks_like_any_other() {
         ])
     );
     client.cancel().await.ok();
+    // Indented on request, from the same shaped text.
+    let pretty = Launch::new(&api.base_url)
+        .root(root.path())
+        .arg("--pretty-answers")
+        .start()
+        .await;
+    let result = call(&pretty, "list_services", json!({})).await;
+    let indented = super::common::text(&result);
+    assert_eq!(
+        indented,
+        format!(
+            "{}\n{note}",
+            serde_json::to_string_pretty(&list).expect("text")
+        )
+    );
+    pretty.cancel().await.ok();
 }

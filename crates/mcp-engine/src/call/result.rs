@@ -109,14 +109,21 @@ pub(super) fn shape(
         };
         return CallToolResult::success(vec![ContentBlock::text(upstream.scrub_json(text))]);
     }
-    // Shaped and compact: written as it is read, without a tree.
+    // Shaped: written as it is read, without a tree; indented from that text on request,
+    // unless indenting takes it past the limit (as below).
     if looks_json
-        && !pretty
         && entry.select.is_none()
         && entry.find.is_empty()
         && !entry.structured
-        && let Some((text, note)) = shape_compact(&response.body, &entry.shaping)
+        && let Some((compact, note)) = shape_compact(&response.body, &entry.shaping)
     {
+        let text = if pretty {
+            pretty_json(compact.as_bytes())
+                .filter(|text| text.len() <= upstream.max_response_bytes)
+                .unwrap_or(compact)
+        } else {
+            compact
+        };
         let mut text = within_limit(text, upstream, &what);
         if let Some(note) = note {
             text.push_str(&note);

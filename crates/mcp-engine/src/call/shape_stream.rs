@@ -325,6 +325,14 @@ pub(super) fn compare_with_tree(body: &[u8], choice: u8) {
     }
     let note = super::result::shape_value(&mut tree, &shaping);
     let text = serde_json::to_string(&tree).expect("a tree is written");
+    // `--pretty-answers` indents the streamed text.
+    let indented = streamed
+        .as_ref()
+        .and_then(|(text, _)| super::pretty::pretty_json(text.as_bytes()));
+    assert_eq!(
+        indented.as_deref(),
+        serde_json::to_string_pretty(&tree).ok().as_deref()
+    );
     assert_eq!(streamed, Some((text, note)));
 }
 
@@ -445,6 +453,13 @@ mod tests {
                 for text in [&body, &spaced] {
                     let got = shape_compact(text.as_bytes(), shaping).expect("shaped");
                     assert_eq!(got, expected, "{text} with {shaping:?}");
+                    // `--pretty-answers`: the streamed text indented, as a tree would be.
+                    let mut tree: Value = serde_json::from_str(text).expect("test JSON");
+                    super::super::result::shape_value(&mut tree, shaping);
+                    assert_eq!(
+                        super::super::pretty::pretty_json(got.0.as_bytes()),
+                        serde_json::to_string_pretty(&tree).ok()
+                    );
                 }
             }
         }
