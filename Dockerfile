@@ -17,7 +17,7 @@ COPY src src
 COPY registry registry
 COPY resources resources
 COPY prompts prompts
-RUN cargo build --profile dist --locked --bin layerops-mcp \
+RUN cargo build --profile dist --locked --features full --bin layerops-mcp \
     && cp target/dist/layerops-mcp /layerops-mcp
 
 # glibc and libgcc, nothing else: no shell, no package manager. Runs as uid 65532.

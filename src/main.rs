@@ -10,14 +10,13 @@ mod embedded {
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{ArgMatches, Args, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
     name = "layerops-mcp",
     version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("LAYEROPS_MCP_COMMIT"), ")"),
-    about = "An MCP server for the LayerOps API, driven by YAML, markdown and template files",
-    args_conflicts_with_subcommands = true
+    about = "An MCP server for the LayerOps API, driven by YAML, markdown and template files"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -445,14 +444,51 @@ pub enum TextOrJson {
     Json,
 }
 
+/// The options of `serve` also stand alone (`layerops-mcp --sandbox`); given before another
+/// command they would be ignored, so they are refused. The global options (`--log-level`,
+/// `--otlp-endpoint`...) may come before or after any command: clap's
+/// `args_conflicts_with_subcommands` refused those too when they came first.
+fn refuse_serve_options_before_a_command(command: &mut clap::Command, matches: &ArgMatches) {
+    let Some((name, _)) = matches.subcommand() else {
+        return;
+    };
+    let misplaced = command.get_arguments().find(|arg| {
+        !arg.is_global_set()
+            && matches.value_source(arg.get_id().as_str())
+                == Some(clap::parser::ValueSource::CommandLine)
+    });
+    if let Some(arg) = misplaced {
+        let shown = arg
+            .get_long()
+            .map_or_else(|| arg.get_id().to_string(), |long| format!("--{long}"));
+        command
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("{shown} is an option of `serve`, not of `{name}`; put it after `{name}` if `{name}` takes it (see `layerops-mcp {name} --help`)"),
+            )
+            .exit();
+    }
+}
+
 fn main() -> ExitCode {
     // Before anything reads the environment, and before threads exist.
     // Only a regular, small file: a FIFO or a device named .env must not hang the start.
     if std::fs::metadata(".env").is_ok_and(|m| m.is_file() && m.len() <= 64 * 1024) {
         let _ = dotenvy::from_path(".env");
     }
-    let mut cli = Cli::parse();
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let matches = command.get_matches_mut();
+    refuse_serve_options_before_a_command(&mut command, &matches);
+    let mut cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let log_secrets = mcp_engine::LogSecrets::default();
+    // An endpoint set for every program in the environment does not stop a build without
+    // an exporter; one asked for on the command line does.
+    let otlp_from_env =
+        matches.value_source("otlp_endpoint") == Some(clap::parser::ValueSource::EnvVariable);
+    let mut traces_warning = None;
     let traces = match cli
         .otlp_endpoint
         .as_deref()
@@ -460,6 +496,13 @@ fn main() -> ExitCode {
     {
         None => None,
         Some(Ok(provider)) => Some(provider),
+        Some(Err(_)) if otlp_from_env && !cfg!(feature = "otlp") => {
+            traces_warning = Some(format!(
+                "OTEL_EXPORTER_OTLP_ENDPOINT is set, but no traces are sent: {}",
+                cli::telemetry::NOT_BUILT_IN
+            ));
+            None
+        }
         Some(Err(e)) => {
             eprintln!("layerops-mcp: cannot send traces: {e:#}");
             return ExitCode::from(2);
@@ -472,6 +515,9 @@ fn main() -> ExitCode {
         cli.log_format,
         traces,
     );
+    if let Some(warning) = traces_warning {
+        tracing::warn!("{warning}");
+    }
     match &mut cli.command {
         None => cli.serve.mode.log_secrets = log_secrets,
         Some(Command::Serve(args)) => args.mode.log_secrets = log_secrets,

@@ -31,7 +31,7 @@ pub fn init_tracing(
     secrets: mcp_engine::LogSecrets,
     level: Option<&str>,
     format: LogFormat,
-    traces: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+    traces: Option<telemetry::Provider>,
 ) -> telemetry::Telemetry {
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;

@@ -410,3 +410,54 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
         "{ not json"
     );
 }
+
+/// Global options (`--log-level`, `--log-format`...) go before or after the command, as in
+/// most command lines; an option of `serve` given before another command is refused with
+/// where it belongs, since that command would ignore it.
+#[test]
+fn global_options_go_before_or_after_the_command_and_serve_options_only_with_serve() {
+    let root = repo_root();
+    let root = root.display().to_string();
+    for args in [
+        vec!["--log-level", "debug", "list", "--root", &root],
+        vec!["list", "--log-level", "debug", "--root", &root],
+        vec!["--log-format", "json", "check", "--root", &root],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", err(&o));
+    }
+    // Where the option goes changes nothing: the sandbox's warning is a JSON line either way.
+    for args in [
+        vec![
+            "--log-format",
+            "json",
+            "serve",
+            "--sandbox",
+            "--no-watch",
+            "--root",
+            &root,
+        ],
+        vec![
+            "serve",
+            "--log-format",
+            "json",
+            "--sandbox",
+            "--no-watch",
+            "--root",
+            &root,
+        ],
+    ] {
+        let o = run(&args);
+        let first = err(&o).lines().next().unwrap_or_default().to_owned();
+        let line: Value = serde_json::from_str(&first)
+            .unwrap_or_else(|e| panic!("{args:?}: a JSON log line, not {first:?}: {e}"));
+        assert_eq!(line["level"], "WARN", "{first}");
+    }
+    let o = run(&["--sandbox", "list", "--root", &root]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("--sandbox is an option of `serve`, not of `list`"),
+        "{}",
+        err(&o)
+    );
+}

@@ -207,10 +207,22 @@ async fn a_real_prometheus_scrapes_the_metrics() {
 /// Runs the stdio server with `args`, makes one `tools/call` of `fixture_list_environments`
 /// with `meta` as its `_meta`, closes stdin and waits for the exit: its stderr.
 fn call_once_over_stdio(root: &std::path::Path, api: &str, args: &[&str], meta: Value) -> String {
+    call_once_over_stdio_with(root, api, args, &[], meta)
+}
+
+/// [`call_once_over_stdio`] with `vars` in the server's environment.
+fn call_once_over_stdio_with(
+    root: &std::path::Path,
+    api: &str,
+    args: &[&str],
+    vars: &[(&str, &str)],
+    meta: Value,
+) -> String {
     use std::io::{BufRead, Write};
     let mut child = std::process::Command::new(bin())
         .arg("serve")
         .args(args)
+        .envs(vars.iter().copied())
         .arg("--root")
         .arg(root)
         .env("LAYEROPS_API_BASE_URL", api)
@@ -243,6 +255,7 @@ fn call_once_over_stdio(root: &std::path::Path, api: &str, args: &[&str], meta: 
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+#[cfg(feature = "otlp")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traces_continue_the_clients_traceparent_to_the_api_and_the_collector() {
     let api = MockApi::json(200, json!([])).await;
@@ -305,6 +318,42 @@ async fn without_traces_nothing_is_added_upstream() {
         &api.base_url,
         &[],
         json!({"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}),
+    );
+    assert!(api.only_request().header("traceparent").is_none());
+}
+
+/// A build without the `otlp` feature (`cargo test` without `--features full`) refuses
+/// traces asked for on the command line, and serves with a warning when the endpoint only
+/// comes from the environment, which is often set for every program on a machine.
+#[cfg(not(feature = "otlp"))]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_otlp_feature_asked_for_traces_are_refused_and_ambient_ones_warned_of() {
+    let root = TempRoot::standard();
+    root.write("registry/items/list.yaml", LIST_ENVIRONMENTS);
+    let out = std::process::Command::new(bin())
+        .args(["serve", "--otlp-endpoint", "http://127.0.0.1:9", "--root"])
+        .arg(root.path())
+        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("cannot send traces") && text.contains("--features otlp"),
+        "{text}"
+    );
+    let api = MockApi::json(200, json!([])).await;
+    let stderr = call_once_over_stdio_with(
+        root.path(),
+        &api.base_url,
+        &[],
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")],
+        json!({}),
+    );
+    assert!(
+        stderr.contains("OTEL_EXPORTER_OTLP_ENDPOINT is set, but no traces are sent"),
+        "{stderr}"
     );
     assert!(api.only_request().header("traceparent").is_none());
 }

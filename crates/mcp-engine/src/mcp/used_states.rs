@@ -4,8 +4,10 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+#[cfg(feature = "redis")]
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 /// Used states remembered (until they expire) by one process.
@@ -13,6 +15,7 @@ const MAX_REMEMBERED: usize = 10_000;
 
 /// How long the shared store has to answer before the confirmation is refused (the user can
 /// answer again; a call never goes through on a store that did not answer).
+#[cfg(feature = "redis")]
 const STORE_WITHIN: Duration = Duration::from_secs(2);
 
 /// Why a state cannot be used now.
@@ -27,6 +30,7 @@ pub(crate) enum StateError {
 
 pub(crate) enum UsedStates {
     Local(Mutex<HashMap<String, u64>>),
+    #[cfg(feature = "redis")]
     Shared(ConnectionManager),
 }
 
@@ -48,8 +52,19 @@ impl UsedStates {
         Self::Local(Mutex::new(HashMap::new()))
     }
 
+    /// Refuses any store: this build has no Redis client, and serving with each replica's
+    /// own memory instead would let a confirmation be used once per replica.
+    #[cfg(not(feature = "redis"))]
+    pub(crate) async fn shared(url: &str) -> Result<Self, String> {
+        Err(format!(
+            "this build cannot use the confirmation store at {}: it was built without the `redis` feature; build with `cargo build --release --features redis` (or `--features full`), or use the container image, which has it",
+            shown_url(url)
+        ))
+    }
+
     /// Connects to the store at `url` (`redis://host:port`, `rediss://` for TLS is not
     /// built in). Refused at start rather than at the first confirmation.
+    #[cfg(feature = "redis")]
     pub(crate) async fn shared(url: &str) -> Result<Self, String> {
         let shown = shown_url(url);
         let client = redis::Client::open(url).map_err(|e| {
@@ -86,6 +101,7 @@ impl UsedStates {
                 used.insert(nonce.to_owned(), exp);
                 Ok(())
             }
+            #[cfg(feature = "redis")]
             Self::Shared(manager) => {
                 let mut connection = manager.clone();
                 // SET NX: only the first replica to mark it succeeds; EXAT: forgotten when the

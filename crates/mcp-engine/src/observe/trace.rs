@@ -3,13 +3,19 @@
 //! context goes to the API in the `traceparent` header. Spans carry names, methods, route
 //! templates and statuses, never argument values. They reach an OpenTelemetry collector
 //! when the program installs a `tracing-opentelemetry` layer (`serve --otlp-endpoint`);
-//! without one they cost a `tracing` span and nothing is sent upstream.
+//! without one they cost a `tracing` span and nothing is sent upstream. A build without
+//! the `otlp` feature cannot install that layer, so it neither reads nor sends a
+//! `traceparent`.
 
+#[cfg(feature = "otlp")]
 use opentelemetry::Context;
+#[cfg(feature = "otlp")]
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+#[cfg(feature = "otlp")]
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 /// A `traceparent` value: `00-<trace id>-<parent span id>-<flags>`.
+#[cfg(feature = "otlp")]
 fn parse(traceparent: &str, tracestate: Option<&str>) -> Option<SpanContext> {
     let mut parts = traceparent.trim().split('-');
     let (version, trace, span, flags) =
@@ -44,6 +50,7 @@ pub(crate) fn request_span(
         mcp.method.name = method,
         mcp.target = target,
     );
+    #[cfg(feature = "otlp")]
     if let Some(parent) = meta
         .0
         .get_traceparent()
@@ -51,6 +58,8 @@ pub(crate) fn request_span(
     {
         let _ = span.set_parent(Context::new().with_remote_span_context(parent));
     }
+    #[cfg(not(feature = "otlp"))]
+    let _ = meta;
     span
 }
 
@@ -68,6 +77,7 @@ pub(crate) fn upstream_span(method: &str, route: &str) -> tracing::Span {
 
 /// The `traceparent` (and `tracestate`) of the current span, to send upstream; none when no
 /// OpenTelemetry layer records spans.
+#[cfg(feature = "otlp")]
 pub(crate) fn current_traceparent() -> Option<(String, Option<String>)> {
     let context = tracing::Span::current().context();
     let span = context.span();
@@ -85,7 +95,13 @@ pub(crate) fn current_traceparent() -> Option<(String, Option<String>)> {
     Some((parent, (!state.is_empty()).then_some(state)))
 }
 
-#[cfg(test)]
+/// Without the `otlp` feature no layer can record spans, so there is nothing to continue.
+#[cfg(not(feature = "otlp"))]
+pub(crate) fn current_traceparent() -> Option<(String, Option<String>)> {
+    None
+}
+
+#[cfg(all(test, feature = "otlp"))]
 mod tests {
     use super::*;
 
