@@ -5,12 +5,19 @@ use std::process::ExitCode;
 use anyhow::Context;
 use std::time::Duration;
 
-use mcp_engine::{Access, Auth, Engine, HttpLimits, OAuthSettings, TokenHashes};
+use mcp_engine::{Access, Auth, Catalog, Engine, HttpLimits, OAuthSettings, TokenHashes};
 
 use crate::ServeArgs;
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    super::runtime()?.block_on(serve(args))
+    let runtime = super::runtime()?;
+    let served = runtime.block_on(serve(args));
+    if served.is_err() {
+        // A refusal may come while standard input is still open: a read of it blocked
+        // on a thread must not keep the process from exiting with its message.
+        runtime.shutdown_background();
+    }
+    served
 }
 
 /// The variables a user's key fills, in `Authorization: Bearer <key id>:<secret>`.
@@ -111,13 +118,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .schema_profile(args.schema_profile)
         .audit_log(args.audit_log.clone())
         .watch(!args.no_watch)
+        // Over stdio, `initialize` is answered while the content loads.
+        .load_in_background(args.http.is_none())
         .build()?;
-    let catalog = engine.catalog();
+    if let Some(path) = &args.audit_log {
+        tracing::info!(path = %path.display(), "calls of tools that are not read-only are written to the audit log");
+    }
+    let (dry_run, user_keys) = (args.mode.dry_run, args.user_keys);
+    match args.http {
+        Some(addr) => {
+            check_loaded(&engine.catalog(), dry_run, user_keys).map_err(anyhow::Error::msg)?;
+            serve_http(addr, &args, engine).await
+        }
+        None => {
+            engine
+                .serve_stdio_once_loaded(move |catalog| check_loaded(catalog, dry_run, user_keys))
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Says what the loaded catalog serves, and refuses to serve a selection that names what
+/// does not exist or leaves every tool out.
+fn check_loaded(catalog: &Catalog, dry_run: bool, user_keys: bool) -> Result<(), String> {
     for d in catalog.diagnostics() {
         tracing::warn!("{}", catalog.shown(d));
     }
     if !catalog.selection_problems().is_empty() {
-        anyhow::bail!("{}", catalog.selection_problems().join("\n"));
+        return Err(catalog.selection_problems().join("\n"));
     }
     let (served, left_out) = catalog.tool_counts();
     if served == 0 {
@@ -127,13 +156,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 .into_iter()
                 .filter_map(|t| t.not_served)
                 .collect();
-            anyhow::bail!(
+            return Err(format!(
                 "no tool would be served: all {left_out} tools are left out ({}). Change --read-only, --tools or --toolsets.",
                 reasons.into_iter().collect::<Vec<_>>().join("; ")
-            );
+            ));
         }
         tracing::warn!(
-            "no tool is served: {} holds no tool file that loads ({} problem(s); `layerops-mcp check` lists them). Clients are told so in the server's instructions.",
+            "no tool is served: {} holds no tool file that loads ({} problem(s); `layerops-mcp check` lists them). Clients are told so.",
             catalog.source_description(),
             catalog.diagnostics().len()
         );
@@ -146,29 +175,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         "serving {} from {}{}",
         catalog.name(),
         catalog.source_description(),
-        if args.mode.dry_run {
+        if dry_run {
             " (dry run: no request is sent)"
         } else {
             ""
         }
     );
     if let Some(message) = catalog.missing_credentials_warning()
-        && !args.mode.dry_run
-        && !args.user_keys
+        && !dry_run
+        && !user_keys
     {
         tracing::warn!("{message}");
     }
-    if let Some(path) = &args.audit_log {
-        tracing::info!(path = %path.display(), "calls of tools that are not read-only are written to the audit log");
-    }
-    drop(catalog);
-    match args.http {
-        Some(addr) => serve_http(addr, &args, engine).await,
-        None => {
-            engine.serve_stdio().await?;
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    Ok(())
 }
 
 async fn serve_http(

@@ -452,6 +452,11 @@ async fn no_watch_serves_the_files_as_they_were() {
         .arg("--no-watch")
         .start_with(recorder.clone())
         .await;
+    // The content is read once, after `initialize` is answered: a list waits for it.
+    assert_eq!(
+        description(&client, "alpha").await.as_deref(),
+        Some("First version.")
+    );
     root.write("registry/items/alpha.yaml", &tool("alpha", "Changed."));
     tokio::time::sleep(QUIET).await;
     assert!(recorder.notes().is_empty());

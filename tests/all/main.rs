@@ -19,5 +19,6 @@ mod protocol;
 mod replicas;
 mod sandbox_chain;
 mod secrets;
+mod startup;
 mod stateless_http;
 mod tool_calls;

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolResult, JsonObject};
@@ -12,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::call::audit::{AuditLog, AuditOpenError};
 use crate::call::{CallError, Caller};
-use crate::catalog::{Catalog, LoadOptions, Selection, SelectionError};
+use crate::catalog::{Catalog, ClientLimits, LoadOptions, Selection, SelectionError};
 use crate::mcp::{ConfirmMode, McpServer, Sessions, UsedStates};
 use crate::reload::{self, Reloader, WatchHandle};
 use crate::secret::LogSecrets;
@@ -65,6 +64,7 @@ pub struct EngineBuilder {
     schema_profile: Option<crate::SchemaProfile>,
     audit_log: Option<PathBuf>,
     watch: bool,
+    load_in_background: bool,
     log_secrets: LogSecrets,
 }
 
@@ -80,6 +80,8 @@ pub struct Engine {
     metrics_address: Option<std::net::SocketAddr>,
     tool_search: bool,
     watch: bool,
+    /// Whether the catalog has loaded; see [`EngineBuilder::load_in_background`].
+    loaded: bool,
 }
 
 impl Engine {
@@ -105,6 +107,7 @@ impl Engine {
             schema_profile: None,
             audit_log: None,
             watch: true,
+            load_in_background: false,
             log_secrets: LogSecrets::default(),
         }
     }
@@ -126,18 +129,102 @@ impl Engine {
 
     /// Serves MCP on the process's standard input and output until the client leaves.
     pub async fn serve_stdio(self) -> Result<(), EngineError> {
-        let (server, _watch) = self.start(CancellationToken::new(), false).await?;
-        let running = server
-            .serve({
-                let (read, write) = rmcp::transport::stdio_pipes();
-                StdioTransport::new(read, write, MAX_LINE)
-            })
+        self.serve_stdio_once_loaded(|_| Ok(())).await
+    }
+
+    /// [`Self::serve_stdio`], with `verdict` deciding whether the loaded catalog may be
+    /// served: an `Err` ends the session with [`EngineError::Settings`] and its message.
+    /// With [`EngineBuilder::load_in_background`], `initialize` is answered while the
+    /// catalog loads, every other request waits for it, and the verdict comes once it has
+    /// loaded; otherwise the verdict comes first.
+    pub async fn serve_stdio_once_loaded<V>(self, verdict: V) -> Result<(), EngineError>
+    where
+        V: FnOnce(&Catalog) -> Result<(), String> + Send + 'static,
+    {
+        let loaded = self.loaded;
+        let mut verdict = Some(verdict);
+        if loaded && let Some(verdict) = verdict.take() {
+            verdict(&self.catalog()).map_err(EngineError::Settings)?;
+        }
+        let (server, sessions, loader) = self.handler(CancellationToken::new(), false).await?;
+        // Dropped unsent when the load fails: the requests held are never answered.
+        let (ready, ready_now) = tokio::sync::watch::channel(loaded);
+        let (sent, mut outcome) = tokio::sync::oneshot::channel();
+        if let Some(verdict) = verdict {
+            let server = server.clone();
+            tokio::spawn(async move {
+                let watch = loader.load(server, sessions, verdict).await;
+                if watch.is_ok() {
+                    let _ = ready.send(true);
+                }
+                let _ = sent.send(watch);
+            });
+        } else {
+            let _ = sent.send(loader.watch(sessions, server.metrics()));
+        }
+        let transport = {
+            let (read, write) = rmcp::transport::stdio_pipes();
+            StdioTransport::new(read, write, MAX_LINE).held_until(ready_now)
+        };
+        let lost = || {
+            Err(EngineError::Settings(
+                "the content could not be loaded".to_owned(),
+            ))
+        };
+        // The watcher, once there is one, lives as long as the session.
+        let mut watch = None;
+        let serving = server.serve(transport);
+        tokio::pin!(serving);
+        let running = loop {
+            tokio::select! {
+                running = &mut serving => match running {
+                    Ok(running) => break running,
+                    Err(e) => {
+                        // No session (standard input closed before `initialize`, say):
+                        // a refusal of the content still says why.
+                        if watch.is_none() && let Ok(Err(refused)) = (&mut outcome).await {
+                            return Err(refused);
+                        }
+                        return Err(EngineError::Session(e.to_string()));
+                    }
+                },
+                result = &mut outcome, if watch.is_none() => match result {
+                    Ok(result) => watch = Some(result?),
+                    Err(_) => return lost(),
+                },
+            }
+        };
+        let token = running.cancellation_token();
+        let ended = running.waiting();
+        tokio::pin!(ended);
+        if watch.is_none() {
+            tokio::select! {
+                result = &mut ended => {
+                    // The session ended while the content loaded (a refused content ends
+                    // it too): a refusal still says why.
+                    if let Ok(Err(refused)) = (&mut outcome).await {
+                        return Err(refused);
+                    }
+                    result.map_err(|e| EngineError::Session(e.to_string()))?;
+                    return Ok(());
+                }
+                result = &mut outcome => match result {
+                    Ok(Ok(handle)) => watch = Some(handle),
+                    failed => {
+                        token.cancel();
+                        let _ = (&mut ended).await;
+                        return match failed {
+                            Ok(Err(e)) => Err(e),
+                            _ => lost(),
+                        };
+                    }
+                },
+            }
+        }
+        ended
             .await
             .map_err(|e| EngineError::Session(e.to_string()))?;
-        running
-            .waiting()
-            .await
-            .map_err(|e| EngineError::Session(e.to_string()))?;
+        drop(watch);
         Ok(())
     }
 
@@ -149,18 +236,19 @@ impl Engine {
         access: Access,
         shutdown: CancellationToken,
     ) -> Result<(), EngineError> {
-        let (server, _watch) = self.start(shutdown.clone(), true).await?;
+        let (server, sessions, loader) = self.handler(shutdown.clone(), true).await?;
+        let _watch = loader.watch(sessions, server.metrics())?;
         http_transport::serve(listener, server, access, shutdown).await?;
         Ok(())
     }
 
-    /// The MCP handler, and the watcher of the content root when there is one to watch.
+    /// The MCP handler, and what loads and watches the content.
     /// `http`: new sessions are made from this handler, which is then no client's.
-    async fn start(
+    async fn handler(
         self,
         shutdown: CancellationToken,
         http: bool,
-    ) -> Result<(McpServer, Option<WatchHandle>), EngineError> {
+    ) -> Result<(McpServer, Sessions, Loader), EngineError> {
         let used_confirmations = match &self.confirmation_store {
             Some(url) => UsedStates::shared(url)
                 .await
@@ -192,24 +280,71 @@ impl Engine {
                 shutdown,
             ));
         }
-        let metrics = server.metrics();
-        let watch = match &self.source {
-            ContentSource::Directory(root) if self.watch => Some(
-                reload::spawn(root.clone(), self.reloader, move |changes| {
-                    let sessions = sessions.clone();
-                    metrics.reloaded(changes.has_problems());
-                    async move { sessions.broadcast(&changes).await }
-                })
-                .map_err(|e| EngineError::Watch(e.to_string()))?,
-            ),
-            _ => None,
+        let loader = Loader {
+            source: self.source,
+            reloader: self.reloader,
+            watch: self.watch,
         };
-        Ok((server, watch))
+        Ok((server, sessions, loader))
     }
 
     /// The program this engine serves for.
     pub fn program(&self) -> &str {
         &self.program
+    }
+}
+
+/// The content's reloader, before it is handed to the watcher.
+struct Loader {
+    source: ContentSource,
+    reloader: Reloader,
+    watch: bool,
+}
+
+impl Loader {
+    /// Watches a content root on disk for changes, when asked to.
+    fn watch(
+        self,
+        sessions: Sessions,
+        metrics: Arc<crate::observe::Metrics>,
+    ) -> Result<Option<WatchHandle>, EngineError> {
+        let ContentSource::Directory(root) = &self.source else {
+            return Ok(None);
+        };
+        if !self.watch {
+            return Ok(None);
+        }
+        reload::spawn(root.clone(), self.reloader, move |changes| {
+            let sessions = sessions.clone();
+            metrics.reloaded(changes.has_problems());
+            async move { sessions.broadcast(&changes).await }
+        })
+        .map(Some)
+        .map_err(|e| EngineError::Watch(e.to_string()))
+    }
+
+    /// Loads the catalog on a thread of its own, asks `verdict` whether it may be served,
+    /// then watches the root; tells `server`'s client if no tool loaded.
+    async fn load<V>(
+        mut self,
+        server: McpServer,
+        sessions: Sessions,
+        verdict: V,
+    ) -> Result<Option<WatchHandle>, EngineError>
+    where
+        V: FnOnce(&Catalog) -> Result<(), String>,
+    {
+        let catalog = self.reloader.catalog();
+        self = tokio::task::spawn_blocking(move || {
+            self.reloader.load();
+            self
+        })
+        .await
+        .map_err(|e| EngineError::Settings(format!("the content could not be loaded: {e}")))?;
+        verdict(&catalog.load()).map_err(EngineError::Settings)?;
+        let watch = self.watch(sessions, server.metrics())?;
+        server.tell_if_no_tools();
+        Ok(watch)
     }
 }
 
@@ -330,6 +465,15 @@ impl EngineBuilder {
         self
     }
 
+    /// Loads the catalog only once serving has started, on a thread of its own, so that a
+    /// stdio client's `initialize` is answered at once (from `_server.yaml`'s name, title
+    /// and instructions); its other requests wait for the catalog. Only
+    /// [`Engine::serve_stdio_once_loaded`] serves before the catalog has loaded.
+    pub fn load_in_background(mut self, on: bool) -> Self {
+        self.load_in_background = on;
+        self
+    }
+
     /// Shares with the program's log writer the secrets the upstream resolves, so that no
     /// log line shows them (see [`crate::ScrubbingWriter`]).
     pub fn log_secrets(mut self, secrets: LogSecrets) -> Self {
@@ -356,14 +500,15 @@ impl EngineBuilder {
 
     /// Loads the catalog and readies the HTTP client and the audit log.
     pub fn build(self) -> Result<Engine, EngineError> {
-        let reloader = Reloader::start(self.source.clone(), self.load_options()?);
-        let (connect, in_flight) = reloader
-            .catalog()
-            .load()
-            .upstream
-            .as_ref()
-            .map(|u| (u.connect_timeout, u.max_in_flight))
-            .unwrap_or((Duration::from_secs(10), 32));
+        let options = self.load_options()?;
+        let (reloader, limits) = if self.load_in_background {
+            Reloader::opening(self.source.clone(), options)
+        } else {
+            let reloader = Reloader::start(self.source.clone(), options);
+            let limits = ClientLimits::of(&reloader.catalog().load());
+            (reloader, limits)
+        };
+        let (connect, in_flight) = (limits.connect_timeout, limits.max_in_flight);
         let user_agent = format!("{}/{}", self.program, self.version);
         let http = crate::upstream::HttpClient::new(connect, in_flight, &user_agent)
             .map_err(|e| EngineError::HttpClient(e.to_string()))?;
@@ -382,6 +527,7 @@ impl EngineBuilder {
             metrics_address: self.metrics_address,
             tool_search: self.tool_search,
             watch: self.watch,
+            loaded: !self.load_in_background,
         })
     }
 }

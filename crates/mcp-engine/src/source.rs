@@ -86,6 +86,22 @@ impl ContentSource {
         }
     }
 
+    /// The text of `registry/_server.yaml` (or `.yml`), read as [`Self::read_all`] reads it.
+    pub(crate) fn server_text(&self) -> Option<Arc<str>> {
+        match self {
+            Self::Embedded(embedded) => embedded
+                .iter()
+                .find(|(path, _)| content_kind(path) == Some(ContentKind::Server))
+                .map(|(_, text)| Arc::from(*text)),
+            Self::Directory(_) => ["registry/_server.yaml", "registry/_server.yml"]
+                .into_iter()
+                .find_map(|path| match self.read_path(path) {
+                    PathState::File(text) => Some(text),
+                    _ => None,
+                }),
+        }
+    }
+
     /// Reads every content file. Files that cannot be read as UTF-8 text are returned as
     /// errors beside the files that could.
     pub fn read_all(&self) -> (Vec<SourceFile>, Vec<(String, String)>) {

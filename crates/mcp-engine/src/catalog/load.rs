@@ -145,6 +145,72 @@ pub(crate) fn build_with(
         failed_tools,
         loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         version: content_version(files, &tool_files, cache),
+        opening: false,
+    }
+}
+
+/// What stdio answers `initialize` from while the content loads on another thread: the
+/// name, title, instructions and page size of `_server.yaml`, read without its format
+/// check (a start would otherwise spend a third of its time compiling that file format's
+/// JSON Schema before it can answer), and no tool, resource or prompt. The load that
+/// follows checks the file and reports its every problem; a file that does not parse
+/// leaves the program's name here.
+pub(crate) fn opening(source: ContentSource, options: &LoadOptions) -> (Catalog, ClientLimits) {
+    let mut catalog = build(source.clone(), &[], &[], options);
+    catalog.diagnostics.clear();
+    catalog.opening = true;
+    let mut limits = ClientLimits::default();
+    let server = source
+        .server_text()
+        .and_then(|text| serde_yaml::from_str::<ServerFile>(&text).ok());
+    if let Some(server) = server {
+        catalog.name = server.name.unwrap_or(catalog.name);
+        catalog.title = server.title;
+        catalog.instructions = server.instructions;
+        catalog.page_size = server.page_size.filter(|&n| n > 0);
+        // Unchecked yet: a value the file format refuses leaves the default, as a refused
+        // `_server.yaml` does once loaded.
+        if let Ok(connect) =
+            std::time::Duration::try_from_secs_f64(server.upstream.connect_timeout_seconds)
+            && !connect.is_zero()
+        {
+            limits.connect_timeout = connect;
+        }
+        if server.upstream.max_in_flight > 0 {
+            limits.max_in_flight = server.upstream.max_in_flight;
+        }
+    }
+    (catalog, limits)
+}
+
+/// What the HTTP client is built with before the upstream is resolved.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ClientLimits {
+    pub connect_timeout: std::time::Duration,
+    pub max_in_flight: usize,
+}
+
+impl Default for ClientLimits {
+    /// As when `_server.yaml` is missing or refused.
+    fn default() -> Self {
+        Self {
+            connect_timeout: std::time::Duration::from_secs(10),
+            max_in_flight: 32,
+        }
+    }
+}
+
+impl ClientLimits {
+    /// The limits of a loaded catalog's upstream.
+    pub(crate) fn of(catalog: &Catalog) -> Self {
+        catalog
+            .upstream
+            .as_ref()
+            .map(|u| Self {
+                connect_timeout: u.connect_timeout,
+                max_in_flight: u.max_in_flight,
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -22,7 +22,7 @@ use rmcp::model::{JsonObject, Resource};
 pub(crate) use crate::upstream::Upstream;
 pub(crate) use cache::BuildCache;
 pub(crate) use listed_tool::{ListedTool, to_tools};
-pub(crate) use load::{build, build_with};
+pub(crate) use load::{ClientLimits, build, build_with, opening};
 pub(crate) use prompt::{PromptEntry, PromptTemplates};
 pub(crate) use selection::{Matcher, Selection, SelectionError};
 pub(crate) use tool::ToolEntry;
@@ -117,6 +117,9 @@ pub struct Catalog {
     pub(crate) loaded_at: String,
     /// A hash of the content it was built from.
     pub(crate) version: String,
+    /// A stand-in served while the content loads: `_server.yaml`'s name, title and
+    /// instructions, and nothing else (see [`load::opening`]).
+    pub(crate) opening: bool,
 }
 
 /// A tool as `list` shows it.

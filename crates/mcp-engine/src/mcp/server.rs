@@ -94,6 +94,16 @@ impl McpServer {
         self
     }
 
+    /// Once the content has loaded after an early `initialize` answer: a catalogue with no
+    /// tool is said to the client in a log message, as the instructions would have said.
+    pub(crate) fn tell_if_no_tools(&self) {
+        let catalog = self.inner.catalog.load();
+        if !catalog.opening && catalog.tools.is_empty() {
+            self.session
+                .tell_no_tools(&catalog.program, no_tools(&catalog));
+        }
+    }
+
     /// Whether `tool` may be called by a caller whose grant is `read_only`.
     fn visible(catalog: &Catalog, read_only: bool, tool: &str) -> bool {
         !read_only || catalog.tools.get(tool).is_some_and(|e| e.read_only)
@@ -381,6 +391,16 @@ fn no_such_resource(uri: &str) -> McpError {
     )
 }
 
+/// Why a catalogue serves no tool, for the client.
+fn no_tools(catalog: &Catalog) -> String {
+    format!(
+        "This server serves no tools now: {} holds no tool that loads ({} problem(s), listed by the {} resource).",
+        catalog.source.describe(),
+        catalog.diagnostics.len(),
+        catalog.status_uri()
+    )
+}
+
 /// A name or URI the client sent, as echoed in an error: short, whatever was sent.
 fn shown(text: &str) -> String {
     crate::text::truncate(text, 200)
@@ -405,14 +425,12 @@ impl ServerHandler for McpServer {
         implementation.title = catalog.title.clone();
         let mut config = ServerConfig::new(capabilities).with_server_info(implementation);
         let mut instructions = catalog.instructions.clone().unwrap_or_default();
-        if catalog.tools.is_empty() {
+        if catalog.opening {
+            // Whether a tool loads is not known yet: the client is told once it is.
+            self.session.answered_before_load();
+        } else if catalog.tools.is_empty() {
             // Never silently empty: the user learns why through the client.
-            instructions.insert_str(0, &format!(
-                "This server serves no tools now: {} holds no tool that loads ({} problem(s), listed by the {} resource).\n\n",
-                catalog.source.describe(),
-                catalog.diagnostics.len(),
-                catalog.status_uri()
-            ));
+            instructions.insert_str(0, &format!("{}\n\n", no_tools(&catalog)));
         }
         if !instructions.is_empty() {
             config = config.with_instructions(instructions);
@@ -732,6 +750,8 @@ impl ServerHandler for McpServer {
 
     async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
         self.session.set_peer(context.peer);
+        // The content may have loaded between the `initialize` answer and now.
+        self.tell_if_no_tools();
     }
 
     async fn subscribe(

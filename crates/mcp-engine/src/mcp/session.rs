@@ -7,6 +7,7 @@
 //! they opened with subscriptions/listen.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
@@ -26,6 +27,10 @@ pub(crate) struct Session {
     sinks: Mutex<Vec<SubscriptionSink>>,
     /// Where the session is listed, so that it leaves the list as it ends.
     registry: Weak<Mutex<Registry>>,
+    /// `initialize` was answered while the content loaded, so its instructions could not
+    /// say that no tool loaded; and whether the client has been told since.
+    answered_before_load: AtomicBool,
+    told_no_tools: AtomicBool,
 }
 
 /// The live sessions, by the address of each. A session removes its own entry when it
@@ -73,7 +78,41 @@ impl Session {
             log_level: Mutex::new(LoggingLevel::Info),
             sinks: Mutex::default(),
             registry,
+            answered_before_load: AtomicBool::new(false),
+            told_no_tools: AtomicBool::new(false),
         }
+    }
+
+    pub(crate) fn answered_before_load(&self) {
+        self.answered_before_load.store(true, Ordering::Relaxed);
+    }
+
+    /// Warns the client, once, that no tool loaded, when its `initialize` answer was given
+    /// before the content loaded and the client can be written to.
+    pub(crate) fn tell_no_tools(&self, logger: &str, text: String) {
+        if !self.answered_before_load.load(Ordering::Relaxed) {
+            return;
+        }
+        let Some(peer) = self
+            .peer
+            .get()
+            .filter(|p| !p.is_transport_closed())
+            .cloned()
+        else {
+            return;
+        };
+        if self.told_no_tools.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let param = LoggingMessageNotificationParam::new(
+            LoggingLevel::Warning,
+            serde_json::Value::String(text),
+        )
+        .with_logger(logger.to_owned());
+        tokio::spawn(async move {
+            // A client that went away makes this fail; there is nothing more to tell it.
+            let _ = peer.notify_logging_message(param).await;
+        });
     }
 
     pub(crate) fn set_peer(&self, peer: Peer<RoleServer>) {

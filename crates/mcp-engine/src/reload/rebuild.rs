@@ -9,7 +9,7 @@ use rmcp::model::LoggingLevel;
 
 use super::Changes;
 use crate::catalog::status::status_key;
-use crate::catalog::{BuildCache, Catalog, LoadOptions, build_with};
+use crate::catalog::{BuildCache, Catalog, ClientLimits, LoadOptions, build_with};
 use crate::diagnostic::Diagnostic;
 use crate::source::{
     ContentKind, ContentSource, Digest, PathState, ReleasedFile, SourceFile, content_kind,
@@ -42,23 +42,34 @@ impl Reloader {
     /// Loads the first snapshot. A file that fails at start has no earlier version: it is
     /// left out and reported.
     pub(crate) fn start(source: ContentSource, options: LoadOptions) -> Self {
-        let (files, read_errors) = source.read_all();
-        // A stand-in until the first build is stored below.
-        let empty = crate::catalog::build(source.clone(), &[], &[], &options);
-        let mut reloader = Self {
+        let (mut reloader, _) = Self::opening(source, options);
+        reloader.load();
+        reloader
+    }
+
+    /// Serves the stand-in of [`crate::catalog::opening`] until [`Self::load`] runs; the
+    /// HTTP client's limits as `_server.yaml` gives them.
+    pub(crate) fn opening(source: ContentSource, options: LoadOptions) -> (Self, ClientLimits) {
+        let (opening, limits) = crate::catalog::opening(source.clone(), &options);
+        let reloader = Self {
             source,
             options,
-            catalog: Arc::new(ArcSwap::from_pointee(empty)),
-            files,
+            catalog: Arc::new(ArcSwap::from_pointee(opening)),
+            files: Vec::new(),
             released: Vec::new(),
-            read_errors,
+            read_errors: Vec::new(),
             last_good: HashMap::new(),
             cache: BuildCache::default(),
         };
-        let catalog = reloader.build();
-        reloader.catalog.store(Arc::new(catalog));
+        (reloader, limits)
+    }
+
+    /// Reads every file and serves the first snapshot built from them.
+    pub(crate) fn load(&mut self) {
+        (self.files, self.read_errors) = self.source.read_all();
+        let catalog = self.build();
+        self.catalog.store(Arc::new(catalog));
         crate::transport::memory::release_freed();
-        reloader
     }
 
     pub(crate) fn catalog(&self) -> Arc<ArcSwap<Catalog>> {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use rmcp::RoleServer;
-use rmcp::model::{ClientNotification, JsonRpcMessage, RequestId};
+use rmcp::model::{ClientNotification, ClientRequest, JsonRpcMessage, RequestId};
 use rmcp::service::{RxJsonRpcMessage, TxJsonRpcMessage};
 use rmcp::transport::Transport;
 use serde_json::{Value, json};
@@ -32,6 +32,12 @@ pub(crate) struct StdioTransport<R, W> {
     max_line: usize,
     in_flight: Arc<std::sync::Mutex<InFlight>>,
     release: super::memory::ReleaseSoon,
+    /// While the content loads: false until it has. `initialize` and `ping` go on at once;
+    /// the first other request waits here, with everything after it.
+    loaded: Option<tokio::sync::watch::Receiver<bool>>,
+    /// The request waiting for the content. Kept here, not in the reading future, which
+    /// rmcp may drop.
+    held: Option<RxJsonRpcMessage<RoleServer>>,
 }
 
 /// Requests received and not answered yet. A second request with the id of one of them
@@ -67,7 +73,16 @@ where
             max_line,
             in_flight: Arc::default(),
             release: Default::default(),
+            loaded: None,
+            held: None,
         }
+    }
+
+    /// Holds every request but `initialize` and `ping` until `loaded` turns true; ends the
+    /// session if it is dropped before (the content could not be served).
+    pub(crate) fn held_until(mut self, loaded: tokio::sync::watch::Receiver<bool>) -> Self {
+        self.loaded = Some(loaded);
+        self
     }
 
     /// Reads up to the next newline. Cancel-safe: `fill_buf` is, and nothing read is kept
@@ -124,6 +139,17 @@ where
                 tracing::debug!("cannot answer a malformed message: {e}");
             }
         });
+    }
+}
+
+/// Whether a message needs the content: all but `initialize`, `ping` and notifications.
+fn waits_for_content(message: &RxJsonRpcMessage<RoleServer>) -> bool {
+    match message {
+        JsonRpcMessage::Request(request) => !matches!(
+            request.request,
+            ClientRequest::InitializeRequest(_) | ClientRequest::PingRequest(_)
+        ),
+        _ => false,
     }
 }
 
@@ -193,6 +219,16 @@ where
 
     async fn receive(&mut self) -> Option<RxJsonRpcMessage<RoleServer>> {
         loop {
+            if let Some(loaded) = &mut self.loaded {
+                if self.held.is_some() {
+                    // Cancel-safe: the request stays in `self.held` until it is returned.
+                    loaded.wait_for(|done| *done).await.ok()?;
+                    self.loaded = None;
+                    return self.held.take();
+                }
+            } else if let Some(message) = self.held.take() {
+                return Some(message);
+            }
             match self.read_line().await {
                 Err(e) => {
                     tracing::error!("cannot read standard input: {e}");
@@ -220,6 +256,10 @@ where
             if let Some(mut message) = parsed
                 && self.admit(&mut message)
             {
+                if self.loaded.is_some() && waits_for_content(&message) {
+                    self.held = Some(message);
+                    continue;
+                }
                 return Some(message);
             }
         }
