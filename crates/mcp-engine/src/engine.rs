@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rmcp::ServiceExt;
 use rmcp::model::{CallToolResult, JsonObject};
@@ -18,6 +19,10 @@ use crate::secret::LogSecrets;
 use crate::source::{ContentSource, EmbeddedFiles};
 use crate::transport::http::{self as http_transport, Access};
 use crate::transport::stdio::{MAX_LINE, StdioTransport};
+
+/// How long a background load waits for the `initialize` answer to be written before it
+/// starts anyway.
+const START_LOAD_WITHIN: Duration = Duration::from_millis(50);
 
 /// What can stop an engine from being built or from serving.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +87,8 @@ pub struct Engine {
     watch: bool,
     /// Whether the catalog has loaded; see [`EngineBuilder::load_in_background`].
     loaded: bool,
+    /// Dropped to let the HTTP client be built, when it waits for the load to start.
+    start_client: Option<std::sync::mpsc::Sender<()>>,
 }
 
 impl Engine {
@@ -137,7 +144,7 @@ impl Engine {
     /// With [`EngineBuilder::load_in_background`], `initialize` is answered while the
     /// catalog loads, every other request waits for it, and the verdict comes once it has
     /// loaded; otherwise the verdict comes first.
-    pub async fn serve_stdio_once_loaded<V>(self, verdict: V) -> Result<(), EngineError>
+    pub async fn serve_stdio_once_loaded<V>(mut self, verdict: V) -> Result<(), EngineError>
     where
         V: FnOnce(&Catalog) -> Result<(), String> + Send + 'static,
     {
@@ -146,13 +153,20 @@ impl Engine {
         if loaded && let Some(verdict) = verdict.take() {
             verdict(&self.catalog()).map_err(EngineError::Settings)?;
         }
+        let start_client = self.start_client.take();
         let (server, sessions, loader) = self.handler(CancellationToken::new(), false).await?;
         // Dropped unsent when the load fails: the requests held are never answered.
         let (ready, ready_now) = tokio::sync::watch::channel(loaded);
         let (sent, mut outcome) = tokio::sync::oneshot::channel();
+        let (wanted, wanted_now) = tokio::sync::oneshot::channel();
         if let Some(verdict) = verdict {
             let server = server.clone();
             tokio::spawn(async move {
+                // The load and the HTTP client's certificates would take the cores from
+                // the `initialize` answer: they start once it is written, or a request
+                // needs them, or a client slow to ask has had its moment.
+                let _ = tokio::time::timeout(START_LOAD_WITHIN, wanted_now).await;
+                drop(start_client);
                 let watch = loader.load(server, sessions, verdict).await;
                 if watch.is_ok() {
                     let _ = ready.send(true);
@@ -164,7 +178,7 @@ impl Engine {
         }
         let transport = {
             let (read, write) = rmcp::transport::stdio_pipes();
-            StdioTransport::new(read, write, MAX_LINE).held_until(ready_now)
+            StdioTransport::new(read, write, MAX_LINE).held_until(ready_now, wanted)
         };
         let lost = || {
             Err(EngineError::Settings(
@@ -510,7 +524,14 @@ impl EngineBuilder {
         };
         let (connect, in_flight) = (limits.connect_timeout, limits.max_in_flight);
         let user_agent = format!("{}/{}", self.program, self.version);
-        let http = crate::upstream::HttpClient::new(connect, in_flight, &user_agent)
+        // In the background, the HTTP client is built once the load starts.
+        let (start_client, client_waits) = if self.load_in_background {
+            let (start, waits) = std::sync::mpsc::channel();
+            (Some(start), Some(waits))
+        } else {
+            (None, None)
+        };
+        let http = crate::upstream::HttpClient::new(connect, in_flight, &user_agent, client_waits)
             .map_err(|e| EngineError::HttpClient(e.to_string()))?;
         let mut caller = Caller::new(http, self.dry_run).with_pretty_answers(self.pretty_answers);
         if let Some(path) = &self.audit_log {
@@ -528,6 +549,7 @@ impl EngineBuilder {
             tool_search: self.tool_search,
             watch: self.watch,
             loaded: !self.load_in_background,
+            start_client,
         })
     }
 }

@@ -380,7 +380,8 @@ mod tests {
             &[],
             &LoadOptions::default(),
         );
-        let http = crate::upstream::HttpClient::new(Duration::from_secs(1), 4, "t/0").unwrap();
+        let http =
+            crate::upstream::HttpClient::new(Duration::from_secs(1), 4, "t/0", None).unwrap();
         let sessions = Sessions::with_timeout(Duration::from_millis(300));
         let server = McpServer::new(
             Arc::new(arc_swap::ArcSwap::from_pointee(catalog)),

@@ -38,6 +38,9 @@ pub(crate) struct StdioTransport<R, W> {
     /// The request waiting for the content. Kept here, not in the reading future, which
     /// rmcp may drop.
     held: Option<RxJsonRpcMessage<RoleServer>>,
+    /// Told once the first answer is written or a request is held, whichever comes first:
+    /// the content's load can then start without slowing the `initialize` answer.
+    wanted: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// Requests received and not answered yet. A second request with the id of one of them
@@ -75,13 +78,20 @@ where
             release: Default::default(),
             loaded: None,
             held: None,
+            wanted: None,
         }
     }
 
     /// Holds every request but `initialize` and `ping` until `loaded` turns true; ends the
     /// session if it is dropped before (the content could not be served).
-    pub(crate) fn held_until(mut self, loaded: tokio::sync::watch::Receiver<bool>) -> Self {
+    /// `wanted` is told when the first answer has been written or a request is held.
+    pub(crate) fn held_until(
+        mut self,
+        loaded: tokio::sync::watch::Receiver<bool>,
+        wanted: tokio::sync::oneshot::Sender<()>,
+    ) -> Self {
         self.loaded = Some(loaded);
+        self.wanted = Some(wanted);
         self
     }
 
@@ -170,6 +180,7 @@ where
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let writer = self.writer.clone();
         let release = self.release.clone();
+        let wanted = self.wanted.take();
         let mut item = item;
         let answered = match &mut item {
             JsonRpcMessage::Response(r) => Some(&mut r.id),
@@ -204,6 +215,9 @@ where
                 writer.flush().await
             }
             .await;
+            if let Some(wanted) = wanted {
+                let _ = wanted.send(());
+            }
             // A huge answer does not keep its memory for the rest of the session: neither
             // its text nor what was built to write it (tools/list of a large catalogue parses
             // every schema back, tens of megabytes the allocator would otherwise keep).
@@ -258,6 +272,9 @@ where
             {
                 if self.loaded.is_some() && waits_for_content(&message) {
                     self.held = Some(message);
+                    if let Some(wanted) = self.wanted.take() {
+                        let _ = wanted.send(());
+                    }
                     continue;
                 }
                 return Some(message);

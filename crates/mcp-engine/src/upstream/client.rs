@@ -37,9 +37,10 @@ pub(crate) enum SendError {
 /// One HTTP client for the life of the process: connections are pooled across calls.
 #[derive(Clone)]
 pub(crate) struct HttpClient {
-    /// Built on a thread of its own from the start: reading the system's certificates is a
-    /// quarter of a start's work, and no call is made before the client's answer to
-    /// `initialize` (docs/performance.md).
+    /// Built on a thread of its own: reading the system's certificates is a quarter of a
+    /// start's work, and no call is made before the answer to `initialize`. Over stdio the
+    /// thread waits for that answer to be written, so as not to slow it
+    /// (docs/performance.md).
     client: Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
     in_flight: Arc<Semaphore>,
     metrics: Arc<crate::observe::Metrics>,
@@ -53,10 +54,12 @@ impl HttpClient {
     }
 
     /// `user_agent` names the embedding program to the API, e.g. `my-server/1.0`.
+    /// With `start`, the thread waits until it is sent to or dropped before it builds.
     pub(crate) fn new(
         connect_timeout: Duration,
         max_in_flight: usize,
         user_agent: &str,
+        start: Option<std::sync::mpsc::Receiver<()>>,
     ) -> Result<Self, reqwest::Error> {
         let client: Arc<std::sync::OnceLock<Result<reqwest::Client, String>>> = Arc::default();
         let builder = Self::builder(connect_timeout, user_agent);
@@ -64,6 +67,9 @@ impl HttpClient {
         let spawned = std::thread::Builder::new()
             .name("http-client".into())
             .spawn(move || {
+                if let Some(start) = start {
+                    let _ = start.recv();
+                }
                 slot.get_or_init(|| builder.build().map_err(|e| e.to_string()));
             });
         if spawned.is_err() {
