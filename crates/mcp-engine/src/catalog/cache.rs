@@ -23,6 +23,17 @@ pub(crate) struct BuildCache {
     pub(super) tools: HashMap<String, Box<Slot>>,
 }
 
+impl BuildCache {
+    /// A cache that is replaced before anything is built with it: see
+    /// [`Templates::inert`].
+    pub(crate) fn inert() -> Self {
+        Self {
+            templates: Templates::inert(),
+            tools: HashMap::new(),
+        }
+    }
+}
+
 /// The compiled forms of one tool file: the one the last build used, and another version
 /// the reloader may fall back on.
 pub(super) struct Slot {

@@ -156,9 +156,32 @@ pub(crate) fn build_with(
 /// follows checks the file and reports its every problem; a file that does not parse
 /// leaves the program's name here.
 pub(crate) fn opening(source: ContentSource, options: &LoadOptions) -> (Catalog, ClientLimits) {
-    let mut catalog = build(source.clone(), &[], &[], options);
-    catalog.diagnostics.clear();
-    catalog.opening = true;
+    let mut catalog = Catalog {
+        source: source.clone(),
+        program: options.program.clone(),
+        name: options.program.to_string(),
+        title: None,
+        instructions: None,
+        page_size: None,
+        schema_profile: options.schema_profile,
+        upstream: None,
+        templates: Templates::inert(),
+        tools: HashMap::new(),
+        tool_list: Vec::new(),
+        unserved: BTreeMap::new(),
+        toolsets: BTreeMap::new(),
+        resources: BTreeMap::new(),
+        resource_templates: Vec::new(),
+        prompts: BTreeMap::new(),
+        prompt_templates: PromptTemplates::inert(),
+        diagnostics: Vec::new(),
+        warnings: Vec::new(),
+        kept_previous: BTreeSet::new(),
+        failed_tools: BTreeMap::new(),
+        loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        version: String::new(),
+        opening: true,
+    };
     let mut limits = ClientLimits::default();
     let server = source
         .server_text()

@@ -57,6 +57,17 @@ impl std::fmt::Debug for PromptTemplates {
     }
 }
 
+impl PromptTemplates {
+    /// Holds no template and renders none: for the stand-in served while the content
+    /// loads, which a full set would slow.
+    pub(crate) fn inert() -> Self {
+        Self {
+            jinja: Environment::empty(),
+            hbs: handlebars::Handlebars::new(),
+        }
+    }
+}
+
 impl Default for PromptTemplates {
     fn default() -> Self {
         let mut jinja = Environment::new();

@@ -59,13 +59,16 @@ impl Reloader {
             released: Vec::new(),
             read_errors: Vec::new(),
             last_good: HashMap::new(),
-            cache: BuildCache::default(),
+            cache: BuildCache::inert(),
         };
         (reloader, limits)
     }
 
     /// Reads every file and serves the first snapshot built from them.
     pub(crate) fn load(&mut self) {
+        if self.catalog.load().opening {
+            self.cache = BuildCache::default();
+        }
         (self.files, self.read_errors) = self.source.read_all();
         let catalog = self.build();
         self.catalog.store(Arc::new(catalog));

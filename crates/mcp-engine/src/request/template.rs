@@ -108,6 +108,17 @@ impl Templates {
         }
     }
 
+    /// A set that never compiles or renders: the stand-in served while the content loads
+    /// holds no template, and a full set costs a start two template environments.
+    pub(crate) fn inert() -> Self {
+        Self {
+            values: Environment::empty(),
+            paths: Environment::empty(),
+            sources: Arc::default(),
+            next_id: 0,
+        }
+    }
+
     /// The set a served catalog renders with: it compiles each template at its first
     /// render, and keeps it for the snapshot's life. Later changes to `self` (a reload)
     /// do not reach it.
