@@ -373,3 +373,81 @@ where
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tokio::io::AsyncWriteExt;
+
+    const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#;
+    const LIST: &str = r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}"#;
+    const PING: &str = r#"{"jsonrpc":"2.0","id":3,"method":"ping","params":{}}"#;
+
+    fn method(message: &RxJsonRpcMessage<RoleServer>) -> &'static str {
+        match message {
+            JsonRpcMessage::Request(r) => match r.request {
+                ClientRequest::InitializeRequest(_) => "initialize",
+                ClientRequest::ListToolsRequest(_) => "tools/list",
+                ClientRequest::PingRequest(_) => "ping",
+                _ => "other",
+            },
+            _ => "not a request",
+        }
+    }
+
+    #[tokio::test]
+    async fn requests_after_initialize_wait_for_the_content_even_when_a_read_is_dropped() {
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let (read, write) = tokio::io::split(server);
+        let (loaded, loaded_now) = tokio::sync::watch::channel(false);
+        let (wanted, mut wanted_now) = tokio::sync::oneshot::channel();
+        let mut transport =
+            StdioTransport::new(read, write, MAX_LINE).held_until(loaded_now, wanted);
+        client
+            .write_all(format!("{INITIALIZE}\n{LIST}\n{PING}\n").as_bytes())
+            .await
+            .expect("write");
+
+        let first = transport.receive().await.expect("initialize");
+        assert_eq!(method(&first), "initialize");
+        assert!(
+            wanted_now.try_recv().is_err(),
+            "nothing needs the content yet"
+        );
+        // The list waits, and so does the ping behind it; rmcp may drop a read meanwhile.
+        for _ in 0..2 {
+            let waited = tokio::time::timeout(Duration::from_millis(50), transport.receive()).await;
+            assert!(waited.is_err(), "answered before the content loaded");
+        }
+        assert!(
+            wanted_now.try_recv().is_ok(),
+            "a held request asks for the content"
+        );
+        loaded.send(true).expect("send");
+        let second = transport.receive().await.expect("the held list");
+        assert_eq!(method(&second), "tools/list");
+        let third = transport.receive().await.expect("the ping");
+        assert_eq!(method(&third), "ping");
+    }
+
+    #[tokio::test]
+    async fn a_content_that_never_loads_ends_the_session() {
+        let (mut client, server) = tokio::io::duplex(64 * 1024);
+        let (read, write) = tokio::io::split(server);
+        let (loaded, loaded_now) = tokio::sync::watch::channel(false);
+        let (wanted, _wanted_now) = tokio::sync::oneshot::channel();
+        let mut transport =
+            StdioTransport::new(read, write, MAX_LINE).held_until(loaded_now, wanted);
+        client
+            .write_all(format!("{INITIALIZE}\n{LIST}\n").as_bytes())
+            .await
+            .expect("write");
+        assert!(transport.receive().await.is_some());
+        drop(loaded);
+        assert!(
+            transport.receive().await.is_none(),
+            "the held list is never served"
+        );
+    }
+}
