@@ -119,7 +119,9 @@ impl Engine {
         }
     }
 
-    /// The catalog served now (it changes with each reload).
+    /// The catalog served now (it changes with each reload). Built with
+    /// [`EngineBuilder::load_in_background`], it is a stand-in with no tool until serving
+    /// has loaded the content.
     pub fn catalog(&self) -> Arc<Catalog> {
         self.reloader.catalog().load_full()
     }
@@ -250,7 +252,12 @@ impl Engine {
         access: Access,
         shutdown: CancellationToken,
     ) -> Result<(), EngineError> {
-        let (server, sessions, loader) = self.handler(shutdown.clone(), true).await?;
+        let loaded = self.loaded;
+        let (server, sessions, mut loader) = self.handler(shutdown.clone(), true).await?;
+        if !loaded {
+            // HTTP clients are not held: the content loads before the port is served.
+            loader = loader.load_now().await?;
+        }
         let _watch = loader.watch(sessions, server.metrics())?;
         http_transport::serve(listener, server, access, shutdown).await?;
         Ok(())
@@ -337,6 +344,16 @@ impl Loader {
         .map_err(|e| EngineError::Watch(e.to_string()))
     }
 
+    /// Loads the catalog, off the runtime's threads.
+    async fn load_now(mut self) -> Result<Self, EngineError> {
+        tokio::task::spawn_blocking(move || {
+            self.reloader.load();
+            self
+        })
+        .await
+        .map_err(|e| EngineError::Settings(format!("the content could not be loaded: {e}")))
+    }
+
     /// Loads the catalog on a thread of its own, asks `verdict` whether it may be served,
     /// then watches the root; tells `server`'s client if no tool loaded.
     async fn load<V>(
@@ -349,12 +366,7 @@ impl Loader {
         V: FnOnce(&Catalog) -> Result<(), String>,
     {
         let catalog = self.reloader.catalog();
-        self = tokio::task::spawn_blocking(move || {
-            self.reloader.load();
-            self
-        })
-        .await
-        .map_err(|e| EngineError::Settings(format!("the content could not be loaded: {e}")))?;
+        self = self.load_now().await?;
         verdict(&catalog.load()).map_err(EngineError::Settings)?;
         let watch = self.watch(sessions, server.metrics())?;
         server.tell_if_no_tools();
@@ -482,7 +494,8 @@ impl EngineBuilder {
     /// Loads the catalog only once serving has started, on a thread of its own, so that a
     /// stdio client's `initialize` is answered at once (from `_server.yaml`'s name, title
     /// and instructions); its other requests wait for the catalog. Only
-    /// [`Engine::serve_stdio_once_loaded`] serves before the catalog has loaded.
+    /// [`Engine::serve_stdio_once_loaded`] serves before the catalog has loaded;
+    /// [`Engine::serve_http`] loads it first, and [`Engine::call`] sees the stand-in.
     pub fn load_in_background(mut self, on: bool) -> Self {
         self.load_in_background = on;
         self
