@@ -17,6 +17,7 @@ COPY src src
 COPY registry registry
 COPY resources resources
 COPY prompts prompts
+COPY link link
 RUN cargo build --profile dist --locked --features full --bin layerops-mcp \
     && cp target/dist/layerops-mcp /layerops-mcp
 

@@ -39,6 +39,52 @@ fn main() {
         PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded.rs");
     std::fs::write(dest, out).expect("write embedded.rs");
     commit(&root);
+    hot_text(&root);
+}
+
+/// Places the functions of link/hot-text.txt (what a server runs from start to rest) first
+/// in the binary's code, in optimised builds for Linux with glibc. The kernel maps a file's
+/// pages around each one touched, so that code scattered over the binary kept nearly all of
+/// it resident; together, it keeps 4 MB less (docs/performance.md). A linker script that
+/// only inserts one output section before `.text` (GNU ld and LLD read it; names the build
+/// does not have match nothing). gold and mold cannot read it: a build asking for them with
+/// `-C link-arg=-fuse-ld=...` links without it, and `LAYEROPS_MCP_PLAIN_LINK=1` does so for
+/// any other linker.
+fn hot_text(root: &Path) {
+    let list = root.join("link").join("hot-text.txt");
+    println!("cargo:rerun-if-changed={}", list.display());
+    println!("cargo:rerun-if-env-changed=LAYEROPS_MCP_PLAIN_LINK");
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    let other_linker = var("CARGO_ENCODED_RUSTFLAGS")
+        .split('\x1f')
+        .any(|flag| flag.contains("fuse-ld=gold") || flag.contains("fuse-ld=mold"));
+    let applies = var("CARGO_CFG_TARGET_OS") == "linux"
+        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+        && var("OPT_LEVEL") != "0"
+        && !other_linker
+        && var("LAYEROPS_MCP_PLAIN_LINK").is_empty();
+    let Ok(names) = std::fs::read_to_string(&list) else {
+        return;
+    };
+    if !applies {
+        return;
+    }
+    let mut script = String::from("SECTIONS\n{\n  .text.hot_at_rest :\n  {\n");
+    for name in names.lines().map(str::trim) {
+        // Symbol characters only: nothing a linker script would read as a pattern.
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'));
+        if plain {
+            // Functions marked cold are in `.text.unlikely.` sections.
+            writeln!(script, "    *(.text.{name} .text.unlikely.{name})").expect("write to string");
+        }
+    }
+    script.push_str("  }\n}\nINSERT BEFORE .text;\n");
+    let dest = PathBuf::from(var("OUT_DIR")).join("hot-text.ld");
+    std::fs::write(&dest, script).expect("write hot-text.ld");
+    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", dest.display());
 }
 
 /// The commit the binary is built from, for `--version`: `LAYEROPS_MCP_COMMIT`, from the

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Writes link/hot-text.txt: the functions a server runs from its start to rest (initialize,
+the lists, two tool calls, as the bench's idle measure), which build.rs places together at the start of the binary's code.
+
+A server at rest is mostly its binary's code pages. The kernel maps a file's pages 64 KB at
+a time around each one touched, so code run at start, scattered over the whole binary,
+made nearly all of it resident (8 of 9.6 MB in a `dist` build); placed together, only that
+part is (docs/performance.md, "Code run at rest, placed together").
+
+Usage: python3 link/hot-text.py BINARY...   (needs valgrind)
+
+Each BINARY is run under callgrind through the same session, and the functions it ran that
+the binary defines are written out, the union for several binaries. Symbol names carry a
+hash of the build's configuration (toolchain, Cargo.lock, features, profile settings), so
+run it on the builds that are published and measured, after changing any of those:
+
+  cargo build --profile dist --locked --features full && cp target/dist/layerops-mcp /tmp/full
+  cargo build --profile dist --locked && python3 link/hot-text.py /tmp/full target/dist/layerops-mcp
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def session(command):
+    """What an MCP client does from spawning the server to leaving it at rest."""
+    server = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+
+    def send(message):
+        server.stdin.write((json.dumps(message) + "\n").encode())
+        server.stdin.flush()
+
+    def answer(ident):
+        while True:
+            line = server.stdout.readline()
+            if not line:
+                sys.exit("the server stopped during the session")
+            if f'"id":{ident},'.encode() in line:
+                return json.loads(line)
+
+    send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "hot-text", "version": "1"}}})
+    answer(1)
+    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    def request(ident, method, params):
+        send({"jsonrpc": "2.0", "id": ident, "method": method, "params": params})
+        reply = answer(ident)
+        if "error" in reply or reply.get("result", {}).get("isError"):
+            sys.exit(f"{method} failed: {json.dumps(reply)[:300]}")
+        return reply
+
+    request(2, "tools/list", {})
+    request(3, "resources/list", {})
+    request(4, "prompts/list", {})
+    projects = request(5, "tools/call", {
+        "name": "layerops_list_projects", "arguments": {"includeEnvironments": True}})
+    text = projects["result"]["content"][0]["text"]
+    environment = json.loads(text)["workspaces"][0]["environments"][0]["uuid"]
+    request(6, "tools/call", {
+        "name": "layerops_list_services", "arguments": {"environmentId": environment}})
+    server.stdin.close()
+    server.wait()
+
+
+def ran(binary):
+    """The functions `binary` ran in the session, in the order callgrind first saw them."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        session([
+            "valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}",
+            binary, "serve", "--sandbox", "--toolsets", "all",
+        ])
+        names = {}
+        with open(out) as f:
+            for line in f:
+                m = re.match(r"^c?fn=\((\d+)\) (.+)$", line.rstrip("\n"))
+                if m:
+                    names.setdefault(m.group(1), m.group(2))
+    defined = set(subprocess.run(
+        ["nm", "--defined-only", "--format=just-symbols", binary],
+        capture_output=True, text=True, check=True).stdout.split())
+    return [n for n in names.values() if n in defined]
+
+
+def main():
+    binaries = sys.argv[1:]
+    if not binaries:
+        sys.exit(__doc__)
+    names, seen = [], set()
+    for binary in binaries:
+        for name in ran(binary):
+            if name not in seen:
+                seen.add(name)
+                names.append(name)
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    with open(os.path.join(HERE, "hot-text.txt"), "w") as f:
+        f.write("# Functions run from start to rest, placed first in the code by build.rs.\n")
+        f.write(f"# Written by link/hot-text.py with {rustc}; {len(names)} functions.\n")
+        for name in names:
+            f.write(name + "\n")
+    print(f"{len(names)} functions written to link/hot-text.txt")
+
+
+if __name__ == "__main__":
+    main()
