@@ -38,7 +38,8 @@ impl BuildCache {
 /// the reloader may fall back on.
 pub(super) struct Slot {
     latest: CompiledFile,
-    other: Option<CompiledFile>,
+    /// Boxed: most files have none, and a slot is kept for every tool file.
+    other: Option<Box<CompiledFile>>,
     /// Present in the build under way; files not seen are dropped at its end.
     seen: bool,
 }
@@ -73,7 +74,7 @@ impl BuildCache {
         };
         if !fits(&slot.latest) {
             match slot.other.as_mut() {
-                Some(other) if fits(other) => std::mem::swap(&mut slot.latest, other),
+                Some(other) if fits(other) => std::mem::swap(&mut slot.latest, &mut **other),
                 _ => return false,
             }
         }
@@ -101,7 +102,7 @@ impl BuildCache {
     /// The tool name a compiled version of `path` declared.
     pub(super) fn name_of(&self, path: &str, digest: Digest) -> Option<&str> {
         let slot = self.tools.get(path)?;
-        [Some(&slot.latest), slot.other.as_ref()]
+        [Some(&slot.latest), slot.other.as_deref()]
             .into_iter()
             .flatten()
             .find(|c| c.digest == digest)?
@@ -114,7 +115,7 @@ impl BuildCache {
         match self.tools.get_mut(path) {
             Some(slot) => {
                 let old = std::mem::replace(&mut slot.latest, compiled);
-                if let Some(dropped) = slot.other.replace(old) {
+                if let Some(dropped) = slot.other.replace(Box::new(old)) {
                     self.templates
                         .remove_between(dropped.templates.0, dropped.templates.1);
                 }
@@ -167,7 +168,7 @@ impl BuildCache {
         let templates = &mut self.templates;
         self.tools.retain(|_, slot| {
             if !slot.seen {
-                for c in std::iter::once(&slot.latest).chain(slot.other.as_ref()) {
+                for c in std::iter::once(&slot.latest).chain(slot.other.as_deref()) {
                     templates.remove_between(c.templates.0, c.templates.1);
                 }
             }

@@ -37,7 +37,9 @@ impl ListedTool {
     pub(crate) fn new(mut tool: Tool) -> Self {
         let input_schema = compact(&tool.input_schema);
         let output_schema = tool.output_schema.take().map(|s| compact(&s));
-        tool.input_schema = Arc::default();
+        // One empty object for every tool's place: a new one each was 100 bytes a tool.
+        static EMPTY: std::sync::LazyLock<Arc<JsonObject>> = std::sync::LazyLock::new(Arc::default);
+        tool.input_schema = EMPTY.clone();
         Self(Arc::new(Parts {
             tool,
             input_schema,
