@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes link/hot-text.txt: the functions a server runs from its start to rest (initialize,
-the lists, two tool calls, as the bench's idle measure), which build.rs places together at the start of the binary's code.
+the lists, two tool calls, as the bench's idle measure), over stdio and over Streamable HTTP,
+which build.rs places together at the start of the binary's code.
 
 A server at rest is mostly its binary's code pages. The kernel maps a file's pages 64 KB at
 a time around each one touched, so code run at start, scattered over the whole binary,
@@ -21,9 +22,11 @@ run it on the builds that are published and measured, after changing any of thos
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -71,24 +74,81 @@ def session(command):
     server.wait()
 
 
+def http_session(command):
+    """The same over Streamable HTTP, then SIGTERM (the server stops cleanly)."""
+    server = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = None
+    for line in server.stderr:
+        if "MCP over HTTP on " in line:
+            url = line.split("MCP over HTTP on ", 1)[1].strip()
+            break
+    if url is None:
+        sys.exit("the HTTP server did not start")
+    session = None
+
+    def post(message):
+        nonlocal session
+        headers = {"content-type": "application/json",
+                   "accept": "application/json, text/event-stream",
+                   "mcp-protocol-version": "2025-06-18"}
+        if session:
+            headers["mcp-session-id"] = session
+        request = urllib.request.Request(url, data=json.dumps(message).encode(), headers=headers)
+        with urllib.request.urlopen(request, timeout=300) as answer:
+            session = answer.headers.get("mcp-session-id") or session
+            body = answer.read().decode()
+        data = [line[5:].strip() for line in body.splitlines() if line.startswith("data:")]
+        text = next((d for d in data if d), body)
+        return json.loads(text) if text.strip() else None
+
+    post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "hot-text", "version": "1"}}})
+    post({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    post({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
+    projects = post({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+        "name": "layerops_list_projects", "arguments": {"includeEnvironments": True}}})
+    text = projects["result"]["content"][0]["text"]
+    environment = json.loads(text)["workspaces"][0]["environments"][0]["uuid"]
+    reply = post({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {
+        "name": "layerops_list_services", "arguments": {"environmentId": environment}}})
+    if reply["result"].get("isError"):
+        sys.exit(f"tools/call failed over HTTP: {json.dumps(reply)[:300]}")
+    server.send_signal(signal.SIGTERM)
+    for _ in server.stderr:
+        pass
+    server.wait()
+
+
 def ran(binary):
-    """The functions `binary` ran in the session, in the order callgrind first saw them."""
+    """The functions `binary` ran in the sessions."""
+    names = {}
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "callgrind.out")
-        session([
-            "valgrind", "--tool=callgrind", "--demangle=no", f"--callgrind-out-file={out}",
-            binary, "serve", "--sandbox", "--toolsets", "all",
-        ])
-        names = {}
-        with open(out) as f:
-            for line in f:
-                m = re.match(r"^c?fn=\((\d+)\) (.+)$", line.rstrip("\n"))
-                if m:
-                    names.setdefault(m.group(1), m.group(2))
-    defined = set(subprocess.run(
-        ["nm", "--defined-only", "--format=just-symbols", binary],
-        capture_output=True, text=True, check=True).stdout.split())
-    return [n for n in names.values() if n in defined]
+        for kind in ("stdio", "http"):
+            out = os.path.join(tmp, f"callgrind.{kind}")
+            valgrind = ["valgrind", "--tool=callgrind", "--demangle=no",
+                        f"--callgrind-out-file={out}", binary, "serve", "--sandbox"]
+            if kind == "stdio":
+                session(valgrind + ["--toolsets", "all"])
+            else:
+                http_session(valgrind + ["--no-watch", "--http", "127.0.0.1:0"])
+            with open(out) as f:
+                for line in f:
+                    m = re.match(r"^c?fn=\((\d+)\) (.+)$", line.rstrip("\n"))
+                    if m:
+                        names.setdefault(m.group(2), None)
+    # In the order the binary has them: what the linker put side by side stays side by side
+    # (ordered as callgrind first saw them, calls measured slower).
+    address = {}
+    for line in subprocess.run(["nm", "--defined-only", binary],
+                               capture_output=True, text=True, check=True).stdout.splitlines():
+        fields = line.split()
+        if len(fields) == 3:
+            address.setdefault(fields[2], int(fields[0], 16))
+    return sorted((n for n in names if n in address), key=address.get)
 
 
 def main():
