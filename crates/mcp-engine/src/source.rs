@@ -232,9 +232,17 @@ const NOT_REGULAR: &str =
     "not a regular file (a FIFO, a device or a socket); content files must be regular files";
 
 /// Reads a file that was listed as a regular file, not a link, in a folder known to be
-/// inside the root: what it is, is checked on the open file. `Ok(None)`: the file is gone.
+/// inside the root. `Ok(None)`: the file is gone.
 fn read_regular(path: &Path) -> Result<Option<String>, String> {
     use std::io::Read;
+    // Looked at before it is opened: opening a FIFO put in its place would wait for a
+    // writer. Then again on the open file, which is what is read.
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(NOT_REGULAR.to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read the file: {e}")),
+    }
     let file = match std::fs::File::open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
