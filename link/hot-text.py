@@ -16,7 +16,9 @@ hash of the build's configuration (toolchain, Cargo.lock, features, profile sett
 run it on the builds that are published and measured, after changing any of those:
 
   cargo build --profile dist --locked --features full && cp target/dist/layerops-mcp /tmp/full
-  cargo build --profile dist --locked && python3 link/hot-text.py /tmp/full target/dist/layerops-mcp
+  cargo build --profile dist --locked && cp target/dist/layerops-mcp /tmp/plain
+  cargo build --release --locked
+  python3 link/hot-text.py /tmp/full /tmp/plain target/release/layerops-mcp
 """
 
 import json
