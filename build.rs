@@ -43,48 +43,71 @@ fn main() {
 }
 
 /// Places the functions of link/hot-text.txt (what a server runs from start to rest) first
-/// in the binary's code, in optimised builds for Linux with glibc. The kernel maps a file's
-/// pages around each one touched, so that code scattered over the binary kept nearly all of
-/// it resident; together, it keeps 4 MB less (docs/performance.md). A linker script that
-/// only inserts one output section before `.text` (GNU ld and LLD read it; names the build
-/// does not have match nothing). gold and mold cannot read it: a build asking for them with
-/// `-C link-arg=-fuse-ld=...` links without it, and `LAYEROPS_MCP_PLAIN_LINK=1` does so for
-/// any other linker.
+/// in the binary's code. The kernel maps a file's pages around each one touched, so that
+/// code scattered over the binary kept nearly all of it resident; together, it keeps 4 to 5
+/// MB less (docs/performance.md). LLD's symbol ordering file does it at no cost to the link
+/// (a linker script naming each function's section made linking three minutes longer), so
+/// only optimised builds linked by LLD get it: rustc's own LLD, which links
+/// x86_64-unknown-linux-gnu since Rust 1.90 unless the flags or the environment name another
+/// linker. `LAYEROPS_MCP_PLAIN_LINK=1` links without it.
 fn hot_text(root: &Path) {
     let list = root.join("link").join("hot-text.txt");
     println!("cargo:rerun-if-changed={}", list.display());
     println!("cargo:rerun-if-env-changed=LAYEROPS_MCP_PLAIN_LINK");
+    println!("cargo:rerun-if-env-changed=CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
-    let other_linker = var("CARGO_ENCODED_RUSTFLAGS")
-        .split('\x1f')
-        .any(|flag| flag.contains("fuse-ld=gold") || flag.contains("fuse-ld=mold"));
-    let applies = var("CARGO_CFG_TARGET_OS") == "linux"
-        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+    let applies = var("TARGET") == "x86_64-unknown-linux-gnu"
         && var("OPT_LEVEL") != "0"
-        && !other_linker
-        && var("LAYEROPS_MCP_PLAIN_LINK").is_empty();
-    let Ok(names) = std::fs::read_to_string(&list) else {
-        return;
-    };
+        && var("LAYEROPS_MCP_PLAIN_LINK").is_empty()
+        && links_with_rustc_lld();
     if !applies {
         return;
     }
-    let mut script = String::from("SECTIONS\n{\n  .text.hot_at_rest :\n  {\n");
+    let Ok(names) = std::fs::read_to_string(&list) else {
+        return;
+    };
+    let mut order = String::with_capacity(names.len());
     for name in names.lines().map(str::trim) {
-        // Symbol characters only: nothing a linker script would read as a pattern.
-        let plain = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'));
-        if plain {
-            // Functions marked cold are in `.text.unlikely.` sections.
-            writeln!(script, "    *(.text.{name} .text.unlikely.{name})").expect("write to string");
+        if !name.is_empty() && !name.starts_with('#') {
+            order.push_str(name);
+            order.push('\n');
         }
     }
-    script.push_str("  }\n}\nINSERT BEFORE .text;\n");
-    let dest = PathBuf::from(var("OUT_DIR")).join("hot-text.ld");
-    std::fs::write(&dest, script).expect("write hot-text.ld");
-    println!("cargo:rustc-link-arg-bins=-Wl,-T,{}", dest.display());
+    let dest = PathBuf::from(var("OUT_DIR")).join("hot-text.txt");
+    std::fs::write(&dest, order).expect("write hot-text.txt");
+    println!(
+        "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
+        dest.display()
+    );
+    // Names of the other builds the list serves are not in this one.
+    println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+}
+
+/// Whether rustc links this build with its own LLD: Rust 1.90 or later, and no other linker
+/// named in the flags or the environment.
+fn links_with_rustc_lld() -> bool {
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    let other = flags.split('\x1f').any(|flag| {
+        (flag.contains("fuse-ld=") && !flag.contains("fuse-ld=lld"))
+            || flag.contains("linker=")
+            || flag.contains("linker-features")
+            || flag.contains("link-self-contained")
+    });
+    if other || std::env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_some() {
+        return false;
+    }
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let Ok(output) = std::process::Command::new(rustc).arg("--version").output() else {
+        return false;
+    };
+    // "rustc 1.95.0 (59807616e 2026-04-14)"
+    let version = String::from_utf8_lossy(&output.stdout);
+    let minor = version
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.split('.').nth(1))
+        .and_then(|m| m.parse::<u32>().ok());
+    minor.is_some_and(|m| m >= 90)
 }
 
 /// The commit the binary is built from, for `--version`: `LAYEROPS_MCP_COMMIT`, from the
