@@ -53,28 +53,35 @@ fn main() {
 fn hot_text(root: &Path) {
     let list = root.join("link").join("hot-text.txt");
     println!("cargo:rerun-if-changed={}", list.display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("link").join("ordering.rs").display()
+    );
     println!("cargo:rerun-if-env-changed=LAYEROPS_MCP_PLAIN_LINK");
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER");
     let var = |name: &str| std::env::var(name).unwrap_or_default();
-    let applies = var("TARGET") == "x86_64-unknown-linux-gnu"
-        && var("OPT_LEVEL") != "0"
-        && var("LAYEROPS_MCP_PLAIN_LINK").is_empty()
-        && links_with_rustc_lld();
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
+    let rustc_version = std::process::Command::new(rustc)
+        .arg("--version")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
+        .unwrap_or_default();
+    let applies = orders_symbols(
+        &var("TARGET"),
+        &var("OPT_LEVEL"),
+        !var("LAYEROPS_MCP_PLAIN_LINK").is_empty(),
+        &var("CARGO_ENCODED_RUSTFLAGS"),
+        std::env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_some(),
+        &rustc_version,
+    );
     if !applies {
         return;
     }
     let Ok(names) = std::fs::read_to_string(&list) else {
         return;
     };
-    let mut order = String::with_capacity(names.len());
-    for name in names.lines().map(str::trim) {
-        if !name.is_empty() && !name.starts_with('#') {
-            order.push_str(name);
-            order.push('\n');
-        }
-    }
     let dest = PathBuf::from(var("OUT_DIR")).join("hot-text.txt");
-    std::fs::write(&dest, order).expect("write hot-text.txt");
+    std::fs::write(&dest, ordering_file(&names)).expect("write hot-text.txt");
     println!(
         "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
         dest.display()
@@ -83,32 +90,7 @@ fn hot_text(root: &Path) {
     println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
 }
 
-/// Whether rustc links this build with its own LLD: Rust 1.90 or later, and no other linker
-/// named in the flags or the environment.
-fn links_with_rustc_lld() -> bool {
-    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
-    let other = flags.split('\x1f').any(|flag| {
-        (flag.contains("fuse-ld=") && !flag.contains("fuse-ld=lld"))
-            || flag.contains("linker=")
-            || flag.contains("linker-features")
-            || flag.contains("link-self-contained")
-    });
-    if other || std::env::var_os("CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER").is_some() {
-        return false;
-    }
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".to_owned());
-    let Ok(output) = std::process::Command::new(rustc).arg("--version").output() else {
-        return false;
-    };
-    // "rustc 1.95.0 (59807616e 2026-04-14)"
-    let version = String::from_utf8_lossy(&output.stdout);
-    let minor = version
-        .split_whitespace()
-        .nth(1)
-        .and_then(|v| v.split('.').nth(1))
-        .and_then(|m| m.parse::<u32>().ok());
-    minor.is_some_and(|m| m >= 90)
-}
+include!("link/ordering.rs");
 
 /// The commit the binary is built from, for `--version`: `LAYEROPS_MCP_COMMIT`, from the
 /// environment (a build without .git, such as a container's, may pass it) or git.

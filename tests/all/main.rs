@@ -11,6 +11,7 @@ mod doctor;
 mod hostile;
 mod hot_reload;
 mod http_transport;
+mod link_order;
 mod new_users;
 mod oauth;
 mod observability;
