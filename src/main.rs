@@ -116,14 +116,17 @@ pub struct InstallArgs {
     /// Serve these toolsets (comma-separated).
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub toolsets: Option<Vec<String>>,
-    /// Serve this content root instead of the embedded one.
+    /// Serve this content root (default: the current directory when it holds
+    /// registry/_server.yaml, as `serve` does, else the copy embedded in the binary).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
-    /// A variable for the server, NAME=VALUE (not the API key: see --env-from-dotenv). Repeatable.
+    /// A variable for the server, NAME=VALUE (not a secret the content reads, such as the API
+    /// key: see --env-from-dotenv). Repeatable.
     #[arg(long = "env", value_name = "NAME=VALUE")]
     pub env: Vec<String>,
-    /// Copy LAYEROPS_API_KEY_ID and LAYEROPS_API_KEY_SECRET from ./.env into the file (the
-    /// key is then stored in it, in clear).
+    /// Copy the secrets the served content reads (LAYEROPS_API_KEY_ID and
+    /// LAYEROPS_API_KEY_SECRET for the shipped content) from ./.env into the file (they are
+    /// then stored in it, in clear).
     #[arg(long)]
     pub env_from_dotenv: bool,
 }

@@ -1,27 +1,37 @@
 //! `layerops-mcp install CLIENT`: this binary in an MCP client's configuration file, merged
 //! into what is there (other servers kept, a backup made), or printed with `--print`.
 //!
-//! The API key is never written unless asked: `--env-from-dotenv` copies it from `.env`;
-//! VS Code, which has secret inputs, asks the user for it when it starts the server.
+//! The secrets the served content reads (`secret()` in its `_server.yaml`: the LayerOps key
+//! for the shipped content) are never written unless asked: `--env-from-dotenv` copies them
+//! from `.env`; VS Code, which has secret inputs, asks the user for them when it starts the
+//! server.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use mcp_engine::{ContentSource, Engine};
 use serde_json::{Map, Value, json};
 
 use crate::{Client, InstallArgs};
 
-/// The variables that hold the LayerOps key: secrets, never written unless asked.
+/// The variables that hold the LayerOps key: secrets, never written unless asked, whatever
+/// the content served.
 const KEY_VARIABLES: [&str; 2] = ["LAYEROPS_API_KEY_ID", "LAYEROPS_API_KEY_SECRET"];
 
 pub fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
+    if args.name.trim().is_empty() {
+        bail!(
+            "--name is empty; give the name the client shows for the server, e.g. --name layerops"
+        );
+    }
     let path = match &args.config {
         Some(path) => path.clone(),
         None => default_path(args.client)?,
     };
-    let entry = server_entry(&args)?;
+    let served = Served::find(args.root.as_deref())?;
+    let entry = server_entry(&args, &served)?;
     let existing = match std::fs::read_to_string(&path) {
         Ok(text) if text.trim().is_empty() => None,
         Ok(text) => Some(serde_json::from_str::<Value>(&text).with_context(|| {
@@ -62,13 +72,67 @@ pub fn run(args: InstallArgs) -> anyhow::Result<ExitCode> {
         args.name,
         path.display()
     );
-    if !args.sandbox && !args.env_from_dotenv && args.client != Client::Vscode {
+    if let (Some(root), None) = (&served.root, &args.root) {
         eprintln!(
-            "note: the API key is not in the file. Give the client {} in its environment, or run install again with --env-from-dotenv (copies them from .env into the file), or use --sandbox to try it without an account.",
-            KEY_VARIABLES.join(" and ")
+            "note: it serves the content root in the current directory, {} (give --root to serve another).",
+            root.display()
+        );
+    }
+    if !args.sandbox
+        && !args.env_from_dotenv
+        && args.client != Client::Vscode
+        && !served.secrets.is_empty()
+    {
+        eprintln!(
+            "note: the secrets are not in the file. Give the client {} in its environment, or run install again with --env-from-dotenv (copies them from .env into the file){}.",
+            served.secrets.join(" and "),
+            if served.root.is_none() {
+                ", or use --sandbox to try it without an account"
+            } else {
+                ""
+            }
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The content the client's server will serve, found as `serve` finds it, and the variables
+/// that content reads as secrets.
+struct Served {
+    /// The content root, absolute; `None`: the copy embedded in the binary.
+    root: Option<PathBuf>,
+    /// What `secret()` reads in its `_server.yaml`.
+    secrets: Vec<String>,
+}
+
+impl Served {
+    /// `--root`, else the current directory when it is a content root (as `serve` does; the
+    /// client starts the server elsewhere, so the folder is written out), else the embedded
+    /// copy.
+    fn find(root: Option<&Path>) -> anyhow::Result<Served> {
+        let source = ContentSource::resolve(root, crate::embedded::FILES);
+        let root = match &source {
+            ContentSource::Directory(dir) => Some(
+                dir.canonicalize()
+                    .ok()
+                    .filter(|d| d.is_dir())
+                    .with_context(|| format!("--root {}: no such folder", dir.display()))?,
+            ),
+            ContentSource::Embedded(_) => None,
+        };
+        let catalog = Engine::builder(env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION"))
+            .content(source)
+            .load()?;
+        Ok(Served {
+            root,
+            secrets: catalog.secret_variables(),
+        })
+    }
+
+    /// A variable that must not be written unasked.
+    fn is_secret(&self, name: &str) -> bool {
+        KEY_VARIABLES.contains(&name) || self.secrets.iter().any(|s| s == name)
+    }
 }
 
 /// Where each client keeps its MCP servers by default.
@@ -101,7 +165,7 @@ fn default_path(client: Client) -> anyhow::Result<PathBuf> {
 }
 
 /// This binary with the options asked for.
-fn server_entry(args: &InstallArgs) -> anyhow::Result<ServerEntry> {
+fn server_entry(args: &InstallArgs, served: &Served) -> anyhow::Result<ServerEntry> {
     let command = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .context("cannot tell where this binary is")?;
@@ -116,72 +180,89 @@ fn server_entry(args: &InstallArgs) -> anyhow::Result<ServerEntry> {
         argv.push("--toolsets".into());
         argv.push(toolsets.join(","));
     }
-    if let Some(root) = &args.root {
-        let root = root
-            .canonicalize()
-            .with_context(|| format!("--root {}: no such folder", root.display()))?;
+    if let Some(root) = &served.root {
         argv.push("--root".into());
         argv.push(root.display().to_string());
     }
     let mut env = BTreeMap::new();
     for pair in &args.env {
-        let (key, value) = pair
-            .split_once('=')
-            .with_context(|| format!("--env {pair}: write NAME=VALUE"))?;
-        if KEY_VARIABLES.contains(&key) {
+        let Some((key, value)) = pair.split_once('=').filter(|(k, _)| !k.trim().is_empty()) else {
+            bail!("--env {}: write NAME=VALUE", shown_name(pair));
+        };
+        if served.is_secret(key) {
             bail!(
-                "--env {key}=...: the key is a secret and would be saved in the client's file and the shell's history; use --env-from-dotenv to copy it from .env on purpose"
+                "--env {key}=...: {key} is a secret of the served content and would be saved in the client's file and the shell's history; use --env-from-dotenv to copy it from .env on purpose"
             );
         }
         env.insert(key.to_owned(), value.to_owned());
     }
     if args.env_from_dotenv {
-        let found = dotenv_keys(Path::new(".env"))?;
+        if served.secrets.is_empty() {
+            bail!(
+                "--env-from-dotenv: the served content reads no secret (no secret() in its registry/_server.yaml), so there is nothing to copy"
+            );
+        }
+        let found = dotenv_secrets(Path::new(".env"), &served.secrets)?;
         env.extend(found);
     }
     Ok(ServerEntry {
         command: command.display().to_string(),
         args: argv,
         env,
-        ask_for_key: args.client == Client::Vscode && !args.sandbox && !args.env_from_dotenv,
+        ask_for: if args.client == Client::Vscode && !args.sandbox && !args.env_from_dotenv {
+            served.secrets.clone()
+        } else {
+            Vec::new()
+        },
     })
+}
+
+/// What `--env` was given, up to its `=`: the value may be a secret typed in the wrong place.
+fn shown_name(pair: &str) -> &str {
+    pair.split_once('=').map_or(pair, |(k, _)| k)
 }
 
 struct ServerEntry {
     command: String,
     args: Vec<String>,
     env: BTreeMap<String, String>,
-    /// VS Code: the key comes from the client's own secret prompt.
-    ask_for_key: bool,
+    /// VS Code: secrets the client's own prompt asks the user for.
+    ask_for: Vec<String>,
 }
 
-/// The key's variables from a .env file.
-fn dotenv_keys(path: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+/// The secrets `names` from a .env file; all of them must be there.
+fn dotenv_secrets(path: &Path, names: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut found = BTreeMap::new();
     let entries = dotenvy::from_path_iter(path).with_context(|| {
         format!(
             "--env-from-dotenv: cannot read {} (it should hold {})",
             path.display(),
-            KEY_VARIABLES.join(" and ")
+            names.join(" and ")
         )
     })?;
     for entry in entries {
         // dotenvy's own message quotes the line, which may hold the secret: not shown.
         let Ok((key, value)) = entry else {
             bail!(
-                "{} has a line that is not NAME=VALUE; fix it (its text is not shown: it may hold the key)",
+                "{} has a line that is not NAME=VALUE; fix it (its text is not shown: it may hold a secret)",
                 path.display()
             );
         };
-        if KEY_VARIABLES.contains(&key.as_str()) {
+        if names.contains(&key) {
             found.insert(key, value);
         }
     }
-    if found.len() != KEY_VARIABLES.len() {
+    let missing: Vec<&str> = names
+        .iter()
+        .filter(|n| !found.contains_key(*n))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
         bail!(
-            "--env-from-dotenv: {} should hold {}",
+            "--env-from-dotenv: {} should hold {} (missing: {})",
             path.display(),
-            KEY_VARIABLES.join(" and ")
+            names.join(" and "),
+            missing.join(", ")
         );
     }
     Ok(found)
@@ -217,7 +298,7 @@ fn merge(
             json!({"command": entry.command, "args": entry.args}),
         )
     };
-    if entry.ask_for_key {
+    if !entry.ask_for.is_empty() {
         let inputs = root
             .entry("inputs")
             .or_insert_with(|| Value::Array(Vec::new()));
@@ -226,27 +307,12 @@ fn merge(
                 "`inputs` in the configuration file is not a list; fix it or give another file with --config"
             );
         };
-        for (variable, id, description, password) in [
-            (
-                "LAYEROPS_API_KEY_ID",
-                "layerops-key-id",
-                "LayerOps API key ID",
-                false,
-            ),
-            (
-                "LAYEROPS_API_KEY_SECRET",
-                "layerops-key-secret",
-                "LayerOps API key secret",
-                true,
-            ),
-        ] {
-            if !inputs.iter().any(|i| i["id"] == id) {
+        for variable in &entry.ask_for {
+            let (id, description, password) = secret_input(variable);
+            if !inputs.iter().any(|i| i["id"] == id.as_str()) {
                 inputs.push(json!({"type": "promptString", "id": id, "description": description, "password": password}));
             }
-            env.insert(
-                variable.to_owned(),
-                Value::String(format!("${{input:{id}}}")),
-            );
+            env.insert(variable.clone(), Value::String(format!("${{input:{id}}}")));
         }
     }
     if !env.is_empty() {
@@ -262,6 +328,28 @@ fn merge(
     };
     servers.insert(name.to_owned(), server);
     Ok(Value::Object(root))
+}
+
+/// VS Code's prompt for the secret `variable`: its id, what it asks, and whether the typing
+/// is hidden. The LayerOps key keeps the ids earlier versions wrote; its ID is not hidden.
+fn secret_input(variable: &str) -> (String, String, bool) {
+    match variable {
+        "LAYEROPS_API_KEY_ID" => (
+            "layerops-key-id".into(),
+            "LayerOps API key ID".into(),
+            false,
+        ),
+        "LAYEROPS_API_KEY_SECRET" => (
+            "layerops-key-secret".into(),
+            "LayerOps API key secret".into(),
+            true,
+        ),
+        other => (
+            other.to_ascii_lowercase().replace('_', "-"),
+            format!("{other} (a secret of the server)"),
+            true,
+        ),
+    }
 }
 
 /// `file.json` -> `file.json.bak`, or `.bak2`, ... when that exists: no backup is lost.

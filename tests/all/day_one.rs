@@ -411,6 +411,106 @@ fn install_merges_into_a_clients_file_with_a_backup_and_never_writes_the_key_una
     );
 }
 
+/// Another API's content names its own secrets with `secret()`: install treats those as it
+/// treats the LayerOps key (refused on the command line, copied from .env only when asked,
+/// prompted for by VS Code), and pins the content root `serve` would find in the folder.
+#[test]
+fn install_keeps_the_secrets_a_custom_root_reads_out_of_the_file_and_pins_the_root() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("acme");
+    std::fs::create_dir_all(root.join("registry")).expect("mkdir");
+    std::fs::write(
+        root.join("registry/_server.yaml"),
+        "name: acme\nupstream:\n  base_url: https://api.acme.example\n  headers:\n    Authorization: \"Bearer {{ secret('ACME_TOKEN') }}\"\n",
+    )
+    .expect("write _server.yaml");
+    let config = dir.path().join("mcp.json");
+    let config_arg = config.display().to_string();
+    let root_arg = root.display().to_string();
+    let install = |cwd: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["install", "cursor", "--config", &config_arg];
+        args.extend_from_slice(extra);
+        run_in(&args, cwd, &[])
+    };
+
+    let o = install(
+        dir.path(),
+        &["--root", &root_arg, "--env", "ACME_TOKEN=tok-s3cr3t"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("ACME_TOKEN") && !err(&o).contains("s3cr3t"),
+        "{}",
+        err(&o)
+    );
+    assert!(!config.exists(), "nothing written");
+    let o = install(dir.path(), &["--root", &root_arg, "--env", "=x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let o = install(dir.path(), &["--root", &root_arg, "--name", " "]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(err(&o).contains("--name"), "{}", err(&o));
+
+    // Run in the root itself, without --root: the client gets that root, written out, and
+    // is told which secret to give it.
+    let o = install(&root, &[]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(err(&o).contains("ACME_TOKEN"), "{}", err(&o));
+    assert!(!err(&o).contains("LAYEROPS_API_KEY"), "{}", err(&o));
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).expect("read")).expect("JSON");
+    let canonical = root
+        .canonicalize()
+        .expect("canonical")
+        .display()
+        .to_string();
+    assert_eq!(
+        written["mcpServers"]["layerops"]["args"],
+        json!(["serve", "--root", canonical])
+    );
+    assert!(written["mcpServers"]["layerops"].get("env").is_none());
+
+    // From .env only when asked, and only what the content reads.
+    std::fs::write(
+        root.join(".env"),
+        "ACME_TOKEN=tok-s3cr3t\nLAYEROPS_API_KEY_SECRET=not-this-one\n",
+    )
+    .expect("write .env");
+    let o = install(&root, &["--env-from-dotenv"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&config).expect("read")).expect("JSON");
+    assert_eq!(
+        written["mcpServers"]["layerops"]["env"],
+        json!({"ACME_TOKEN": "tok-s3cr3t"})
+    );
+
+    // VS Code prompts for it, hidden.
+    let vscode = dir.path().join("vscode.json");
+    let o = run_in(
+        &[
+            "install",
+            "vscode",
+            "--config",
+            &vscode.display().to_string(),
+            "--root",
+            &root_arg,
+        ],
+        dir.path(),
+        &[],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(&vscode).expect("read")).expect("JSON");
+    assert_eq!(
+        written["servers"]["layerops"]["env"],
+        json!({"ACME_TOKEN": "${input:acme-token}"})
+    );
+    assert_eq!(
+        written["inputs"],
+        json!([{"type": "promptString", "id": "acme-token", "description": "ACME_TOKEN (a secret of the server)", "password": true}])
+    );
+}
+
 /// Global options (`--log-level`, `--log-format`...) go before or after the command, as in
 /// most command lines; an option of `serve` given before another command is refused with
 /// where it belongs, since that command would ignore it.

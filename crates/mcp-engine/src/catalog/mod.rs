@@ -299,6 +299,16 @@ impl Catalog {
             .and_then(|u| u.missing_credentials_warning())
     }
 
+    /// The variables `_server.yaml` reads with `secret()` (set or not), in the order read:
+    /// what must never be written where others can read it. Empty when `_server.yaml` is
+    /// missing or broken.
+    pub fn secret_variables(&self) -> Vec<String> {
+        self.upstream
+            .as_ref()
+            .map(|u| u.secret_variables.clone())
+            .unwrap_or_default()
+    }
+
     /// The contents of the resource at `uri`: a document, a binary, or a template's render.
     /// `None` when no resource or template has it; `Err` when a template fails to render.
     pub(crate) fn read_resource(

@@ -28,6 +28,8 @@ pub(crate) struct Upstream {
     pub headers: Vec<UpstreamHeader>,
     /// Variables named by `secret()` that are unset or empty.
     pub missing_secrets: Vec<String>,
+    /// Every variable named by `secret()`, set or not, in the order first read.
+    pub secret_variables: Vec<String>,
     /// Every secret value, to scrub from anything shown.
     pub secrets: Vec<String>,
     /// The forms of those secrets to hide, worked out once.
@@ -148,6 +150,7 @@ fn lookup(overrides: &EnvOverrides, name: &str) -> Option<String> {
 #[derive(Default, Clone)]
 struct Reads {
     missing: Arc<Mutex<Vec<String>>>,
+    named: Arc<Mutex<Vec<String>>>,
     secrets: Arc<Mutex<Vec<String>>>,
     set: Arc<Mutex<Vec<(String, String)>>>,
 }
@@ -175,11 +178,19 @@ fn environment(mode: SecretMode, overrides: EnvOverrides, reads: Reads) -> Envir
         },
     );
     let Reads {
-        missing, secrets, ..
+        missing,
+        secrets,
+        named,
+        ..
     } = reads;
     env.add_function("secret", move |name: String| -> String {
         if mode == SecretMode::Mask {
             return MASK.to_owned();
+        }
+        if let Ok(mut named) = named.lock()
+            && !named.contains(&name)
+        {
+            named.push(name.clone());
         }
         match lookup(&overrides, &name) {
             Some(v) if !v.trim().is_empty() => {
@@ -214,6 +225,7 @@ pub(crate) fn resolve(
         missing,
         secrets,
         set,
+        named,
     } = reads;
     let before = reporter.diagnostics.len();
 
@@ -294,11 +306,13 @@ pub(crate) fn resolve(
         return None;
     }
     let missing_secrets = missing.lock().map(|m| m.clone()).unwrap_or_default();
+    let secret_variables = named.lock().map(|n| n.clone()).unwrap_or_default();
     let secrets = secrets.lock().map(|s| s.clone()).unwrap_or_default();
     Some(Upstream {
         base_url: base?,
         headers,
         missing_secrets,
+        secret_variables,
         secret_forms: crate::secret::SecretForms::new(&secrets),
         secrets,
         timeout,
@@ -325,6 +339,7 @@ mod tests {
                 shown: "****:****".into(),
             }],
             missing_secrets: vec![],
+            secret_variables: vec!["KEY".into()],
             secrets: vec!["s3cr3t-value".into()],
             secret_forms: crate::secret::SecretForms::new(&["s3cr3t-value".into()]),
             timeout: Duration::from_secs(1),
