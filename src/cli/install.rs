@@ -233,9 +233,10 @@ struct ServerEntry {
 /// The secrets `names` from a .env file; all of them must be there.
 fn dotenv_secrets(path: &Path, names: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
     let mut found = BTreeMap::new();
-    let entries = dotenvy::from_path_iter(path).with_context(|| {
-        format!(
-            "--env-from-dotenv: cannot read {} (it should hold {})",
+    // dotenvy's error repeats its cause as its source: said once.
+    let entries = dotenvy::from_path_iter(path).map_err(|e| {
+        anyhow::anyhow!(
+            "--env-from-dotenv: cannot read {} (it should hold {}): {e}",
             path.display(),
             names.join(" and ")
         )
