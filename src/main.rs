@@ -479,6 +479,9 @@ fn main() -> ExitCode {
     if std::fs::metadata(".env").is_ok_and(|m| m.is_file() && m.len() <= 64 * 1024) {
         let _ = dotenvy::from_path(".env");
     }
+    // Every HTTP client (the upstream's, the OAuth keys', OpenAPI documents', the OTLP
+    // exporter's) finds its TLS provider installed.
+    mcp_engine::crypto::install();
     let mut command = <Cli as clap::CommandFactory>::command();
     let matches = command.get_matches_mut();
     refuse_serve_options_before_a_command(&mut command, &matches);

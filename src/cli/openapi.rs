@@ -178,6 +178,7 @@ fn fetch(url: &str) -> anyhow::Result<String> {
             "{url}: documents are fetched over https only (plain http to loopback addresses)"
         );
     }
+    mcp_engine::crypto::install();
     super::runtime()?.block_on(async {
         let client = reqwest::Client::builder()
             .timeout(std::time::Duration::from_secs(60))

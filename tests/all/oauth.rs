@@ -43,6 +43,11 @@ fn now() -> u64 {
 
 /// A token signed by `key` (a fixture), with these claims over sensible defaults.
 fn token(issuer: &str, key: &str, claims: Value) -> String {
+    signed(issuer, Algorithm::ES256, "test-key-1", key, claims)
+}
+
+/// The same with any algorithm and key id.
+fn signed(issuer: &str, alg: Algorithm, kid: &str, key: &str, claims: Value) -> String {
     let mut all =
         json!({"iss": issuer, "aud": RESOURCE, "sub": "alice", "exp": now() + 600, "iat": now()});
     for (k, v) in claims.as_object().expect("claims") {
@@ -52,9 +57,15 @@ fn token(issuer: &str, key: &str, claims: Value) -> String {
             all[k] = v.clone();
         }
     }
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some("test-key-1".into());
-    let key = EncodingKey::from_ec_pem(fixture(key).as_bytes()).expect("key");
+    let mut header = Header::new(alg);
+    header.kid = Some(kid.into());
+    let pem = fixture(key);
+    let key = match alg {
+        Algorithm::ES256 | Algorithm::ES384 => EncodingKey::from_ec_pem(pem.as_bytes()),
+        Algorithm::EdDSA => EncodingKey::from_ed_pem(pem.as_bytes()),
+        _ => EncodingKey::from_rsa_pem(pem.as_bytes()),
+    }
+    .expect("key");
     jsonwebtoken::encode(&header, &all, &key).expect("sign")
 }
 
@@ -315,4 +326,51 @@ async fn in_search_mode_the_read_scope_finds_and_calls_only_read_only_tools() {
         body.contains("GET") && !body.contains("\"error\""),
         "{body}"
     );
+}
+
+/// Issuers sign with RSA (PKCS#1 and PSS), P-256, P-384 or Ed25519: each is checked, and a
+/// signature changed by one character, or a key used with another family's algorithm, is
+/// refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn every_signature_family_an_issuer_may_use_is_checked() {
+    let issuer = issuer().await;
+    let root = TempRoot::standard();
+    let server = resource_server(&root, &issuer, "127.0.0.1:0", &[]);
+    let iss = issuer.url.as_str();
+    let scope = json!({"scope": "layerops:write"});
+    for (alg, kid, key) in [
+        (Algorithm::RS256, "test-rsa", "issuer-rsa-private.pem"),
+        (Algorithm::RS512, "test-rsa", "issuer-rsa-private.pem"),
+        (Algorithm::PS256, "test-rsa", "issuer-rsa-private.pem"),
+        (Algorithm::PS384, "test-rsa", "issuer-rsa-private.pem"),
+        (Algorithm::ES256, "test-key-1", "issuer-private.pem"),
+        (Algorithm::ES384, "test-p384", "issuer-p384-private.pem"),
+        (
+            Algorithm::EdDSA,
+            "test-ed25519",
+            "issuer-ed25519-private.pem",
+        ),
+    ] {
+        let good = signed(iss, alg, kid, key, scope.clone());
+        let (status, _, body) = post(&server.url, Some(&good), None, initialize()).await;
+        assert_eq!(status, 200, "{alg:?}: {body}");
+        // One character of the signature changed (not the last, whose low bits may be padding).
+        let mut bad = good.clone().into_bytes();
+        let at = bad.len() - 3;
+        bad[at] = if bad[at] == b'A' { b'B' } else { b'A' };
+        let bad = String::from_utf8(bad).expect("text");
+        let (status, _, body) = post(&server.url, Some(&bad), None, initialize()).await;
+        assert_eq!(status, 401, "{alg:?} with a changed signature: {body}");
+        assert!(body.contains("signature"), "{alg:?}: {body}");
+    }
+    // An RSA key named by a token signed as ES256: never checked as such.
+    let crossed = signed(
+        iss,
+        Algorithm::ES256,
+        "test-rsa",
+        "issuer-private.pem",
+        scope,
+    );
+    let (status, _, body) = post(&server.url, Some(&crossed), None, initialize()).await;
+    assert_eq!(status, 401, "{body}");
 }

@@ -62,6 +62,7 @@
 
 mod call;
 mod catalog;
+pub mod crypto;
 mod definition;
 mod diagnostic;
 mod engine;

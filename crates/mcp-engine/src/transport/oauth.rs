@@ -71,6 +71,7 @@ struct Claims {
 
 impl OAuthVerifier {
     pub(crate) fn new(settings: OAuthSettings) -> Arc<Self> {
+        crate::crypto::install();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())

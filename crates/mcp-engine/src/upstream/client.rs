@@ -85,6 +85,7 @@ impl HttpClient {
     }
 
     fn builder(connect_timeout: Duration, user_agent: &str) -> reqwest::ClientBuilder {
+        crate::crypto::install();
         reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .user_agent(user_agent)
