@@ -420,6 +420,46 @@ async fn tools_list_is_paginated_by_the_page_size_of_server_yaml() {
     client.cancel().await.ok();
 }
 
+/// Lists served in one page give no cursor; one sent anyway (stale, or made up) is refused
+/// with -32602 instead of being answered with the whole list as if it were a next page.
+#[tokio::test]
+async fn a_cursor_sent_to_a_list_of_one_page_is_refused() {
+    let client = Launch::new("http://127.0.0.1:9").start().await;
+    let peer = client.peer();
+    let cursor =
+        || Some(rmcp::model::PaginatedRequestParams::default().with_cursor(Some("MTA6eA".into())));
+    let unpaged = peer.list_tools(None).await.expect("the whole list");
+    assert!(unpaged.next_cursor.is_none());
+    let errors = [
+        peer.list_tools(cursor())
+            .await
+            .map(|_| ())
+            .expect_err("tools"),
+        peer.list_resources(cursor())
+            .await
+            .map(|_| ())
+            .expect_err("resources"),
+        peer.list_resource_templates(cursor())
+            .await
+            .map(|_| ())
+            .expect_err("resource templates"),
+        peer.list_prompts(cursor())
+            .await
+            .map(|_| ())
+            .expect_err("prompts"),
+    ];
+    for error in errors {
+        let text = error.to_string();
+        assert!(
+            text.contains("-32602") || text.contains("Invalid params") || text.contains("one page"),
+            "{text}"
+        );
+        assert!(text.contains("list again without a cursor"), "{text}");
+    }
+    assert!(peer.list_prompts(None).await.is_ok());
+    client.cancel().await.ok();
+}
+
 #[tokio::test]
 async fn a_resource_templates_variable_completes_from_a_read_tool_and_check_names_a_missing_one() {
     use crate::common::http::MockApi;

@@ -16,6 +16,24 @@ pub(crate) fn offset(cursor: &str, version: &str) -> Option<usize> {
     (of == version).then(|| offset.parse().ok()).flatten()
 }
 
+/// A list answered in one page has no cursor to give: one sent back is stale (from before a
+/// reload that turned paging off) or made up, and is refused as the specification asks
+/// (-32602) rather than silently answered with the first page.
+pub(crate) fn single_page(
+    page: Option<&rmcp::model::PaginatedRequestParams>,
+    list: &str,
+) -> Result<(), rmcp::ErrorData> {
+    match page.and_then(|p| p.cursor.as_ref()) {
+        None => Ok(()),
+        Some(_) => Err(rmcp::ErrorData::invalid_params(
+            format!(
+                "this cursor is not one of this {list}, which comes in one page; list again without a cursor"
+            ),
+            None,
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

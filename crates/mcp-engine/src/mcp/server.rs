@@ -470,6 +470,7 @@ impl ServerHandler for McpServer {
         // A read-only grant (an OAuth token with the read scope) sees only what it may call.
         let read_only = reads_only(&ctx);
         if self.inner.tool_search {
+            paging::single_page(page.as_ref(), "tool list")?;
             return Ok(ListToolsResult::with_all_items(tool_search::meta_tools(
                 &catalog.program,
             )));
@@ -478,6 +479,7 @@ impl ServerHandler for McpServer {
             !read_only || catalog.tools.get(t.name()).is_some_and(|e| e.read_only)
         };
         let Some(size) = catalog.page_size else {
+            paging::single_page(page.as_ref(), "tool list")?;
             let all: Vec<&ListedTool> = catalog.tool_list.iter().filter(visible).collect();
             if all.len() > LONG_LIST {
                 self.inner.release.request();
@@ -547,9 +549,10 @@ impl ServerHandler for McpServer {
 
     async fn list_resources(
         &self,
-        _: Option<PaginatedRequestParams>,
+        page: Option<PaginatedRequestParams>,
         _: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
+        paging::single_page(page.as_ref(), "resource list")?;
         let catalog = self.inner.catalog.load();
         let mut resources: Vec<_> = catalog
             .resources
@@ -590,9 +593,10 @@ impl ServerHandler for McpServer {
 
     async fn list_resource_templates(
         &self,
-        _: Option<PaginatedRequestParams>,
+        page: Option<PaginatedRequestParams>,
         _: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, McpError> {
+        paging::single_page(page.as_ref(), "resource template list")?;
         let catalog = self.inner.catalog.load();
         Ok(ListResourceTemplatesResult::with_all_items(
             catalog
@@ -605,9 +609,10 @@ impl ServerHandler for McpServer {
 
     async fn list_prompts(
         &self,
-        _: Option<PaginatedRequestParams>,
+        page: Option<PaginatedRequestParams>,
         _: RequestContext<RoleServer>,
     ) -> Result<ListPromptsResult, McpError> {
+        paging::single_page(page.as_ref(), "prompt list")?;
         let catalog = self.inner.catalog.load();
         Ok(ListPromptsResult::with_all_items(
             catalog.prompts.values().map(|p| p.prompt.clone()).collect(),
