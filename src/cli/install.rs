@@ -113,7 +113,7 @@ impl Served {
         let source = ContentSource::resolve(root, crate::embedded::FILES);
         let root = match &source {
             ContentSource::Directory(dir) => Some(
-                dir.canonicalize()
+                for_client(dir)
                     .ok()
                     .filter(|d| d.is_dir())
                     .with_context(|| format!("--root {}: no such folder", dir.display()))?,
@@ -167,7 +167,7 @@ fn default_path(client: Client) -> anyhow::Result<PathBuf> {
 /// This binary with the options asked for.
 fn server_entry(args: &InstallArgs, served: &Served) -> anyhow::Result<ServerEntry> {
     let command = std::env::current_exe()
-        .and_then(|p| p.canonicalize())
+        .and_then(|p| for_client(&p))
         .context("cannot tell where this binary is")?;
     let mut argv = vec!["serve".to_owned()];
     if args.sandbox {
@@ -353,6 +353,28 @@ fn secret_input(variable: &str) -> (String, String, bool) {
     }
 }
 
+/// `path` as a client must be given it: absolute, with links resolved. On Windows,
+/// `canonicalize` answers in the verbatim form (`\\?\C:\...`), which a client may fail to
+/// start a program from; the plain form of the same path is written instead.
+fn for_client(path: &Path) -> std::io::Result<PathBuf> {
+    Ok(without_verbatim_prefix(path.canonicalize()?))
+}
+
+/// `\\?\C:\dir` -> `C:\dir`, `\\?\UNC\server\share` -> `\\server\share`; other paths
+/// as they are.
+fn without_verbatim_prefix(path: PathBuf) -> PathBuf {
+    let Some(text) = path.to_str() else {
+        return path;
+    };
+    if let Some(share) = text.strip_prefix(r"\\?\UNC\") {
+        return PathBuf::from(format!(r"\\{share}"));
+    }
+    match text.strip_prefix(r"\\?\") {
+        Some(rest) if rest.as_bytes().get(1) == Some(&b':') => PathBuf::from(rest),
+        _ => path,
+    }
+}
+
 /// `file.json` -> `file.json.bak`, or `.bak2`, ... when that exists: no backup is lost.
 fn backup_path(path: &Path) -> PathBuf {
     let base = path.as_os_str().to_owned();
@@ -369,5 +391,30 @@ fn backup_path(path: &Path) -> PathBuf {
             return candidate;
         }
         n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_verbatim_paths_are_written_in_their_plain_form() {
+        let plain = |p: &str| {
+            without_verbatim_prefix(PathBuf::from(p))
+                .display()
+                .to_string()
+        };
+        assert_eq!(
+            plain(r"\\?\C:\Users\me\layerops-mcp.exe"),
+            r"C:\Users\me\layerops-mcp.exe"
+        );
+        assert_eq!(plain(r"\\?\UNC\server\share\root"), r"\\server\share\root");
+        // A verbatim path that has no plain form (a device, a volume GUID) stays as it is.
+        assert_eq!(plain(r"\\?\Volume{1234}\x"), r"\\?\Volume{1234}\x");
+        assert_eq!(
+            plain("/usr/local/bin/layerops-mcp"),
+            "/usr/local/bin/layerops-mcp"
+        );
     }
 }
