@@ -23,15 +23,31 @@ pub fn install() {
     });
 }
 
-/// Checks signatures only: the server never signs a token.
+/// Checks signatures only: the server never signs a token, nor makes a JWK of a private key.
+/// Nothing here panics (jsonwebtoken's placeholders for what a provider leaves out do).
 static TOKEN_SIGNATURES: CryptoProvider = CryptoProvider {
     signer_factory: never_sign,
     verifier_factory: verifier,
-    jwk_utils: JwkUtils::new_unimplemented(),
+    jwk_utils: JwkUtils {
+        extract_rsa_public_key_components: |_| Err(ErrorKind::InvalidAlgorithm.into()),
+        extract_ec_public_key_coordinates: |_, _| Err(ErrorKind::InvalidAlgorithm.into()),
+        compute_digest: thumbprint_digest,
+    },
 };
 
 fn never_sign(_: &Algorithm, _: &EncodingKey) -> Result<Box<dyn JwtSigner>, Error> {
     Err(ErrorKind::InvalidAlgorithm.into())
+}
+
+/// A JWK thumbprint's hash (RFC 7638).
+fn thumbprint_digest(data: &[u8], hash: jsonwebtoken::jwk::ThumbprintHash) -> Vec<u8> {
+    use jsonwebtoken::jwk::ThumbprintHash;
+    let algorithm = match hash {
+        ThumbprintHash::SHA256 => &ring::digest::SHA256,
+        ThumbprintHash::SHA384 => &ring::digest::SHA384,
+        ThumbprintHash::SHA512 => &ring::digest::SHA512,
+    };
+    ring::digest::digest(algorithm, data).as_ref().to_vec()
 }
 
 /// How a signature is checked: RSA keys come as DER or as modulus and exponent (a JWK),
@@ -129,5 +145,17 @@ mod tests {
         let rsa = DecodingKey::from_rsa_components("AQAB", "AQAB").expect("components");
         assert!(super::verifier(&Algorithm::ES256, &rsa).is_err());
         assert!(super::verifier(&Algorithm::RS256, &rsa).is_ok());
+        // What the provider leaves out is refused, not a panic; a thumbprint is RFC 7638's
+        // (its example key, whose thumbprint the RFC gives).
+        let rfc7638: jsonwebtoken::jwk::Jwk = serde_json::from_str(
+            r#"{"kty":"RSA","n":"0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw","e":"AQAB"}"#,
+        )
+        .expect("the RFC's key");
+        assert_eq!(
+            rfc7638.thumbprint(jsonwebtoken::jwk::ThumbprintHash::SHA256),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+        let private = EncodingKey::from_rsa_der(b"not a key");
+        assert!(jsonwebtoken::jwk::Jwk::from_encoding_key(&private, Algorithm::RS256).is_err());
     }
 }
