@@ -94,7 +94,7 @@ pub(super) fn shape(
         && entry.select.is_none()
         && entry.find.is_empty()
         && !entry.structured
-        && entry.shaping.is_empty()
+        && entry.shaping().is_empty()
         && let Some(text) = if pretty {
             pretty_json(&response.body)
         } else {
@@ -115,7 +115,7 @@ pub(super) fn shape(
         && entry.select.is_none()
         && entry.find.is_empty()
         && !entry.structured
-        && let Some((compact, note)) = shape_compact(&response.body, &entry.shaping)
+        && let Some((compact, note)) = shape_compact(&response.body, entry.shaping())
     {
         let text = if pretty {
             pretty_json(compact.as_bytes())
@@ -157,7 +157,7 @@ pub(super) fn shape(
             }
         }
     }
-    let note = shape_value(&mut value, &entry.shaping);
+    let note = shape_value(&mut value, entry.shaping());
     let laid_out = if pretty {
         serde_json::to_string_pretty(&value)
     } else {

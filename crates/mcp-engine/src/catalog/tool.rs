@@ -34,8 +34,10 @@ pub(crate) struct ToolEntry {
     pub find: Vec<(String, Template)>,
     /// The answer also goes out as structuredContent.
     pub structured: bool,
-    /// `response.drop`, `response.max_items`, `response.narrow_with`.
-    pub shaping: Shaping,
+    /// `response.drop`, `response.max_items`, `response.narrow_with`; boxed, and only when
+    /// the file shapes its answers: most tools do not, and 100,000 entries each holding an
+    /// empty one inline took 9 MB (docs/performance.md). Read through [`Self::shaping`].
+    pub shaping: Option<Box<Shaping>>,
     pub read_only: bool,
     pub idempotent: bool,
     pub destructive: bool,
@@ -51,13 +53,25 @@ impl ToolEntry {
     pub(crate) fn name(&self) -> &str {
         self.listed.name()
     }
+
+    pub(crate) fn shaping(&self) -> &Shaping {
+        static NONE: Shaping = Shaping {
+            drop: Vec::new(),
+            keep: Vec::new(),
+            drop_nulls: false,
+            max_items: None,
+            narrow_with: None,
+        };
+        self.shaping.as_deref().unwrap_or(&NONE)
+    }
 }
 
 /// A tool's argument validator, compiled when first needed from the listed schema (which
 /// loading checked, to report any problem with the file).
 #[derive(Debug, Default)]
 pub(crate) struct LazyValidator {
-    compiled: std::sync::OnceLock<Option<jsonschema::Validator>>,
+    /// Boxed: an entry holds the pointer, not the validator's 56 bytes, until a first call.
+    compiled: std::sync::OnceLock<Option<Box<jsonschema::Validator>>>,
 }
 
 impl LazyValidator {
@@ -70,8 +84,9 @@ impl LazyValidator {
                 schema_options()
                     .build(&Value::Object(tool.input_schema()))
                     .ok()
+                    .map(Box::new)
             })
-            .as_ref()
+            .as_deref()
     }
 }
 
@@ -348,7 +363,8 @@ pub(crate) fn compile_tool(
                 max_items: r.max_items,
                 narrow_with: r.narrow_with.clone(),
             })
-            .unwrap_or_default(),
+            .filter(|shaping| !shaping.is_empty())
+            .map(Box::new),
         read_only: safety.read_only,
         idempotent: annotations.idempotent_hint.unwrap_or(false),
         destructive: safety.destructive,
@@ -640,6 +656,17 @@ fn position_of(text: &str, word: &str) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every tool of a catalogue holds one entry: with 100,000 tools, each 100 bytes is
+    /// 10 MB resident (issue 19's 300 MB). What only some tools use stays boxed.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_tool_entry_keeps_what_few_tools_use_out_of_line() {
+        let size = std::mem::size_of::<ToolEntry>();
+        assert!(size <= 416, "ToolEntry grew to {size} bytes");
+        assert!(std::mem::size_of::<LazyValidator>() <= 16);
+        assert!(std::mem::size_of::<Option<Box<Shaping>>>() <= 8);
+    }
 
     #[test]
     fn tool_names_follow_mcp_rules() {
