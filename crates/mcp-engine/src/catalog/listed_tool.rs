@@ -2,6 +2,9 @@
 //! text. A parsed schema (an ordered map per object, a string per key and value) takes about
 //! five times the memory of its text: with 10,000 tools the trees were most of the process
 //! (docs/performance.md). They are parsed again when a list page or a validator needs them.
+//! The input schema's text is kept LZ4-compressed: still the largest part of a catalogue of
+//! 100,000 tools (1 KB a tool), it compresses to about half, and unpacks at gigabytes a
+//! second, far below the cost of parsing it.
 
 use std::sync::{Arc, OnceLock};
 
@@ -17,7 +20,7 @@ pub(crate) struct ListedTool(Arc<Parts>);
 struct Parts {
     /// Everything but the schemas, whose places hold empty objects.
     tool: Tool,
-    input_schema: Box<str>,
+    input_schema: SchemaText,
     output_schema: Option<Box<str>>,
     /// The input schema parsed, kept once a call over HTTP needed it (a tool called once is
     /// likely called again; its validator is kept the same way).
@@ -35,7 +38,7 @@ impl PartialEq for Parts {
 
 impl ListedTool {
     pub(crate) fn new(mut tool: Tool) -> Self {
-        let input_schema = compact(&tool.input_schema);
+        let input_schema = SchemaText::pack(compact(&tool.input_schema));
         let output_schema = tool.output_schema.take().map(|s| compact(&s));
         // One empty object for every tool's place: a new one each was 100 bytes a tool.
         static EMPTY: std::sync::LazyLock<Arc<JsonObject>> = std::sync::LazyLock::new(Arc::default);
@@ -67,7 +70,7 @@ impl ListedTool {
 
     /// The input schema, parsed.
     pub(crate) fn input_schema(&self) -> JsonObject {
-        parse(&self.0.input_schema)
+        parse(&self.0.input_schema.text())
     }
 
     /// The input schema parsed once and kept, for what each call reads (the HTTP transport
@@ -86,7 +89,7 @@ impl ListedTool {
             #[serde(default)]
             properties: KeysInOrder,
         }
-        serde_json::from_str::<Properties>(&self.0.input_schema)
+        serde_json::from_str::<Properties>(&self.0.input_schema.text())
             .map(|p| p.properties.0)
             .unwrap_or_default()
     }
@@ -95,7 +98,7 @@ impl ListedTool {
     pub(crate) fn with_input_schema(&self, schema: &JsonObject) -> Self {
         Self(Arc::new(Parts {
             tool: self.0.tool.clone(),
-            input_schema: compact(schema),
+            input_schema: SchemaText::pack(compact(schema)),
             output_schema: self.0.output_schema.clone(),
             parsed_input: OnceLock::new(),
         }))
@@ -112,7 +115,7 @@ impl ListedTool {
     /// The definition as MCP sends it.
     pub(crate) fn to_tool(&self) -> Tool {
         let mut tool = self.0.tool.clone();
-        tool.input_schema = Arc::new(parse(&self.0.input_schema));
+        tool.input_schema = Arc::new(parse(&self.0.input_schema.text()));
         tool.output_schema = self.0.output_schema.as_deref().map(|s| Arc::new(parse(s)));
         tool
     }
@@ -180,6 +183,39 @@ pub(crate) fn to_tools(tools: &[&ListedTool]) -> Vec<Tool> {
         }
         all
     })
+}
+
+/// A schema's compact JSON text, compressed when that makes it smaller.
+#[derive(Debug, PartialEq)]
+enum SchemaText {
+    Plain(Box<str>),
+    /// LZ4 block, its size prepended. Equal texts pack to equal bytes: comparing packed
+    /// texts compares the texts.
+    Packed(Box<[u8]>),
+}
+
+impl SchemaText {
+    fn pack(text: Box<str>) -> Self {
+        let packed = lz4_flex::block::compress_prepend_size(text.as_bytes());
+        if packed.len() < text.len() {
+            Self::Packed(packed.into_boxed_slice())
+        } else {
+            Self::Plain(text)
+        }
+    }
+
+    fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Self::Plain(text) => std::borrow::Cow::Borrowed(text),
+            // Packed here from a text: it unpacks, and to UTF-8.
+            Self::Packed(packed) => std::borrow::Cow::Owned(
+                lz4_flex::block::decompress_size_prepended(packed)
+                    .ok()
+                    .and_then(|bytes| String::from_utf8(bytes).ok())
+                    .unwrap_or_else(|| "{}".to_owned()),
+            ),
+        }
+    }
 }
 
 fn compact(schema: &JsonObject) -> Box<str> {
