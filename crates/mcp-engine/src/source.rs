@@ -9,7 +9,9 @@ pub(crate) const CONTENT_FOLDERS: [&str; 3] = ["registry", "resources", "prompts
 /// A content file: its path relative to the root, always with `/` separators, and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    pub path: String,
+    /// Shared: the compiled tool, the build cache and hot reload each keep a tool file's
+    /// path, one copy for 100,000 tools (docs/performance.md).
+    pub path: Arc<str>,
     /// Shared: a reload keeps the texts of unchanged files without copying them.
     pub text: Arc<str>,
 }
@@ -36,7 +38,7 @@ impl Digest {
 /// compiled form of this digest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ReleasedFile {
-    pub path: String,
+    pub path: Arc<str>,
     pub digest: Digest,
 }
 
@@ -110,7 +112,7 @@ impl ContentSource {
                 let files = embedded
                     .iter()
                     .map(|(path, text)| SourceFile {
-                        path: (*path).to_owned(),
+                        path: Arc::from(*path),
                         text: Arc::from(*text),
                     })
                     .filter(|f| is_content_file(&f.path))
@@ -154,7 +156,7 @@ impl ContentSource {
                 files.extend(
                     read.into_iter()
                         .zip(texts)
-                        .map(|((path, _), text)| SourceFile { path, text }),
+                        .map(|((path, _), text)| SourceFile { path: path.into(), text }),
                 );
                 files.sort_by(|a, b| a.path.cmp(&b.path));
                 (files, errors)
@@ -474,7 +476,7 @@ mod tests {
         .read_all();
         assert!(errors.is_empty());
         assert_eq!(files.len(), 1);
-        assert_eq!(files[0].path, "registry/_server.yaml");
+        assert_eq!(&*files[0].path, "registry/_server.yaml");
     }
 }
 

@@ -20,7 +20,8 @@ use crate::source::Digest;
 #[derive(Default)]
 pub(crate) struct BuildCache {
     pub(super) templates: Templates,
-    pub(super) tools: HashMap<String, Box<Slot>>,
+    /// Keyed by the path the tool file's entry and hot reload share.
+    pub(super) tools: HashMap<Arc<str>, Box<Slot>>,
 }
 
 impl BuildCache {
@@ -111,7 +112,7 @@ impl BuildCache {
     }
 
     /// Stores what `path` compiled to; the form it replaces becomes the other version.
-    pub(super) fn store(&mut self, path: &str, compiled: CompiledFile) {
+    pub(super) fn store(&mut self, path: &Arc<str>, compiled: CompiledFile) {
         match self.tools.get_mut(path) {
             Some(slot) => {
                 let old = std::mem::replace(&mut slot.latest, compiled);
@@ -123,7 +124,7 @@ impl BuildCache {
             }
             None => {
                 self.tools.insert(
-                    path.to_owned(),
+                    path.clone(),
                     Box::new(Slot {
                         latest: compiled,
                         other: None,

@@ -299,7 +299,7 @@ fn load_toolsets(
     {
         let rest = file.path.strip_prefix("registry/").unwrap_or(&file.path);
         if rest.matches('/').count() != 1 {
-            diagnostics.push(Diagnostic::whole_file(&file.path, "a _toolset.yaml belongs directly in a toolset folder (registry/<toolset>/_toolset.yaml)"));
+            diagnostics.push(Diagnostic::whole_file(&*file.path, "a _toolset.yaml belongs directly in a toolset folder (registry/<toolset>/_toolset.yaml)"));
             continue;
         }
         match parse_yaml::<ToolsetFile>(Format::Toolset, &file.path, &file.text, &file.text, 0) {
@@ -321,7 +321,7 @@ enum ToolInput<'a> {
 }
 
 impl ToolInput<'_> {
-    fn path(&self) -> &str {
+    fn path(&self) -> &Arc<str> {
         match self {
             Self::Text(file, _) => &file.path,
             Self::Released(file) => &file.path,
@@ -382,8 +382,11 @@ fn load_tools(
         .iter()
         .map(|(name, def)| (name.as_str(), Arc::new(def.clone())))
         .collect();
+    // One copy of each toolset's name, for all its tools.
+    let mut toolset_names: HashMap<&str, Arc<str>> = HashMap::new();
     for input in inputs {
-        let path = input.path();
+        let shared_path = input.path();
+        let path: &str = shared_path;
         let toolset = toolset_of(path);
         let toolset_def = toolset_defs.get(toolset);
         let reused = match input {
@@ -392,12 +395,16 @@ fn load_tools(
             ToolInput::Text(_, None) => false,
         };
         if !reused {
+            let toolset_name = toolset_names
+                .entry(toolset)
+                .or_insert_with(|| Arc::from(toolset))
+                .clone();
             let compile =
                 |file: &SourceFile, parsed: Option<ParsedTool>, cache: &mut BuildCache| {
                     compile_file(
                         file,
                         parsed,
-                        toolset,
+                        &toolset_name,
                         toolset_def.unwrap_or(&default_toolset),
                         &mut cache.templates,
                     )
@@ -410,7 +417,7 @@ fn load_tools(
                 ToolInput::Released(released) => match source.read_path(path) {
                     PathState::File(text) => {
                         let file = SourceFile {
-                            path: path.to_owned(),
+                            path: released.path.clone(),
                             text,
                         };
                         Some(compile(&file, None, cache))
@@ -430,7 +437,7 @@ fn load_tools(
             };
             if let Some(compiled) = compiled {
                 cache.store(
-                    path,
+                    shared_path,
                     CompiledFile {
                         toolset: shared.get(toolset).cloned(),
                         ..compiled
@@ -492,11 +499,11 @@ fn select(
     let mut unserved = BTreeMap::new();
     for (tool_name, entry) in all_tools {
         let default = toolset_defs
-            .get(&entry.toolset)
+            .get(&*entry.toolset)
             .map(|t| t.default)
             .unwrap_or(true);
         let info = toolsets
-            .entry(entry.toolset.clone())
+            .entry(entry.toolset.to_string())
             .or_insert_with(|| ToolsetInfo { default, tools: 0 });
         info.tools += 1;
         match matcher.refuse(tool_name, &entry.toolset, default, entry.read_only) {
@@ -540,7 +547,7 @@ fn check_tool_mentions(
         // Each word once (the list is deduplicated), at its first place in the file.
         for (word, at) in &entry.mentions {
             if super::prompt::names_no_tool(word, known) {
-                diagnostics.push(Diagnostic::advisory(&entry.file, *at, format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
+                diagnostics.push(Diagnostic::advisory(&*entry.file, *at, format!("the description names the tool `{word}`, which does not exist; fix the name or add the tool")));
             }
         }
     }
@@ -641,7 +648,7 @@ fn load_resources(
         }
         if !blob {
             for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, known) {
-                diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
+                diagnostics.push(Diagnostic::advisory(&*file.path, (split.body_first_line + line - 1, column), format!("the document names the tool `{word}`, which does not exist; fix the name or add the tool")));
             }
         }
         // No size in the listing: editing a document updates it (resources/updated) without
@@ -659,7 +666,7 @@ fn load_resources(
                 resource,
                 text,
                 blob,
-                file: file.path.clone(),
+                file: file.path.to_string(),
             },
         );
     }
@@ -749,7 +756,7 @@ fn load_prompts(
             }
         }
         for (line, column, word) in super::prompt::unknown_tool_mentions(split.body, known) {
-            reporter.diagnostics.push(Diagnostic::advisory(&file.path, (split.body_first_line + line - 1, column), format!("the prompt names the tool `{word}`, which does not exist; fix the name or add the tool")));
+            reporter.diagnostics.push(Diagnostic::advisory(&*file.path, (split.body_first_line + line - 1, column), format!("the prompt names the tool `{word}`, which does not exist; fix the name or add the tool")));
         }
         let engine = engine_for(&file.path);
         let template = if reporter.diagnostics.iter().all(|d| d.advisory) {
@@ -771,7 +778,7 @@ fn load_prompts(
                 prompt: to_rmcp(&front),
                 resources: front.resources.clone(),
                 images: front.images.clone(),
-                file: file.path.clone(),
+                file: file.path.to_string(),
                 arguments: front.arguments,
                 engine,
                 template,
@@ -790,7 +797,7 @@ fn with_front_matter<'f, T: serde::de::DeserializeOwned>(
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<(T, front_matter::Split<'f>)> {
     let Some(split) = front_matter::split(&file.text) else {
-        diagnostics.push(Diagnostic::whole_file(&file.path, missing));
+        diagnostics.push(Diagnostic::whole_file(&*file.path, missing));
         return None;
     };
     match parse_yaml(
@@ -822,7 +829,7 @@ fn declared_name(text: &str) -> Option<String> {
 fn compile_file(
     file: &SourceFile,
     parsed: Option<ParsedTool>,
-    toolset: &str,
+    toolset: &Arc<str>,
     toolset_def: &ToolsetFile,
     templates: &mut Templates,
 ) -> CompiledFile {
@@ -839,7 +846,14 @@ fn compile_file(
         Err(d) => compiled.diagnostics = d,
         Ok(mut def) => {
             let mut reporter = FileReporter::new(&file.path, &file.text, 1);
-            let entry = compile_tool(&mut def, toolset, toolset_def, templates, &mut reporter);
+            let entry = compile_tool(
+                &mut def,
+                &file.path,
+                toolset,
+                toolset_def,
+                templates,
+                &mut reporter,
+            );
             compiled.diagnostics = reporter.diagnostics;
             compiled.entry = entry.map(Arc::new);
             compiled.name = Some(def.name);
@@ -856,11 +870,11 @@ fn content_version(files: &[SourceFile], tools: &[ToolInput<'_>], cache: &BuildC
     let mut entries: Vec<(&str, Digest)> = files
         .iter()
         .filter(|f| content_kind(&f.path) != Some(ContentKind::Tool))
-        .map(|f| (f.path.as_str(), Digest::of(&f.text)))
+        .map(|f| (&*f.path, Digest::of(&f.text)))
         .chain(tools.iter().filter_map(|t| {
             cache
                 .latest(t.path())
-                .map(|compiled| (t.path(), compiled.digest))
+                .map(|compiled| (&**t.path(), compiled.digest))
         }))
         .collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
@@ -885,7 +899,7 @@ mod tests {
 
     fn file(path: &str, text: &str) -> SourceFile {
         SourceFile {
-            path: path.to_owned(),
+            path: path.into(),
             text: text.into(),
         }
     }
@@ -990,7 +1004,7 @@ mod tests {
         assert_eq!((hint(&second), hint(&third)), (None, Some(false)));
 
         // A removed file is forgotten, and so are its templates.
-        files.retain(|f| f.path != "registry/items/other.yaml");
+        files.retain(|f| &*f.path != "registry/items/other.yaml");
         let fourth = build_with(
             ContentSource::Embedded(&[]),
             &files,
@@ -1061,7 +1075,7 @@ mod tests {
         ]);
         assert!(c.diagnostics.is_empty(), "{:?}", messages(&c));
         let tool = &c.tools["get_item"];
-        assert_eq!(tool.toolset, "items");
+        assert_eq!(&*tool.toolset, "items");
         let a = tool.listed.annotations().unwrap();
         assert_eq!(
             (

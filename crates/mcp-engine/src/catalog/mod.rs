@@ -234,8 +234,8 @@ impl Catalog {
     pub fn tool_summaries(&self) -> Vec<ToolSummary> {
         let summary = |entry: &ToolEntry, not_served: Option<&String>| ToolSummary {
             name: entry.name().to_owned(),
-            toolset: entry.toolset.clone(),
-            file: entry.file.clone(),
+            toolset: entry.toolset.to_string(),
+            file: entry.file.to_string(),
             request: format!(
                 "{} {}",
                 entry.request.method.as_str(),
@@ -260,8 +260,8 @@ impl Catalog {
     /// The toolset of a served tool, and whether that toolset is on by default.
     pub fn toolset_of(&self, tool: &str) -> Option<(&str, bool)> {
         let entry = self.tools.get(tool)?;
-        let default = self.toolsets.get(&entry.toolset).is_none_or(|t| t.default);
-        Some((entry.toolset.as_str(), default))
+        let default = self.toolsets.get(&*entry.toolset).is_none_or(|t| t.default);
+        Some((&*entry.toolset, default))
     }
 
     /// The served resources, by URI.

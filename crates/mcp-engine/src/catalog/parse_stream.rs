@@ -5,6 +5,7 @@
 //! given back afterwards (docs/performance.md).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use crate::definition::parse_yaml;
@@ -12,6 +13,9 @@ use crate::definition::schema::Format;
 use crate::definition::tool::ToolFile;
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
+
+/// Parsed tool files, each with its path.
+type Batch = Vec<(Arc<str>, ParsedTool)>;
 
 /// A tool file parsed: its definition, or what is wrong with it.
 pub(super) type ParsedTool = Result<ToolFile, Vec<Diagnostic>>;
@@ -29,8 +33,8 @@ pub(super) fn parse_tool(file: &SourceFile) -> ParsedTool {
 
 /// The receiving end, on the loading thread.
 pub(super) struct ParsedStream {
-    ready: HashMap<String, ParsedTool>,
-    batches: Option<Receiver<Vec<(String, ParsedTool)>>>,
+    ready: HashMap<Arc<str>, ParsedTool>,
+    batches: Option<Receiver<Batch>>,
 }
 
 impl ParsedStream {
@@ -72,8 +76,8 @@ impl ParsedStream {
     }
 }
 
-fn produce(files: &[&SourceFile], send: &SyncSender<Vec<(String, ParsedTool)>>) {
-    let parse_all = |chunk: &[&SourceFile]| -> Vec<(String, ParsedTool)> {
+fn produce(files: &[&SourceFile], send: &SyncSender<Batch>) {
+    let parse_all = |chunk: &[&SourceFile]| -> Batch {
         chunk
             .iter()
             .map(|f| (f.path.clone(), parse_tool(f)))
@@ -130,7 +134,7 @@ mod tests {
             )
         };
         SourceFile {
-            path: format!("registry/set/t{i:04}.yaml"),
+            path: format!("registry/set/t{i:04}.yaml").into(),
             text: text.into(),
         }
     }
@@ -146,7 +150,7 @@ mod tests {
                         Some(Ok(def)) => assert_eq!(def.name, format!("t{i:04}")),
                         Some(Err(problems)) => {
                             assert_eq!(i % 7, 3, "{problems:?}");
-                            assert!(problems.iter().all(|p| p.file == f.path));
+                            assert!(problems.iter().all(|p| *p.file == *f.path));
                         }
                         None => panic!("file {i} of {count} not handed over"),
                     }

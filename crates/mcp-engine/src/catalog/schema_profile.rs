@@ -179,7 +179,7 @@ pub fn profile_report(
             let mut keys = vec!["input"];
             keys.extend(pointer.split('/').filter(|s| !s.is_empty()));
             let position = crate::yaml_locate::locate(&file.text, &keys, 1);
-            out.push(crate::Diagnostic::advisory(&file.path, position, message));
+            out.push(crate::Diagnostic::advisory(&*file.path, position, message));
         }
     }
     out

@@ -191,7 +191,7 @@ pub(crate) fn problems(
         } else if !matching.iter().any(|e| served.contains_key(e.name())) {
             let mut off: Vec<&str> = matching
                 .iter()
-                .map(|e| e.toolset.as_str())
+                .map(|e| &*e.toolset)
                 .filter(|t| {
                     let on = matcher.all_toolsets
                         || matcher.named_toolsets().iter().any(|n| n == t)

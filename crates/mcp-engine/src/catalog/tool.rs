@@ -22,8 +22,10 @@ use crate::text::truncate;
 pub(crate) struct ToolEntry {
     /// The definition tools/list sends (before any schema profile).
     pub listed: ListedTool,
-    pub file: String,
-    pub toolset: String,
+    /// Both shared: the path with the build cache and hot reload, the toolset's name with
+    /// its other tools (docs/performance.md, 100,000 tools).
+    pub file: Arc<str>,
+    pub toolset: Arc<str>,
     /// Compiled at the first call: a compiled validator takes tens of kilobytes, and most
     /// tools of a large catalogue are never called (docs/performance.md).
     pub validator: LazyValidator,
@@ -219,7 +221,8 @@ fn pointer_or_root(pointer: &str) -> &str {
 /// Compiles one tool; problems go to `reporter`, and `None` means the tool cannot be served.
 pub(crate) fn compile_tool(
     def: &mut ToolFile,
-    toolset: &str,
+    file: &Arc<str>,
+    toolset: &Arc<str>,
     toolset_def: &ToolsetFile,
     templates: &mut Templates,
     reporter: &mut FileReporter<'_>,
@@ -333,8 +336,8 @@ pub(crate) fn compile_tool(
     Some(ToolEntry {
         listed: ListedTool::new(tool),
         mentions,
-        file: reporter.file.to_owned(),
-        toolset: toolset.to_owned(),
+        file: file.clone(),
+        toolset: toolset.clone(),
         validator: LazyValidator::default(),
         request: CompiledRequest {
             method: def.request.method,

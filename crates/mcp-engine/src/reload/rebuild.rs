@@ -27,7 +27,7 @@ pub(crate) struct Reloader {
     /// texts were a fifth of its memory. Sorted by path.
     released: Vec<ReleasedFile>,
     read_errors: Vec<(String, String)>,
-    last_good: HashMap<String, Version>,
+    last_good: HashMap<Arc<str>, Version>,
     cache: BuildCache,
 }
 
@@ -93,18 +93,18 @@ impl Reloader {
             self.read_errors.retain(|(p, _)| p != path);
             if let Ok(i) = self
                 .released
-                .binary_search_by(|f| f.path.as_str().cmp(path))
+                .binary_search_by(|f| (*f.path).cmp(path.as_str()))
             {
                 self.released.remove(i);
             }
-            let at = self.files.binary_search_by(|f| f.path.as_str().cmp(path));
+            let at = self.files.binary_search_by(|f| (*f.path).cmp(path.as_str()));
             match (self.source.read_path(path), at) {
                 (PathState::Directory, _) => return self.reload(),
                 (PathState::File(text), Ok(i)) => self.files[i].text = text,
                 (PathState::File(text), Err(i)) => self.files.insert(
                     i,
                     SourceFile {
-                        path: path.clone(),
+                        path: path.as_str().into(),
                         text,
                     },
                 ),
@@ -154,11 +154,11 @@ impl Reloader {
             &self.options,
             &mut self.cache,
         );
-        let failed: BTreeSet<&String> = first
+        let failed: BTreeSet<&str> = first
             .diagnostics
             .iter()
             .filter(|d| !d.advisory)
-            .map(|d| &d.file)
+            .map(|d| d.file.as_str())
             .collect();
         if failed.is_empty() {
             self.last_good = self.versions(&self.files, &self.released, &BTreeSet::new());
@@ -168,33 +168,35 @@ impl Reloader {
         let mut kept = BTreeSet::new();
         let mut files: Vec<SourceFile> = Vec::with_capacity(self.files.len());
         let mut released: Vec<ReleasedFile> = Vec::with_capacity(self.released.len());
-        let mut fall_back =
-            |path: &String, files: &mut Vec<SourceFile>| match self.last_good.get(path) {
-                Some(Version::Text(text)) => {
-                    kept.insert(path.clone());
-                    files.push(SourceFile {
-                        path: path.clone(),
-                        text: text.clone(),
-                    });
-                }
-                Some(Version::Compiled(digest)) => {
-                    kept.insert(path.clone());
-                    released.push(ReleasedFile {
-                        path: path.clone(),
-                        digest: *digest,
-                    });
-                }
-                None => {}
-            };
+        let mut fall_back = |path: &str, files: &mut Vec<SourceFile>| match self
+            .last_good
+            .get_key_value(path)
+        {
+            Some((path, Version::Text(text))) => {
+                kept.insert(path.to_string());
+                files.push(SourceFile {
+                    path: path.clone(),
+                    text: text.clone(),
+                });
+            }
+            Some((path, Version::Compiled(digest))) => {
+                kept.insert(path.to_string());
+                released.push(ReleasedFile {
+                    path: path.clone(),
+                    digest: *digest,
+                });
+            }
+            None => {}
+        };
         for file in &self.files {
-            if failed.contains(&file.path) {
+            if failed.contains(&*file.path) {
                 fall_back(&file.path, &mut files);
             } else {
                 files.push(file.clone());
             }
         }
         for file in &self.released {
-            if failed.contains(&file.path) {
+            if failed.contains(&*file.path) {
                 fall_back(&file.path, &mut files);
             }
         }
@@ -205,7 +207,7 @@ impl Reloader {
         released.extend(
             self.released
                 .iter()
-                .filter(|f| !failed.contains(&f.path))
+                .filter(|f| !failed.contains(&*f.path))
                 .cloned(),
         );
         files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -227,7 +229,7 @@ impl Reloader {
             .map(|d| d.file.clone())
             .collect();
         self.last_good = self.versions(&files, &released, &still_failing);
-        let failed: BTreeSet<String> = failed.into_iter().cloned().collect();
+        let failed: BTreeSet<String> = failed.into_iter().map(str::to_owned).collect();
         self.release_texts(&failed);
         let mut diagnostics = first.diagnostics;
         for d in served.diagnostics.drain(..) {
@@ -248,11 +250,11 @@ impl Reloader {
         files: &[SourceFile],
         released: &[ReleasedFile],
         left_out: &BTreeSet<String>,
-    ) -> HashMap<String, Version> {
+    ) -> HashMap<Arc<str>, Version> {
         let compiled = |path: &str| self.cache.latest(path).map(|c| Version::Compiled(c.digest));
         files
             .iter()
-            .filter(|f| !left_out.contains(&f.path))
+            .filter(|f| !left_out.contains(&*f.path))
             .filter_map(|f| {
                 let version = if content_kind(&f.path) == Some(ContentKind::Tool) {
                     compiled(&f.path)?
@@ -264,7 +266,7 @@ impl Reloader {
             .chain(
                 released
                     .iter()
-                    .filter(|f| !left_out.contains(&f.path))
+                    .filter(|f| !left_out.contains(&*f.path))
                     .map(|f| (f.path.clone(), Version::Compiled(f.digest))),
             )
             .collect()
@@ -286,7 +288,7 @@ impl Reloader {
         let cache = &self.cache;
         let mut let_go = Vec::new();
         self.files.retain(|f| {
-            if content_kind(&f.path) != Some(ContentKind::Tool) || failed.contains(&f.path) {
+            if content_kind(&f.path) != Some(ContentKind::Tool) || failed.contains(&*f.path) {
                 return true;
             }
             // A file that did not fail was compiled from this very text.
@@ -419,7 +421,7 @@ mod tests {
             LoadOptions::default(),
         );
         // Only the server file's text is kept; the tools are held compiled.
-        let held: Vec<&str> = reloader.files.iter().map(|f| f.path.as_str()).collect();
+        let held: Vec<&str> = reloader.files.iter().map(|f| &*f.path).collect();
         assert_eq!(held, ["registry/_server.yaml"]);
         assert_eq!(reloader.released.len(), 2);
 
