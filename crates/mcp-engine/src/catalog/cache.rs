@@ -50,7 +50,8 @@ pub(crate) struct CompiledFile {
     pub digest: Digest,
     /// Shared by the toolset's files.
     pub toolset: Option<Arc<ToolsetFile>>,
-    /// The tool's name when the file parsed.
+    /// The tool's name when the file parsed but did not compile; an entry holds its own
+    /// (one copy fewer of every name, docs/performance.md).
     pub name: Option<String>,
     pub entry: Option<Arc<ToolEntry>>,
     pub diagnostics: Vec<Diagnostic>,
@@ -106,9 +107,8 @@ impl BuildCache {
         [Some(&slot.latest), slot.other.as_deref()]
             .into_iter()
             .flatten()
-            .find(|c| c.digest == digest)?
-            .name
-            .as_deref()
+            .find(|c| c.digest == digest)
+            .and_then(|c| c.entry.as_deref().map(ToolEntry::name).or(c.name.as_deref()))
     }
 
     /// Stores what `path` compiled to; the form it replaces becomes the other version.

@@ -449,7 +449,7 @@ fn load_tools(
             continue;
         };
         diagnostics.extend(compiled.diagnostics.iter().cloned());
-        let (Some(entry), Some(tool_name)) = (&compiled.entry, &compiled.name) else {
+        let Some(entry) = &compiled.entry else {
             let declared = compiled.name.clone().or_else(|| match input {
                 ToolInput::Text(file, _) => declared_name(&file.text),
                 ToolInput::Released(_) => None,
@@ -459,6 +459,7 @@ fn load_tools(
             }
             continue;
         };
+        let tool_name = entry.name();
         if let Some(existing) = all_tools.get(tool_name) {
             let text = input.text(source);
             let mut reporter = FileReporter::new(path, &text, 1);
@@ -472,7 +473,7 @@ fn load_tools(
             diagnostics.extend(reporter.diagnostics);
             continue;
         }
-        all_tools.insert(tool_name.clone(), entry.clone());
+        all_tools.insert(tool_name.to_owned(), entry.clone());
     }
     cache.finish();
     (all_tools, failed_tools)
@@ -856,7 +857,9 @@ fn compile_file(
             );
             compiled.diagnostics = reporter.diagnostics;
             compiled.entry = entry.map(Arc::new);
-            compiled.name = Some(def.name);
+            if compiled.entry.is_none() {
+                compiled.name = Some(def.name);
+            }
         }
     }
     compiled.templates.1 = templates.mark();
