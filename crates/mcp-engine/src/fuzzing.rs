@@ -44,7 +44,7 @@ fn all_toolsets() -> LoadOptions {
 
 /// The served tool names, sorted.
 pub fn tool_names(catalog: &Catalog) -> Vec<String> {
-    let mut names: Vec<String> = catalog.tools.keys().cloned().collect();
+    let mut names: Vec<String> = catalog.tools.keys().map(str::to_owned).collect();
     names.sort();
     names
 }

@@ -156,7 +156,10 @@ impl ContentSource {
                 files.extend(
                     read.into_iter()
                         .zip(texts)
-                        .map(|((path, _), text)| SourceFile { path: path.into(), text }),
+                        .map(|((path, _), text)| SourceFile {
+                            path: path.into(),
+                            text,
+                        }),
                 );
                 files.sort_by(|a, b| a.path.cmp(&b.path));
                 (files, errors)

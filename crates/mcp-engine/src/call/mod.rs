@@ -413,7 +413,6 @@ fn refusal(catalog: &Catalog, name: &str) -> CallError {
         .tools
         .keys()
         .filter(|k| similar(k, name))
-        .map(String::as_str)
         .take(3)
         .collect();
     let hint = if close.is_empty() {

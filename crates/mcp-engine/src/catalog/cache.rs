@@ -108,7 +108,12 @@ impl BuildCache {
             .into_iter()
             .flatten()
             .find(|c| c.digest == digest)
-            .and_then(|c| c.entry.as_deref().map(ToolEntry::name).or(c.name.as_deref()))
+            .and_then(|c| {
+                c.entry
+                    .as_deref()
+                    .map(ToolEntry::name)
+                    .or(c.name.as_deref())
+            })
     }
 
     /// Stores what `path` compiled to; the form it replaces becomes the other version.

@@ -166,7 +166,7 @@ pub(crate) fn opening(source: ContentSource, options: &LoadOptions) -> (Catalog,
         schema_profile: options.schema_profile,
         upstream: None,
         templates: Templates::inert(),
-        tools: HashMap::new(),
+        tools: Default::default(),
         tool_list: Vec::new(),
         unserved: BTreeMap::new(),
         toolsets: BTreeMap::new(),
@@ -481,7 +481,7 @@ fn load_tools(
 
 /// The tools the selection serves, and what it leaves out and why.
 struct Served {
-    tools: HashMap<String, Arc<ToolEntry>>,
+    tools: super::tools_by_name::ToolsByName,
     tool_list: Vec<super::ListedTool>,
     unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,
     toolsets: BTreeMap<String, ToolsetInfo>,
@@ -495,7 +495,7 @@ fn select(
 ) -> Served {
     let matcher = &options.matcher;
     let mut toolsets: BTreeMap<String, ToolsetInfo> = BTreeMap::new();
-    let mut tools = HashMap::new();
+    let mut tools = super::tools_by_name::ToolsByName::default();
     let mut tool_list = Vec::new();
     let mut unserved = BTreeMap::new();
     for (tool_name, entry) in all_tools {
@@ -509,7 +509,7 @@ fn select(
         info.tools += 1;
         match matcher.refuse(tool_name, &entry.toolset, default, entry.read_only) {
             None => {
-                tools.insert(tool_name.clone(), entry.clone());
+                tools.insert(entry.clone());
                 let mut listed = entry.listed.clone();
                 if let Some(profile) = options.schema_profile {
                     let rewritten = super::schema_profile::rewrite(

@@ -13,8 +13,9 @@ pub(crate) mod secret_fields;
 pub(crate) mod selection;
 pub(crate) mod status;
 pub(crate) mod tool;
+mod tools_by_name;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use rmcp::model::{JsonObject, Resource};
@@ -96,7 +97,7 @@ pub struct Catalog {
     pub(crate) upstream: Option<Arc<Upstream>>,
     pub(crate) templates: Templates,
     /// Served tools by name, and the same in listing order.
-    pub(crate) tools: HashMap<String, Arc<ToolEntry>>,
+    pub(crate) tools: tools_by_name::ToolsByName,
     pub(crate) tool_list: Vec<ListedTool>,
     /// Tools that exist but are not served in this mode, with the reason.
     pub(crate) unserved: BTreeMap<String, (Arc<ToolEntry>, String)>,

@@ -1,7 +1,7 @@
 //! Which tools a server serves: `--read-only`, `--tools GLOB,...`, `--toolsets NAME,...` and
 //! the toolsets' own `default: false`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -145,7 +145,7 @@ pub(crate) fn problems(
     matcher: &Matcher,
     toolsets: &BTreeMap<String, ToolsetInfo>,
     all_tools: &BTreeMap<String, Arc<ToolEntry>>,
-    served: &HashMap<String, Arc<ToolEntry>>,
+    served: &super::tools_by_name::ToolsByName,
     program: &str,
 ) -> Vec<String> {
     let mut out = Vec::new();

@@ -97,7 +97,9 @@ impl Reloader {
             {
                 self.released.remove(i);
             }
-            let at = self.files.binary_search_by(|f| (*f.path).cmp(path.as_str()));
+            let at = self
+                .files
+                .binary_search_by(|f| (*f.path).cmp(path.as_str()));
             match (self.source.read_path(path), at) {
                 (PathState::Directory, _) => return self.reload(),
                 (PathState::File(text), Ok(i)) => self.files[i].text = text,
@@ -168,26 +170,24 @@ impl Reloader {
         let mut kept = BTreeSet::new();
         let mut files: Vec<SourceFile> = Vec::with_capacity(self.files.len());
         let mut released: Vec<ReleasedFile> = Vec::with_capacity(self.released.len());
-        let mut fall_back = |path: &str, files: &mut Vec<SourceFile>| match self
-            .last_good
-            .get_key_value(path)
-        {
-            Some((path, Version::Text(text))) => {
-                kept.insert(path.to_string());
-                files.push(SourceFile {
-                    path: path.clone(),
-                    text: text.clone(),
-                });
-            }
-            Some((path, Version::Compiled(digest))) => {
-                kept.insert(path.to_string());
-                released.push(ReleasedFile {
-                    path: path.clone(),
-                    digest: *digest,
-                });
-            }
-            None => {}
-        };
+        let mut fall_back =
+            |path: &str, files: &mut Vec<SourceFile>| match self.last_good.get_key_value(path) {
+                Some((path, Version::Text(text))) => {
+                    kept.insert(path.to_string());
+                    files.push(SourceFile {
+                        path: path.clone(),
+                        text: text.clone(),
+                    });
+                }
+                Some((path, Version::Compiled(digest))) => {
+                    kept.insert(path.to_string());
+                    released.push(ReleasedFile {
+                        path: path.clone(),
+                        digest: *digest,
+                    });
+                }
+                None => {}
+            };
         for file in &self.files {
             if failed.contains(&*file.path) {
                 fall_back(&file.path, &mut files);

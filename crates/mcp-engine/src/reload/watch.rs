@@ -259,7 +259,7 @@ mod tests {
                 break;
             }
         }
-        let mut names: Vec<String> = snapshot.load().tools.keys().cloned().collect();
+        let mut names: Vec<String> = snapshot.load().tools.keys().map(str::to_owned).collect();
         names.sort();
         names
     }
