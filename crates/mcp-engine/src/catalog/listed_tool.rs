@@ -271,6 +271,36 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_that_compresses_is_kept_packed_and_given_back_as_written() {
+        let properties: serde_json::Map<String, serde_json::Value> = (0..40)
+            .map(|i| {
+                (
+                    format!("field{i}"),
+                    json!({"type": "string", "format": "uuid", "description": format!("UUID of the item number {i}, from the list tool.")}),
+                )
+            })
+            .collect();
+        let schema = json!({"type": "object", "properties": properties, "required": ["field3"]});
+        let tool = Tool::new(
+            "t_big",
+            "Big.",
+            Arc::new(schema.as_object().cloned().unwrap_or_default()),
+        );
+        let listed = ListedTool::new(tool.clone());
+        let SchemaText::Packed(packed) = &listed.0.input_schema else {
+            panic!("a long, repetitive schema is kept packed");
+        };
+        assert!(packed.len() * 2 < compact(&tool.input_schema).len());
+        assert_eq!(listed.to_tool(), tool);
+        assert_eq!(listed.property_names().len(), 40);
+        assert_eq!(listed.property_names()[0], "field0");
+        // A schema too short to gain is kept as it is.
+        let small = ListedTool::new(Tool::new("t_small", "Small.", Arc::new(JsonObject::new())));
+        assert!(matches!(small.0.input_schema, SchemaText::Plain(_)));
+        assert_eq!(small.input_schema(), JsonObject::new());
+    }
+
+    #[test]
     fn a_long_list_is_parsed_back_whole_and_in_order() {
         for count in [0, 3, 2_345] {
             let listed: Vec<ListedTool> = (0..count)

@@ -1019,6 +1019,14 @@ mod tests {
         assert!(!fourth.tools.contains_key("get_other"));
         assert_eq!(cache.tools.len(), 1);
         assert_eq!(render_path(&fourth, "get_item", "c"), "/v1/items/c");
+        // One copy of the path, shared by the file read, the tool and the cache; one of the
+        // toolset's name.
+        let entry = &fourth.tools["get_item"];
+        let read = files.iter().find(|f| f.path == entry.file);
+        let (cached, _) = cache.tools.get_key_value(&*entry.file).unwrap();
+        assert!(read.is_some_and(|f| Arc::ptr_eq(&f.path, &entry.file)));
+        assert!(Arc::ptr_eq(cached, &entry.file));
+        assert_eq!(&*entry.toolset, "items");
     }
 
     #[test]
