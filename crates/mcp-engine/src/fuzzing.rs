@@ -16,7 +16,7 @@ pub fn load(files: &[(&str, &str)]) -> Catalog {
     let files: Vec<SourceFile> = files
         .iter()
         .map(|(path, text)| SourceFile {
-            path: (*path).to_owned(),
+            path: Arc::from(*path),
             text: Arc::from(*text),
         })
         .collect();
