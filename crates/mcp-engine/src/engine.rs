@@ -352,9 +352,10 @@ impl Loader {
         })
         .await
         .map_err(|e| EngineError::Settings(format!("the content could not be loaded: {e}")))?;
-        // The build gives its scratch back as it ends, yet more is freed after it, as its
-        // threads wind down: with 100,000 tools, a second pass half a second later returned
-        // another 13 MB (docs/performance.md).
+        // The build gives its scratch back as it ends, yet with 100,000 tools a second pass
+        // half a second later returned another 11 to 13 MB, where one right after the
+        // first returned nothing: memory is freed after the build's own pass
+        // (docs/performance.md).
         crate::transport::memory::ReleaseSoon::default().request();
         Ok(loaded)
     }
