@@ -151,6 +151,9 @@ where
                     continue;
                 }
             };
+            // As after the first load (engine.rs): a second release once the rebuild's
+            // memory has been freed.
+            crate::transport::memory::ReleaseSoon::default().request();
             for (level, message) in &changes.messages {
                 tracing::warn!(?level, "{message}");
             }
