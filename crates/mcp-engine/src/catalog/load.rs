@@ -65,31 +65,70 @@ pub(crate) fn build_with(
     options: &LoadOptions,
     cache: &mut BuildCache,
 ) -> Catalog {
+    build_consuming(
+        source,
+        files,
+        Vec::new(),
+        released,
+        read_errors,
+        options,
+        cache,
+    )
+    .catalog
+}
+
+/// What [`build_consuming`] made of the tool files it was given.
+pub(crate) struct Built {
+    pub(crate) catalog: Catalog,
+    /// The given tool files that did not compile, with their texts.
+    pub(crate) kept: Vec<SourceFile>,
+    /// The given tool files that compiled, or that `cache` held compiled from the same
+    /// text: their texts are gone.
+    pub(crate) let_go: Vec<ReleasedFile>,
+}
+
+/// [`build_with`], also given tool files `fresh` (tool files only) to own: each text is let go as soon as its
+/// file has compiled, so that a large catalogue never holds every text and every compiled
+/// tool at once (100,000 tools: 175 MB of texts).
+pub(crate) fn build_consuming(
+    source: ContentSource,
+    files: &[SourceFile],
+    fresh: Vec<SourceFile>,
+    released: &[ReleasedFile],
+    read_errors: &[(String, String)],
+    options: &LoadOptions,
+    cache: &mut BuildCache,
+) -> Built {
     let mut diagnostics: Vec<Diagnostic> = read_errors
         .iter()
         .map(|(f, m)| Diagnostic::whole_file(f.clone(), m.clone()))
         .collect();
-    let tool_files = tool_inputs(files, released, cache);
+    // Texts may name tools: those a tool file declares (even one that fails to load, whose
+    // own problem is reported) exist.
+    let mut declared: BTreeSet<String> = fresh
+        .iter()
+        .filter_map(|f| declared_name(&f.text))
+        .collect();
+    let (tool_files, mut fresh) = tool_inputs(files, fresh, released, cache);
     // Parsing the tool files is most of a start's work: it runs on other threads while the
     // server and toolset files are read here; the resources and prompts load on another.
-    let to_parse: Vec<&SourceFile> = tool_files
+    // The stream takes them in the order they compile.
+    let to_parse: Vec<SourceFile> = tool_files
         .iter()
         .filter_map(|input| match input {
-            ToolInput::Text(file, None) => Some(*file),
+            ToolInput::Text(file, None) => Some((*file).clone()),
+            ToolInput::Fresh(path) => fresh.remove(path),
             _ => None,
         })
         .collect();
-    // Texts may name tools: those a tool file declares (even one that fails to load, whose
-    // own problem is reported) exist.
-    let declared: BTreeSet<String> = tool_files
-        .iter()
-        .filter_map(|input| match input {
-            ToolInput::Text(file, _) => declared_name(&file.text),
-            ToolInput::Released(file) => cache.name_of(&file.path, file.digest).map(str::to_owned),
-        })
-        .collect();
+    declared.extend(tool_files.iter().filter_map(|input| match input {
+        ToolInput::Text(file, _) => declared_name(&file.text),
+        ToolInput::Released(file) => cache.name_of(&file.path, file.digest).map(str::to_owned),
+        ToolInput::Fresh(_) | ToolInput::Known(..) => None,
+    }));
+    let tool_paths: Vec<Arc<str>> = tool_files.iter().map(|t| t.path().clone()).collect();
     let known: BTreeSet<&str> = declared.iter().map(String::as_str).collect();
-    let (server, toolset_defs, all_tools, failed_tools, documents) = std::thread::scope(|scope| {
+    let (server, toolset_defs, loaded, documents) = std::thread::scope(|scope| {
         let mut parsed = ParsedStream::start(scope, to_parse);
         let documents = scope.spawn(|| {
             let mut found = Vec::new();
@@ -100,8 +139,8 @@ pub(crate) fn build_with(
         let server = load_server(files, options, &mut diagnostics);
         // Toolsets first: their defaults apply to their tools.
         let toolset_defs = load_toolsets(files, &mut diagnostics);
-        let (all_tools, failed_tools) = load_tools(
-            &tool_files,
+        let loaded = load_tools(
+            tool_files,
             &source,
             &toolset_defs,
             cache,
@@ -112,8 +151,14 @@ pub(crate) fn build_with(
         let documents = documents
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (server, toolset_defs, all_tools, failed_tools, documents)
+        (server, toolset_defs, loaded, documents)
     });
+    let LoadedTools {
+        all_tools,
+        failed_tools,
+        kept,
+        let_go,
+    } = loaded;
     let ((resources, resource_templates), (prompt_templates, prompts), found) = documents;
     diagnostics.extend(found);
     let templates = cache.templates.snapshot();
@@ -121,7 +166,7 @@ pub(crate) fn build_with(
     check_tool_mentions(&all_tools, &known, &mut diagnostics);
 
     diagnostics.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
-    Catalog {
+    let catalog = Catalog {
         source,
         program: options.program.clone(),
         name: server.name,
@@ -144,8 +189,13 @@ pub(crate) fn build_with(
         kept_previous: Default::default(),
         failed_tools,
         loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        version: content_version(files, &tool_files, cache),
+        version: content_version(files, &tool_paths, cache),
         opening: false,
+    };
+    Built {
+        catalog,
+        kept,
+        let_go,
     }
 }
 
@@ -317,14 +367,20 @@ enum ToolInput<'a> {
     /// Its text, with the text's digest when the cache holds a compiled form of it.
     Text(&'a SourceFile, Option<Digest>),
     /// Its text was let go: the cache holds it compiled.
-    Released(&'a ReleasedFile),
+    Released(ReleasedFile),
+    /// Given to the build to own, and new to the cache: the parse stream has it.
+    Fresh(Arc<str>),
+    /// Given to the build to own, with the digest under which the cache holds it.
+    Known(SourceFile, Digest),
 }
 
 impl ToolInput<'_> {
     fn path(&self) -> &Arc<str> {
         match self {
             Self::Text(file, _) => &file.path,
+            Self::Known(file, _) => &file.path,
             Self::Released(file) => &file.path,
+            Self::Fresh(path) => path,
         }
     }
 
@@ -333,48 +389,74 @@ impl ToolInput<'_> {
     fn text(&self, source: &ContentSource) -> std::borrow::Cow<'_, str> {
         match self {
             Self::Text(file, _) => std::borrow::Cow::Borrowed(&file.text),
-            Self::Released(file) => match source.read_path(&file.path) {
-                PathState::File(text) => std::borrow::Cow::Owned(text.to_string()),
-                _ => std::borrow::Cow::Borrowed(""),
-            },
+            Self::Known(file, _) => std::borrow::Cow::Borrowed(&file.text),
+            Self::Released(ReleasedFile { path, .. }) | Self::Fresh(path) => {
+                match source.read_path(path) {
+                    PathState::File(text) => std::borrow::Cow::Owned(text.to_string()),
+                    _ => std::borrow::Cow::Borrowed(""),
+                }
+            }
         }
     }
 }
 
-/// The tool files of a build, in path order.
+/// The tool files of a build, in path order, and the fresh ones new to the cache, by path.
 fn tool_inputs<'a>(
     files: &'a [SourceFile],
+    fresh: Vec<SourceFile>,
     released: &'a [ReleasedFile],
     cache: &BuildCache,
-) -> Vec<ToolInput<'a>> {
+) -> (Vec<ToolInput<'a>>, HashMap<Arc<str>, SourceFile>) {
+    // A digest is only worth taking where the cache may hold the file.
+    let known = |f: &SourceFile| {
+        cache
+            .knows(&f.path)
+            .then(|| Digest::of(&f.text))
+            .filter(|d| cache.has_digest(&f.path, *d))
+    };
     let mut inputs: Vec<ToolInput<'a>> = files
         .iter()
         .filter(|f| content_kind(&f.path) == Some(ContentKind::Tool))
-        .map(|f| {
-            // A digest is only worth taking where the cache may hold the file.
-            let known = cache
-                .knows(&f.path)
-                .then(|| Digest::of(&f.text))
-                .filter(|d| cache.has_digest(&f.path, *d));
-            ToolInput::Text(f, known)
-        })
-        .chain(released.iter().map(ToolInput::Released))
+        .map(|f| ToolInput::Text(f, known(f)))
+        .chain(released.iter().cloned().map(ToolInput::Released))
         .collect();
+    let mut new = HashMap::new();
+    for file in fresh {
+        match known(&file) {
+            Some(digest) => inputs.push(ToolInput::Known(file, digest)),
+            None => {
+                inputs.push(ToolInput::Fresh(file.path.clone()));
+                new.insert(file.path.clone(), file);
+            }
+        }
+    }
     inputs.sort_by(|a, b| a.path().cmp(b.path()));
-    inputs
+    (inputs, new)
 }
 
-/// Every tool file, compiled (or taken from `cache` when unchanged): the tools by name,
-/// and the names of tools whose file failed, with that file.
+/// The tools of a build, and what became of the tool files it was given to own.
+struct LoadedTools {
+    /// The tools by name.
+    all_tools: BTreeMap<String, Arc<ToolEntry>>,
+    /// The names of tools whose file failed, with that file.
+    failed_tools: BTreeMap<String, String>,
+    kept: Vec<SourceFile>,
+    let_go: Vec<ReleasedFile>,
+}
+
+/// Every tool file, compiled (or taken from `cache` when unchanged). The texts given to
+/// own go as their files are done: kept only when a file did not compile.
 fn load_tools(
-    inputs: &[ToolInput<'_>],
+    inputs: Vec<ToolInput<'_>>,
     source: &ContentSource,
     toolset_defs: &HashMap<String, ToolsetFile>,
     cache: &mut BuildCache,
     parsed: &mut ParsedStream,
     diagnostics: &mut Vec<Diagnostic>,
-) -> (BTreeMap<String, Arc<ToolEntry>>, BTreeMap<String, String>) {
+) -> LoadedTools {
     let mut failed_tools = BTreeMap::new();
+    let mut kept = Vec::new();
+    let mut let_go = Vec::new();
     cache.begin();
     let mut all_tools: BTreeMap<String, Arc<ToolEntry>> = BTreeMap::new();
     let default_toolset = ToolsetFile::default();
@@ -383,22 +465,25 @@ fn load_tools(
         .map(|(name, def)| (name.as_str(), Arc::new(def.clone())))
         .collect();
     // One copy of each toolset's name, for all its tools.
-    let mut toolset_names: HashMap<&str, Arc<str>> = HashMap::new();
-    for input in inputs {
-        let shared_path = input.path();
-        let path: &str = shared_path;
+    let mut toolset_names: std::collections::HashSet<Arc<str>> = Default::default();
+    for mut input in inputs {
+        let shared_path = input.path().clone();
+        let path: &str = &shared_path;
         let toolset = toolset_of(path);
         let toolset_def = toolset_defs.get(toolset);
-        let reused = match input {
-            ToolInput::Text(_, Some(digest)) => cache.reusable(path, *digest, Some(toolset_def)),
+        let reused = match &input {
+            ToolInput::Text(_, Some(digest)) | ToolInput::Known(_, digest) => {
+                cache.reusable(path, *digest, Some(toolset_def))
+            }
             ToolInput::Released(file) => cache.reusable(path, file.digest, Some(toolset_def)),
-            ToolInput::Text(_, None) => false,
+            ToolInput::Text(_, None) | ToolInput::Fresh(_) => false,
         };
         if !reused {
-            let toolset_name = toolset_names
-                .entry(toolset)
-                .or_insert_with(|| Arc::from(toolset))
-                .clone();
+            let toolset_name = toolset_names.get(toolset).cloned().unwrap_or_else(|| {
+                let name: Arc<str> = Arc::from(toolset);
+                toolset_names.insert(name.clone());
+                name
+            });
             let compile =
                 |file: &SourceFile, parsed: Option<ParsedTool>, cache: &mut BuildCache| {
                     compile_file(
@@ -409,10 +494,39 @@ fn load_tools(
                         &mut cache.templates,
                     )
                 };
-            let compiled = match input {
+            let compiled = match &input {
                 // Parsed aside are the files the cache has not seen (`build_with`).
-                ToolInput::Text(file, None) => Some(compile(file, parsed.take(path), cache)),
+                ToolInput::Text(file, None) => Some(compile(
+                    file,
+                    parsed.take(path).and_then(|(_, parse)| parse),
+                    cache,
+                )),
+                ToolInput::Fresh(_) => {
+                    let (file, parse) = match parsed.take(path) {
+                        Some(given) => given,
+                        // The stream ended early (its thread panicked): read again.
+                        None => match source.read_path(path) {
+                            PathState::File(text) => (
+                                SourceFile {
+                                    path: shared_path.clone(),
+                                    text,
+                                },
+                                None,
+                            ),
+                            PathState::Unreadable(why) => {
+                                diagnostics.push(Diagnostic::whole_file(path, why));
+                                continue;
+                            }
+                            PathState::Gone | PathState::Directory => continue,
+                        },
+                    };
+                    let compiled = compile(&file, parse, cache);
+                    // From here on the input owns the text, as a known file does.
+                    input = ToolInput::Known(file, compiled.digest);
+                    Some(compiled)
+                }
                 ToolInput::Text(file, Some(_)) => Some(compile(file, None, cache)),
+                ToolInput::Known(file, _) => Some(compile(file, None, cache)),
                 // Its toolset changed since: its text is read again.
                 ToolInput::Released(released) => match source.read_path(path) {
                     PathState::File(text) => {
@@ -437,7 +551,7 @@ fn load_tools(
             };
             if let Some(compiled) = compiled {
                 cache.store(
-                    shared_path,
+                    &shared_path,
                     CompiledFile {
                         toolset: shared.get(toolset).cloned(),
                         ..compiled
@@ -448,11 +562,23 @@ fn load_tools(
         let Some(compiled) = cache.latest(path) else {
             continue;
         };
+        // A text given to own: let go once compiled (the cache holds it), kept otherwise.
+        if let ToolInput::Known(file, _) = &input {
+            if compiled.entry.is_some() {
+                let_go.push(ReleasedFile {
+                    path: shared_path.clone(),
+                    digest: compiled.digest,
+                });
+            } else {
+                kept.push(file.clone());
+            }
+        }
         diagnostics.extend(compiled.diagnostics.iter().cloned());
         let Some(entry) = &compiled.entry else {
-            let declared = compiled.name.clone().or_else(|| match input {
+            let declared = compiled.name.clone().or_else(|| match &input {
                 ToolInput::Text(file, _) => declared_name(&file.text),
-                ToolInput::Released(_) => None,
+                ToolInput::Known(file, _) => declared_name(&file.text),
+                ToolInput::Released(_) | ToolInput::Fresh(_) => None,
             });
             if let Some(name) = declared {
                 failed_tools.insert(name, path.to_owned());
@@ -476,7 +602,12 @@ fn load_tools(
         all_tools.insert(tool_name.to_owned(), entry.clone());
     }
     cache.finish();
-    (all_tools, failed_tools)
+    LoadedTools {
+        all_tools,
+        failed_tools,
+        kept,
+        let_go,
+    }
 }
 
 /// The tools the selection serves, and what it leaves out and why.
@@ -844,7 +975,10 @@ fn compile_file(
         templates: (first, first),
     };
     match parsed.unwrap_or_else(|| parse_tool(file)) {
-        Err(d) => compiled.diagnostics = d,
+        Err(d) => {
+            compiled.diagnostics = d;
+            compiled.name = declared_name(&file.text);
+        }
         Ok(mut def) => {
             let mut reporter = FileReporter::new(&file.path, &file.text, 1);
             let entry = compile_tool(
@@ -868,16 +1002,16 @@ fn compile_file(
 
 /// A short hash of every file's path and text: replicas that serve the same content show
 /// the same version.
-fn content_version(files: &[SourceFile], tools: &[ToolInput<'_>], cache: &BuildCache) -> String {
+fn content_version(files: &[SourceFile], tools: &[Arc<str>], cache: &BuildCache) -> String {
     use sha2::{Digest as _, Sha256};
     let mut entries: Vec<(&str, Digest)> = files
         .iter()
         .filter(|f| content_kind(&f.path) != Some(ContentKind::Tool))
         .map(|f| (&*f.path, Digest::of(&f.text)))
-        .chain(tools.iter().filter_map(|t| {
+        .chain(tools.iter().filter_map(|path| {
             cache
-                .latest(t.path())
-                .map(|compiled| (&**t.path(), compiled.digest))
+                .latest(path)
+                .map(|compiled| (&**path, compiled.digest))
         }))
         .collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
@@ -932,6 +1066,84 @@ mod tests {
         )
         .unwrap();
         request.url.path().to_owned()
+    }
+
+    #[test]
+    fn tool_files_given_to_own_are_let_go_once_compiled_and_kept_when_they_fail() {
+        let mut cache = BuildCache::default();
+        let options = LoadOptions::default();
+        let other = TOOL.replace("name: get_item", "name: get_other");
+        let broken = "name: broken_tool\ndescription: [not, text]\n";
+        let server = [file("registry/_server.yaml", SERVER)];
+        let fresh = || {
+            vec![
+                file("registry/items/get.yaml", TOOL),
+                file("registry/items/other.yaml", &other),
+                file("registry/items/zz.yaml", broken),
+            ]
+        };
+        let given = fresh();
+        let texts: Vec<std::sync::Weak<str>> =
+            given.iter().map(|f| Arc::downgrade(&f.text)).collect();
+        let built = build_consuming(
+            ContentSource::Embedded(&[]),
+            &server,
+            given,
+            &[],
+            &[],
+            &options,
+            &mut cache,
+        );
+        let paths = |files: &[ReleasedFile]| -> Vec<String> {
+            files.iter().map(|f| f.path.to_string()).collect()
+        };
+        assert_eq!(
+            paths(&built.let_go),
+            ["registry/items/get.yaml", "registry/items/other.yaml"]
+        );
+        assert_eq!(built.let_go[0].digest, Digest::of(TOOL));
+        // Nothing holds the texts of the files that compiled; the broken one is given back.
+        assert!(texts[0].upgrade().is_none() && texts[1].upgrade().is_none());
+        assert_eq!(built.kept.len(), 1);
+        assert!(Arc::ptr_eq(
+            &built.kept[0].text,
+            &texts[2].upgrade().expect("kept")
+        ));
+        let catalog = &built.catalog;
+        assert_eq!(catalog.tools.len(), 2);
+        assert_eq!(
+            catalog.failed_tools["broken_tool"],
+            "registry/items/zz.yaml"
+        );
+        assert!(
+            catalog
+                .diagnostics
+                .iter()
+                .all(|d| d.file == "registry/items/zz.yaml")
+        );
+
+        // Given again unchanged: taken from the cache and let go at once.
+        let again = build_consuming(
+            ContentSource::Embedded(&[]),
+            &server,
+            fresh(),
+            &[],
+            &[],
+            &options,
+            &mut cache,
+        );
+        assert!(Arc::ptr_eq(
+            &catalog.tools["get_item"],
+            &again.catalog.tools["get_item"]
+        ));
+        let mut let_go = paths(&again.let_go);
+        let_go.sort();
+        assert_eq!(
+            let_go,
+            ["registry/items/get.yaml", "registry/items/other.yaml"]
+        );
+        assert_eq!(again.kept.len(), 1);
+        assert_eq!(again.catalog.version, catalog.version);
     }
 
     #[test]

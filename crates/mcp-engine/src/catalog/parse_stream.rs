@@ -5,6 +5,7 @@
 //! given back afterwards (docs/performance.md).
 
 use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
@@ -14,8 +15,8 @@ use crate::definition::tool::ToolFile;
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
 
-/// Parsed tool files, each with its path.
-type Batch = Vec<(Arc<str>, ParsedTool)>;
+/// Tool files handed over with their parse: `None` when its parser panicked.
+type Batch = Vec<(SourceFile, Option<ParsedTool>)>;
 
 /// A tool file parsed: its definition, or what is wrong with it.
 pub(super) type ParsedTool = Result<ToolFile, Vec<Diagnostic>>;
@@ -33,16 +34,19 @@ pub(super) fn parse_tool(file: &SourceFile) -> ParsedTool {
 
 /// The receiving end, on the loading thread.
 pub(super) struct ParsedStream {
-    ready: HashMap<Arc<str>, ParsedTool>,
+    ready: HashMap<Arc<str>, (SourceFile, Option<ParsedTool>)>,
     batches: Option<Receiver<Batch>>,
 }
 
 impl ParsedStream {
-    /// Starts parsing `files` on `scope`'s threads. Nothing is parsed ahead of the loading
-    /// thread by more than two batches.
-    pub(super) fn start<'scope, 'env>(
-        scope: &'scope std::thread::Scope<'scope, 'env>,
-        files: Vec<&'env SourceFile>,
+    /// Starts parsing `files` on `scope`'s threads. The stream owns them and hands each back
+    /// with its parse, so that the loading thread can let go of a text once compiled: a
+    /// 100,000-tool catalogue's texts are 175 MB, and held until the build ended they were
+    /// a third of its peak. Nothing is parsed ahead of the loading thread by more than two
+    /// batches.
+    pub(super) fn start<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        files: Vec<SourceFile>,
     ) -> Self {
         if files.is_empty() {
             return Self {
@@ -51,22 +55,26 @@ impl ParsedStream {
             };
         }
         let (send, batches) = sync_channel(1);
-        scope.spawn(move || produce(&files, &send));
+        scope.spawn(move || produce(files, &send));
         Self {
             ready: HashMap::new(),
             batches: Some(batches),
         }
     }
 
-    /// The parse of `path`, which must be one of the files given to [`Self::start`] (taken
-    /// in their order, each once). `None` when its parser failed: the caller parses it.
-    pub(super) fn take(&mut self, path: &str) -> Option<ParsedTool> {
+    /// The file at `path`, which must be one of the files given to [`Self::start`] (taken
+    /// in their order, each once), with its parse (`None` when its parser panicked: the
+    /// caller parses it). `None` when the stream ended before it: the file is lost to the
+    /// stream and must be read again.
+    pub(super) fn take(&mut self, path: &str) -> Option<(SourceFile, Option<ParsedTool>)> {
         loop {
             if let Some(parsed) = self.ready.remove(path) {
                 return Some(parsed);
             }
             match self.batches.as_ref()?.recv() {
-                Ok(batch) => self.ready.extend(batch),
+                Ok(batch) => self
+                    .ready
+                    .extend(batch.into_iter().map(|(f, p)| (f.path.clone(), (f, p)))),
                 Err(_) => {
                     self.batches = None;
                     return None;
@@ -76,13 +84,16 @@ impl ParsedStream {
     }
 }
 
-fn produce(files: &[&SourceFile], send: &SyncSender<Batch>) {
-    let parse_all = |chunk: &[&SourceFile]| -> Batch {
-        chunk
-            .iter()
-            .map(|f| (f.path.clone(), parse_tool(f)))
-            .collect()
-    };
+/// Each file's parse, in order; a part whose parser panicked gives `None` for each of its
+/// files.
+fn parse_part(part: &[SourceFile]) -> Vec<Option<ParsedTool>> {
+    catch_unwind(AssertUnwindSafe(|| {
+        part.iter().map(|f| Some(parse_tool(f))).collect()
+    }))
+    .unwrap_or_else(|_| part.iter().map(|_| None).collect())
+}
+
+fn produce(files: Vec<SourceFile>, send: &SyncSender<Batch>) {
     let threads = if files.len() < PARSE_ON_THREADS_FROM {
         1
     } else {
@@ -92,28 +103,35 @@ fn produce(files: &[&SourceFile], send: &SyncSender<Batch>) {
             .map_or(1, |n| n.get())
             .clamp(1, 4)
     };
-    for batch in files.chunks(threads * PER_THREAD) {
+    let mut files = files.into_iter();
+    loop {
+        let batch: Vec<SourceFile> = files.by_ref().take(threads * PER_THREAD).collect();
+        if batch.is_empty() {
+            return;
+        }
         let parsed = if threads == 1 || batch.len() < PARSE_ON_THREADS_FROM {
-            parse_all(batch)
+            parse_part(&batch)
         } else {
             let chunk = batch.len().div_ceil(threads);
             std::thread::scope(|scope| {
                 let parsers: Vec<_> = batch[chunk..]
                     .chunks(chunk)
-                    .map(|c| scope.spawn(move || parse_all(c)))
+                    .map(|c| (c.len(), scope.spawn(move || parse_part(c))))
                     .collect();
-                // This thread parses the first part itself. A parser that panicked leaves
-                // its files out: the loading thread parses them.
-                let mut parsed = parse_all(&batch[..chunk]);
-                parsed.extend(
-                    parsers
-                        .into_iter()
-                        .flat_map(|p| p.join().unwrap_or_default()),
-                );
+                // This thread parses the first part itself.
+                let mut parsed = parse_part(&batch[..chunk]);
+                for (len, parser) in parsers {
+                    parsed.extend(
+                        parser
+                            .join()
+                            .unwrap_or_else(|_| (0..len).map(|_| None).collect()),
+                    );
+                }
                 parsed
             })
         };
-        if send.send(parsed).is_err() {
+        let batch: Batch = batch.into_iter().zip(parsed).collect();
+        if send.send(batch).is_err() {
             // The loading thread stopped taking (it panicked): nothing more to do.
             return;
         }
@@ -144,13 +162,18 @@ mod tests {
         for count in [0, 1, PARSE_ON_THREADS_FROM - 1, 3 * 4 * PER_THREAD + 5] {
             let files: Vec<SourceFile> = (0..count).map(file).collect();
             std::thread::scope(|scope| {
-                let mut stream = ParsedStream::start(scope, files.iter().collect());
+                let mut stream = ParsedStream::start(scope, files.clone());
                 for (i, f) in files.iter().enumerate() {
                     match stream.take(&f.path) {
-                        Some(Ok(def)) => assert_eq!(def.name, format!("t{i:04}")),
-                        Some(Err(problems)) => {
-                            assert_eq!(i % 7, 3, "{problems:?}");
-                            assert!(problems.iter().all(|p| *p.file == *f.path));
+                        Some((given, parsed)) => {
+                            assert_eq!(&given, f, "handed back as given");
+                            match parsed.expect("parsed") {
+                                Ok(def) => assert_eq!(def.name, format!("t{i:04}")),
+                                Err(problems) => {
+                                    assert_eq!(i % 7, 3, "{problems:?}");
+                                    assert!(problems.iter().all(|p| *p.file == *f.path));
+                                }
+                            }
                         }
                         None => panic!("file {i} of {count} not handed over"),
                     }

@@ -9,7 +9,9 @@ use rmcp::model::LoggingLevel;
 
 use super::Changes;
 use crate::catalog::status::status_key;
-use crate::catalog::{BuildCache, Catalog, ClientLimits, LoadOptions, build_with};
+use crate::catalog::{
+    BuildCache, Built, Catalog, ClientLimits, LoadOptions, build_consuming, build_with,
+};
 use crate::diagnostic::Diagnostic;
 use crate::source::{
     ContentKind, ContentSource, Digest, PathState, ReleasedFile, SourceFile, content_kind,
@@ -69,8 +71,10 @@ impl Reloader {
         if self.catalog.load().opening {
             self.cache = BuildCache::default();
         }
-        (self.files, self.read_errors) = self.source.read_all();
-        let catalog = self.build();
+        let (files, read_errors) = self.source.read_all();
+        self.read_errors = read_errors;
+        let fresh = self.hand_over(files);
+        let catalog = self.build(fresh);
         self.catalog.store(Arc::new(catalog));
         crate::transport::memory::release_freed();
     }
@@ -81,9 +85,26 @@ impl Reloader {
 
     /// Reads every file again, rebuilds, swaps the snapshot in, and says what changed.
     pub(crate) fn reload(&mut self) -> Changes {
-        (self.files, self.read_errors) = self.source.read_all();
+        let (files, read_errors) = self.source.read_all();
+        self.read_errors = read_errors;
         self.released.clear();
-        self.swap()
+        let fresh = self.hand_over(files);
+        self.swap(fresh)
+    }
+
+    /// Keeps the files read but the tool files, which the build is given to own when the
+    /// root is on disk: each text is let go once its file compiles (and read again from
+    /// there should a message need to point into it).
+    fn hand_over(&mut self, files: Vec<SourceFile>) -> Vec<SourceFile> {
+        if !matches!(self.source, ContentSource::Directory(_)) {
+            self.files = files;
+            return Vec::new();
+        }
+        let (fresh, others) = files
+            .into_iter()
+            .partition(|f| content_kind(&f.path) == Some(ContentKind::Tool));
+        self.files = others;
+        fresh
     }
 
     /// Like [`Self::reload`], reading again only the root-relative `paths` the watcher saw
@@ -130,11 +151,11 @@ impl Reloader {
                 }
             }
         }
-        self.swap()
+        self.swap(Vec::new())
     }
 
-    fn swap(&mut self) -> Changes {
-        let new = self.build();
+    fn swap(&mut self, fresh: Vec<SourceFile>) -> Changes {
+        let new = self.build(fresh);
         let old = self.catalog.load_full();
         let changes = diff(&old, &new);
         self.catalog.store(Arc::new(new));
@@ -143,19 +164,32 @@ impl Reloader {
         changes
     }
 
-    /// Builds a catalog from the files; a file with problems is replaced by its last good
-    /// version when there is one, or left out. Its problems stay in the diagnostics either
-    /// way.
-    fn build(&mut self) -> Catalog {
+    /// Builds a catalog from the files and the `fresh` tool files (given to the build to
+    /// own); a file with problems is replaced by its last good version when there is one,
+    /// or left out. Its problems stay in the diagnostics either way.
+    fn build(&mut self, fresh: Vec<SourceFile>) -> Catalog {
         let source = self.source.clone();
-        let first = build_with(
+        let Built {
+            catalog: first,
+            kept,
+            let_go,
+        } = build_consuming(
             source.clone(),
             &self.files,
+            fresh,
             &self.released,
             &self.read_errors,
             &self.options,
             &mut self.cache,
         );
+        if !kept.is_empty() {
+            self.files.extend(kept);
+            self.files.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        if !let_go.is_empty() {
+            self.released.extend(let_go);
+            self.released.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         let failed: BTreeSet<&str> = first
             .diagnostics
             .iter()
@@ -408,6 +442,55 @@ mod tests {
             .description()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    #[test]
+    fn a_load_keeps_only_the_texts_of_tool_files_that_failed() {
+        let root = Root(tempfile::tempdir().expect("temp dir"));
+        root.write("registry/_server.yaml", SERVER);
+        root.write("registry/items/a.yaml", &tool("alpha", "First."));
+        root.write(
+            "registry/items/b.yaml",
+            "name: broken\ndescription: [1, 2]\n",
+        );
+        root.write("registry/items/c.yaml", &tool("alpha", "Clash."));
+        let mut reloader = Reloader::start(
+            ContentSource::Directory(root.0.path().to_path_buf()),
+            LoadOptions::default(),
+        );
+        for round in ["load", "reload"] {
+            let held: Vec<&str> = reloader.files.iter().map(|f| &*f.path).collect();
+            assert_eq!(
+                held,
+                ["registry/_server.yaml", "registry/items/b.yaml"],
+                "{round}"
+            );
+            let released: Vec<&str> = reloader.released.iter().map(|f| &*f.path).collect();
+            assert_eq!(
+                released,
+                ["registry/items/a.yaml", "registry/items/c.yaml"],
+                "{round}"
+            );
+            assert_eq!(description(&reloader, "alpha"), "First.", "{round}");
+            let catalog = reloader.catalog.load_full();
+            let located: BTreeSet<(&str, usize)> = catalog
+                .diagnostics
+                .iter()
+                .map(|d| (d.file.as_str(), d.line))
+                .collect();
+            // The clash points at its line though the text was let go: read again.
+            assert_eq!(
+                located,
+                BTreeSet::from([
+                    ("registry/items/b.yaml", 1),
+                    ("registry/items/b.yaml", 2),
+                    ("registry/items/c.yaml", 2)
+                ]),
+                "{round}: {:?}",
+                catalog.diagnostics
+            );
+            reloader.reload();
+        }
     }
 
     #[test]
