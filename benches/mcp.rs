@@ -1284,8 +1284,9 @@ fn catalogue(full: bool) {
     let mut server = Server::spawn_watching(root.path(), &reloads);
     server.initialize();
     println!(
-        "{count} tools: resident memory once loaded, nothing listed yet {:.1} MB",
-        server.rss_kib() as f64 / 1024.0
+        "{count} tools: resident memory once loaded, nothing listed yet {:.1} MB (peak while loading {:.1} MB)",
+        server.rss_kib() as f64 / 1024.0,
+        peak_rss_kib(server.child.id()) as f64 / 1024.0
     );
     let mut lists = Vec::new();
     let mut size = 0;
@@ -1341,11 +1342,12 @@ fn catalogue_100k() {
     // second after it (engine.rs).
     std::thread::sleep(Duration::from_millis(1500));
     println!(
-        "{count} tools: spawn to initialize answer {:.1} ms; spawn to the content loaded (the whole load) {:.2} s; resident memory once loaded {:.1} MB, 1.5 s later {:.1} MB",
+        "{count} tools: spawn to initialize answer {:.1} ms; spawn to the content loaded (the whole load) {:.2} s; resident memory once loaded {:.1} MB, 1.5 s later {:.1} MB, peak while loading {:.1} MB",
         answered.as_secs_f64() * 1e3,
         loaded.as_secs_f64(),
         at_once as f64 / 1024.0,
-        server.rss_kib() as f64 / 1024.0
+        server.rss_kib() as f64 / 1024.0,
+        peak_rss_kib(server.child.id()) as f64 / 1024.0
     );
 }
 
