@@ -1077,6 +1077,36 @@ fn sandbox_upstream(addr: &str) -> [(&'static str, String); 3] {
     ]
 }
 
+/// The median round trip of a line of `length` bytes through `cat`'s pipes: the floor of a
+/// call over stdio, which no server can go under (issue 20's call overhead target is a ratio
+/// of the direct request; on a machine where waking a process costs much, this floor is
+/// most of it).
+fn echo_round_trip(calls: usize, warmup: usize, length: usize) -> Duration {
+    let mut echo = Command::new("cat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn cat");
+    let mut input = echo.stdin.take().expect("stdin");
+    let mut output = BufReader::new(echo.stdout.take().expect("stdout"));
+    let mut line = "x".repeat(length);
+    line.push('\n');
+    let mut back = String::new();
+    let mut samples = Vec::with_capacity(calls);
+    for i in 0..calls + warmup {
+        let t = Instant::now();
+        input.write_all(line.as_bytes()).expect("write");
+        back.clear();
+        output.read_line(&mut back).expect("read");
+        if i >= warmup {
+            samples.push(t.elapsed());
+        }
+    }
+    drop(input);
+    let _ = echo.wait();
+    median(samples)
+}
+
 /// 100,000 calls with 16 in flight, mixing answers, API errors and refused arguments;
 /// resident memory after every 10,000 must stay flat once warm.
 fn soak(full: bool) {
@@ -1495,6 +1525,12 @@ fn latency(full: bool) {
         "direct HTTP request to the sandbox: median {:.1} us, p99 {:.1} us",
         direct.as_secs_f64() * 1e6,
         direct_p99.as_secs_f64() * 1e6
+    );
+    let floor = echo_round_trip(calls, warmup, call.len());
+    println!(
+        "round trip of a line through an echo process's pipes (cat): median {:.1} us ({:.2}x the direct request: what any stdio server adds before doing anything)",
+        floor.as_secs_f64() * 1e6,
+        floor.as_secs_f64() / direct.as_secs_f64()
     );
     let over = via_mcp.as_secs_f64() - direct.as_secs_f64();
     println!(

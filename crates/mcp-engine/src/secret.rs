@@ -49,6 +49,9 @@ fn ascii_json_escape(secret: &str) -> String {
 pub(crate) struct SecretForms {
     /// Longest first, so that a form is replaced before a shorter one inside it.
     forms: Vec<String>,
+    /// A searcher for each form, in the same order, built once: `str::contains` built one
+    /// per form at every call, most of what scrubbing an answer cost (docs/performance.md).
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl SecretForms {
@@ -72,6 +75,11 @@ impl SecretForms {
             }
         }
         self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        self.finders = self
+            .forms
+            .iter()
+            .map(|f| memchr::memmem::Finder::new(f.as_bytes()).into_owned())
+            .collect();
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -81,8 +89,8 @@ impl SecretForms {
     /// `text` with every form of every secret replaced by the mask.
     pub(crate) fn scrub(&self, text: String) -> String {
         let mut out = text;
-        for form in &self.forms {
-            if out.contains(form.as_str()) {
+        for (form, finder) in self.forms.iter().zip(&self.finders) {
+            if finder.find(out.as_bytes()).is_some() {
                 out = out.replace(form.as_str(), MASK);
             }
         }

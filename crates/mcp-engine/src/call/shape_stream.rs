@@ -15,9 +15,13 @@ use crate::catalog::tool::Shaping;
 /// The shaped answer as compact JSON, and the note on items left out; `None` when the body
 /// is not one JSON value (the caller then handles it as before).
 pub(super) fn shape_compact(body: &[u8], shaping: &Shaping) -> Option<(String, Option<String>)> {
+    // Checked as UTF-8 once, whole: read from bytes, serde_json checks each string on its
+    // own, and a call's answer holds hundreds of short ones. Bytes that are not UTF-8 are
+    // not JSON either way.
+    let body = std::str::from_utf8(body).ok()?;
     let mut out = Vec::with_capacity(body.len());
     let mut left_out = 0;
-    let mut reader = serde_json::Deserializer::from_slice(body);
+    let mut reader = serde_json::Deserializer::from_str(body);
     Node {
         out: &mut out,
         shaping,

@@ -530,14 +530,19 @@ impl ServerHandler for McpServer {
             &ctx.meta,
         );
         let meta = self.inner.tool_search && tool_search::is_meta(&request.name);
-        let call = async {
-            if meta {
-                self.call_meta(&catalog, &request, arguments, &ctx).await
-            } else {
-                self.run_call(&catalog, &request, arguments, &ctx).await
+        // Boxed: rmcp spawns a task per request whose future holds the largest of the
+        // handlers' futures, and a call's (the HTTP client's states among them) was tens of
+        // kilobytes, copied several times over at each spawn (docs/performance.md).
+        let call = Box::pin(
+            async {
+                if meta {
+                    self.call_meta(&catalog, &request, arguments, &ctx).await
+                } else {
+                    self.run_call(&catalog, &request, arguments, &ctx).await
+                }
             }
-        }
-        .instrument(span);
+            .instrument(span),
+        );
         tokio::select! {
             result = call => result,
             _ = ctx.ct.cancelled() => {
