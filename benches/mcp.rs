@@ -1081,6 +1081,26 @@ fn sandbox_upstream(addr: &str) -> [(&'static str, String); 3] {
 /// call over stdio, which no server can go under (issue 20's call overhead target is a ratio
 /// of the direct request; on a machine where waking a process costs much, this floor is
 /// most of it).
+/// Requests per second the sandbox answers directly with `in_flight` at once, one keep-alive
+/// connection and one thread each: the most any server calling it could pass on.
+fn direct_throughput(addr: &str, path: &str, in_flight: usize, total: usize) -> f64 {
+    let each = total.div_ceil(in_flight);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..in_flight {
+            scope.spawn(|| {
+                let mut stream = TcpStream::connect(addr).expect("connect");
+                stream.set_nodelay(true).ok();
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                for _ in 0..each {
+                    http_get(&mut stream, &mut reader, addr, path);
+                }
+            });
+        }
+    });
+    (each * in_flight) as f64 / started.elapsed().as_secs_f64()
+}
+
 fn echo_round_trip(calls: usize, warmup: usize, length: usize) -> Duration {
     let mut echo = Command::new("cat")
         .stdin(Stdio::piped())
@@ -1574,6 +1594,12 @@ fn latency(full: bool) {
         "resident memory under load: peak {:.1} MB",
         peak as f64 / 1024.0
     );
+    // The reference for the throughput, in the same run: the server cannot pass on more calls
+    // than its upstream answers.
     drop(server);
+    println!(
+        "direct HTTP requests to the sandbox, {in_flight} in flight: {:.0} requests/s",
+        direct_throughput(&addr, &path, in_flight, load_calls)
+    );
     drop(sandbox);
 }
