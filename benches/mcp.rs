@@ -1077,10 +1077,6 @@ fn sandbox_upstream(addr: &str) -> [(&'static str, String); 3] {
     ]
 }
 
-/// The median round trip of a line of `length` bytes through `cat`'s pipes: the floor of a
-/// call over stdio, which no server can go under (issue 20's call overhead target is a ratio
-/// of the direct request; on a machine where waking a process costs much, this floor is
-/// most of it).
 /// Requests per second the sandbox answers directly with `in_flight` at once, one keep-alive
 /// connection and one thread each: the most any server calling it could pass on.
 fn direct_throughput(addr: &str, path: &str, in_flight: usize, total: usize) -> f64 {
@@ -1101,6 +1097,10 @@ fn direct_throughput(addr: &str, path: &str, in_flight: usize, total: usize) -> 
     (each * in_flight) as f64 / started.elapsed().as_secs_f64()
 }
 
+/// The median round trip of a line of `length` bytes through `cat`'s pipes: the floor of a
+/// call over stdio, which no server can go under (issue 20's call overhead target is a ratio
+/// of the direct request; on a machine where waking a process costs much, this floor is
+/// most of it).
 fn echo_round_trip(calls: usize, warmup: usize, length: usize) -> Duration {
     let mut echo = Command::new("cat")
         .stdin(Stdio::piped())

@@ -48,10 +48,15 @@ fn ascii_json_escape(secret: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SecretForms {
     /// Longest first, so that a form is replaced before a shorter one inside it.
-    forms: Vec<String>,
-    /// A searcher for each form, in the same order, built once: `str::contains` built one
-    /// per form at every call, most of what scrubbing an answer cost (docs/performance.md).
-    finders: Vec<memchr::memmem::Finder<'static>>,
+    forms: Vec<Form>,
+}
+
+/// One form of a secret, with its searcher built once: `str::contains` built one per form
+/// at every call, most of what scrubbing an answer cost (docs/performance.md).
+#[derive(Debug, Clone)]
+struct Form {
+    text: String,
+    finder: memchr::memmem::Finder<'static>,
 }
 
 impl SecretForms {
@@ -68,18 +73,14 @@ impl SecretForms {
                 // JSON escapes are case-insensitive hex: `\u002D` is `\u002d`.
                 let upper = form.contains("\\u").then(|| upper_hex_escapes(&form));
                 for f in std::iter::once(form).chain(upper) {
-                    if f.len() >= MIN_SECRET && !self.forms.contains(&f) {
-                        self.forms.push(f);
+                    if f.len() >= MIN_SECRET && !self.forms.iter().any(|known| known.text == f) {
+                        let finder = memchr::memmem::Finder::new(f.as_bytes()).into_owned();
+                        self.forms.push(Form { text: f, finder });
                     }
                 }
             }
         }
-        self.forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
-        self.finders = self
-            .forms
-            .iter()
-            .map(|f| memchr::memmem::Finder::new(f.as_bytes()).into_owned())
-            .collect();
+        self.forms.sort_by_key(|f| std::cmp::Reverse(f.text.len()));
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -89,9 +90,9 @@ impl SecretForms {
     /// `text` with every form of every secret replaced by the mask.
     pub(crate) fn scrub(&self, text: String) -> String {
         let mut out = text;
-        for (form, finder) in self.forms.iter().zip(&self.finders) {
-            if finder.find(out.as_bytes()).is_some() {
-                out = out.replace(form.as_str(), MASK);
+        for form in &self.forms {
+            if form.finder.find(out.as_bytes()).is_some() {
+                out = out.replace(form.text.as_str(), MASK);
             }
         }
         out
@@ -151,7 +152,7 @@ impl SecretForms {
     /// beginning too.
     pub(crate) fn scrub_cut(&self, text: String) -> String {
         let mut out = self.scrub_json(text);
-        for form in &self.forms {
+        for Form { text: form, .. } in &self.forms {
             let longest = (MIN_PREFIX..form.len())
                 .rev()
                 .filter(|n| form.is_char_boundary(*n))
@@ -256,6 +257,35 @@ mod tests {
             let out = SecretForms::new(&secrets).scrub(text.clone());
             assert!(!out.contains("9d2e"), "{text} -> {out}");
         }
+    }
+
+    /// A reload adds credentials to the log's secrets: every form of the new one is hidden
+    /// from then on, the longer first, and the ones added before stay hidden.
+    #[test]
+    fn secrets_added_later_are_hidden_in_every_form_beside_the_earlier_ones() {
+        let log = LogSecrets::default();
+        log.extend(&[SECRET.to_owned()]);
+        let later = "token-AAAA/BBBB-5b1c-9d2e/7f3a";
+        log.extend(&[later.to_owned()]);
+        for shown in [
+            SECRET.to_owned(),
+            later.to_owned(),
+            r"token\u002dAAAA\u002fBBBB\u002d5b1c\u002d9d2e\u002f7f3a".to_owned(),
+            "token-AAAA%2FBBBB-5b1c-9d2e%2F7f3a".to_owned(),
+        ] {
+            let text = format!("before {shown} after");
+            let out = log.scrub(text.clone());
+            assert!(
+                !out.contains("9d2e") && !out.contains("BBBB"),
+                "{text} -> {out}"
+            );
+        }
+        let out = log.scrub(format!("a {later} b"));
+        assert_eq!(
+            out,
+            format!("a {MASK} b"),
+            "the longer secret is masked whole"
+        );
     }
 
     #[test]
