@@ -107,6 +107,22 @@ impl ContentSource {
     /// Reads every content file. Files that cannot be read as UTF-8 text are returned as
     /// errors beside the files that could.
     pub fn read_all(&self) -> (Vec<SourceFile>, Vec<(String, String)>) {
+        let (files, unread, errors) = self.read(usize::MAX);
+        debug_assert!(unread.is_empty());
+        (files, errors)
+    }
+
+    /// Like [`Self::read_all`], but a root with [`DEFER_TOOL_TEXTS_FROM`] tool files or more
+    /// has its tool files listed, not read: the threads that parse them read them, so that
+    /// only the texts being parsed are held at once (100,000 tools' texts are 175 MB).
+    pub(crate) fn read_deferring_tools(
+        &self,
+    ) -> (Vec<SourceFile>, Vec<UnreadFile>, Vec<(String, String)>) {
+        self.read(DEFER_TOOL_TEXTS_FROM)
+    }
+
+    /// Tool files are left unread when there are `defer_from` of them or more.
+    fn read(&self, defer_from: usize) -> (Vec<SourceFile>, Vec<UnreadFile>, Vec<(String, String)>) {
         match self {
             Self::Embedded(embedded) => {
                 let files = embedded
@@ -117,7 +133,7 @@ impl ContentSource {
                     })
                     .filter(|f| is_content_file(&f.path))
                     .collect();
-                (files, Vec::new())
+                (files, Vec::new(), Vec::new())
             }
             Self::Directory(root) => {
                 let mut files = Vec::new();
@@ -136,6 +152,26 @@ impl ContentSource {
                         std::fs::canonicalize(&dir).is_ok_and(|r| r.starts_with(&real_root));
                     walker.walk(&dir, inside, &mut found, 0);
                 }
+                let is_tool = |f: &Found| content_kind(&f.relative) == Some(ContentKind::Tool);
+                let mut unread = Vec::new();
+                if found.iter().filter(|f| is_tool(f)).count() >= defer_from {
+                    let (tools, others): (Vec<Found>, Vec<Found>) =
+                        found.into_iter().partition(is_tool);
+                    found = others;
+                    let roots = Arc::new(Roots {
+                        root: root.clone(),
+                        real_root: real_root.clone(),
+                    });
+                    unread = tools
+                        .into_iter()
+                        .map(|f| UnreadFile {
+                            path: f.relative.as_str().into(),
+                            listed_regular: f.listed_regular,
+                            roots: roots.clone(),
+                        })
+                        .collect();
+                    unread.sort_unstable_by(|a: &UnreadFile, b| a.path.cmp(&b.path));
+                }
                 // Each text is made shared here as it arrives, so the texts lie together
                 // on this thread's heap and only a few read buffers are alive at once
                 // (reading them all before copying held 175 MB twice for 100,000 tools,
@@ -153,9 +189,45 @@ impl ContentSource {
                     Err(why) => errors.push((found.relative.clone(), why)),
                 });
                 files.sort_by(|a, b| a.path.cmp(&b.path));
-                (files, errors)
+                (files, unread, errors)
             }
         }
+    }
+}
+
+/// From this many tool files on, [`ContentSource::read_deferring_tools`] leaves them unread.
+pub(crate) const DEFER_TOOL_TEXTS_FROM: usize = 256;
+
+/// A tool file listed in the root but not read yet: whoever parses it reads it. Small,
+/// with its full path made when it is read: 100,000 of them are held at once.
+#[derive(Debug)]
+pub(crate) struct UnreadFile {
+    /// Relative to the root, as [`SourceFile::path`].
+    pub path: Arc<str>,
+    listed_regular: bool,
+    roots: Arc<Roots>,
+}
+
+/// A content root as given, and its real path.
+#[derive(Debug)]
+struct Roots {
+    root: PathBuf,
+    real_root: PathBuf,
+}
+
+impl UnreadFile {
+    /// Reads it as [`ContentSource::read_all`] would have. `Ok(None)`: it is gone.
+    pub(crate) fn read(&self) -> Result<Option<SourceFile>, String> {
+        let file = self.roots.root.join(&*self.path);
+        let text = if self.listed_regular {
+            read_regular(&file)
+        } else {
+            read_content(&self.roots.real_root, &file)
+        }?;
+        Ok(text.map(|text| SourceFile {
+            path: self.path.clone(),
+            text: Arc::from(text.as_str()),
+        }))
     }
 }
 
@@ -500,6 +572,59 @@ mod disk_tests {
         let path = root.join(relative);
         std::fs::create_dir_all(path.parent().expect("a parent")).expect("mkdir");
         std::fs::write(path, text).expect("write");
+    }
+
+    #[test]
+    fn a_large_root_has_its_tool_files_listed_unread_and_read_later_as_read_all_reads_them() {
+        for count in [DEFER_TOOL_TEXTS_FROM - 1, DEFER_TOOL_TEXTS_FROM] {
+            let root = tempfile::tempdir().expect("temp dir");
+            write(root.path(), "registry/_server.yaml", "name: x\n");
+            write(root.path(), "resources/a.md", "# A\n");
+            for i in 0..count.saturating_sub(1) {
+                write(
+                    root.path(),
+                    &format!("registry/s{:02}/t{i:05}.yaml", i % 7),
+                    &format!("name: t{i:05}\n"),
+                );
+            }
+            std::fs::write(root.path().join("registry/s03/bad.yaml"), [0xff, 0xfe]).expect("write");
+            let source = ContentSource::Directory(root.path().to_path_buf());
+            let (all, all_errors) = source.read_all();
+            let (files, unread, errors) = source.read_deferring_tools();
+            if count < DEFER_TOOL_TEXTS_FROM {
+                assert!(unread.is_empty(), "a small root is read whole");
+                assert_eq!((files, errors), (all, all_errors));
+                continue;
+            }
+            let read: Vec<&str> = files.iter().map(|f| &*f.path).collect();
+            assert_eq!(read, ["registry/_server.yaml", "resources/a.md"]);
+            assert!(
+                errors.is_empty(),
+                "the bad file is not read yet: {errors:?}"
+            );
+            assert_eq!(unread.len(), count);
+            assert!(
+                unread.windows(2).all(|w| w[0].path < w[1].path),
+                "in path order"
+            );
+            // Read later, each gives what reading everything gave, in the same place.
+            for file in &unread {
+                match file.read() {
+                    Ok(Some(got)) => assert!(all.contains(&got), "{}", got.path),
+                    Ok(None) => panic!("{} is there", file.path),
+                    Err(why) => assert!(
+                        all_errors.contains(&(file.path.to_string(), why.clone())),
+                        "{}: {why}",
+                        file.path
+                    ),
+                }
+            }
+            std::fs::remove_file(root.path().join("registry/s00/t00000.yaml")).expect("rm");
+            let gone = unread
+                .iter()
+                .find(|f| &*f.path == "registry/s00/t00000.yaml");
+            assert!(matches!(gone.map(UnreadFile::read), Some(Ok(None))));
+        }
     }
 
     #[test]

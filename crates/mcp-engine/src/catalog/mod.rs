@@ -23,7 +23,9 @@ use rmcp::model::{JsonObject, Resource};
 pub(crate) use crate::upstream::Upstream;
 pub(crate) use cache::BuildCache;
 pub(crate) use listed_tool::{ListedTool, to_tools};
-pub(crate) use load::{Built, ClientLimits, build, build_consuming, build_with, opening};
+pub(crate) use load::{
+    Built, ClientLimits, OwnedTools, build, build_consuming, build_with, opening,
+};
 pub(crate) use prompt::{PromptEntry, PromptTemplates};
 pub(crate) use selection::{Matcher, Selection, SelectionError};
 pub(crate) use tool::ToolEntry;

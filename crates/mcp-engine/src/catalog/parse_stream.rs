@@ -13,10 +13,28 @@ use crate::definition::parse_yaml;
 use crate::definition::schema::Format;
 use crate::definition::tool::ToolFile;
 use crate::diagnostic::Diagnostic;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, UnreadFile};
 
-/// Tool files handed over with their parse: `None` when its parser panicked.
-type Batch = Vec<(SourceFile, Option<ParsedTool>)>;
+/// Tool files handed over, by path, in the order given.
+type Batch = Vec<(Arc<str>, Handed)>;
+
+/// A tool file to parse: read already, or to be read by the thread that parses it.
+pub(super) enum ToParse {
+    Read(SourceFile),
+    Unread(UnreadFile),
+}
+
+/// What became of a tool file given to the stream.
+// Nearly every file is parsed: boxing that variant would add an allocation per file.
+#[allow(clippy::large_enum_variant)]
+pub(super) enum Handed {
+    /// Its text, with its parse: `None` when its parser panicked (the caller parses it).
+    Parsed(SourceFile, Option<ParsedTool>),
+    /// It could not be read: why, for the user.
+    Unreadable(String),
+    /// It was removed between listing and reading.
+    Gone,
+}
 
 /// A tool file parsed: its definition, or what is wrong with it.
 pub(super) type ParsedTool = Result<ToolFile, Vec<Diagnostic>>;
@@ -34,7 +52,7 @@ pub(super) fn parse_tool(file: &SourceFile) -> ParsedTool {
 
 /// The receiving end, on the loading thread.
 pub(super) struct ParsedStream {
-    ready: HashMap<Arc<str>, (SourceFile, Option<ParsedTool>)>,
+    ready: HashMap<Arc<str>, Handed>,
     batches: Option<Receiver<Batch>>,
 }
 
@@ -46,7 +64,7 @@ impl ParsedStream {
     /// batches.
     pub(super) fn start<'scope>(
         scope: &'scope std::thread::Scope<'scope, '_>,
-        files: Vec<SourceFile>,
+        files: Vec<ToParse>,
     ) -> Self {
         if files.is_empty() {
             return Self {
@@ -63,18 +81,15 @@ impl ParsedStream {
     }
 
     /// The file at `path`, which must be one of the files given to [`Self::start`] (taken
-    /// in their order, each once), with its parse (`None` when its parser panicked: the
-    /// caller parses it). `None` when the stream ended before it: the file is lost to the
-    /// stream and must be read again.
-    pub(super) fn take(&mut self, path: &str) -> Option<(SourceFile, Option<ParsedTool>)> {
+    /// in their order, each once). `None` when the stream ended before it: the file is lost
+    /// to the stream and must be read again.
+    pub(super) fn take(&mut self, path: &str) -> Option<Handed> {
         loop {
             if let Some(parsed) = self.ready.remove(path) {
                 return Some(parsed);
             }
             match self.batches.as_ref()?.recv() {
-                Ok(batch) => self
-                    .ready
-                    .extend(batch.into_iter().map(|(f, p)| (f.path.clone(), (f, p)))),
+                Ok(batch) => self.ready.extend(batch),
                 Err(_) => {
                     self.batches = None;
                     return None;
@@ -84,16 +99,42 @@ impl ParsedStream {
     }
 }
 
-/// Each file's parse, in order; a part whose parser panicked gives `None` for each of its
-/// files.
-fn parse_part(part: &[SourceFile]) -> Vec<Option<ParsedTool>> {
-    catch_unwind(AssertUnwindSafe(|| {
-        part.iter().map(|f| Some(parse_tool(f))).collect()
+/// Each file of `part` read when it was not, and parsed; a part whose parser panicked
+/// hands its files over unparsed.
+fn handle_part(part: Vec<ToParse>) -> Batch {
+    let mut handed: Batch = part
+        .into_iter()
+        .map(|input| match input {
+            ToParse::Read(file) => (file.path.clone(), Handed::Parsed(file, None)),
+            ToParse::Unread(file) => {
+                let handed = match file.read() {
+                    Ok(Some(read)) => Handed::Parsed(read, None),
+                    Ok(None) => Handed::Gone,
+                    Err(why) => Handed::Unreadable(why),
+                };
+                (file.path, handed)
+            }
+        })
+        .collect();
+    let parsed: Vec<Option<ParsedTool>> = catch_unwind(AssertUnwindSafe(|| {
+        handed
+            .iter()
+            .map(|(_, handed)| match handed {
+                Handed::Parsed(file, _) => Some(parse_tool(file)),
+                _ => None,
+            })
+            .collect()
     }))
-    .unwrap_or_else(|_| part.iter().map(|_| None).collect())
+    .unwrap_or_default();
+    for ((_, handed), parse) in handed.iter_mut().zip(parsed) {
+        if let Handed::Parsed(_, slot) = handed {
+            *slot = parse;
+        }
+    }
+    handed
 }
 
-fn produce(files: Vec<SourceFile>, send: &SyncSender<Batch>) {
+fn produce(files: Vec<ToParse>, send: &SyncSender<Batch>) {
     let threads = if files.len() < PARSE_ON_THREADS_FROM {
         1
     } else {
@@ -105,33 +146,40 @@ fn produce(files: Vec<SourceFile>, send: &SyncSender<Batch>) {
     };
     let mut files = files.into_iter();
     loop {
-        let batch: Vec<SourceFile> = files.by_ref().take(threads * PER_THREAD).collect();
+        let batch: Vec<ToParse> = files.by_ref().take(threads * PER_THREAD).collect();
         if batch.is_empty() {
             return;
         }
-        let parsed = if threads == 1 || batch.len() < PARSE_ON_THREADS_FROM {
-            parse_part(&batch)
+        let handed = if threads == 1 || batch.len() < PARSE_ON_THREADS_FROM {
+            handle_part(batch)
         } else {
             let chunk = batch.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                let parsers: Vec<_> = batch[chunk..]
-                    .chunks(chunk)
-                    .map(|c| (c.len(), scope.spawn(move || parse_part(c))))
-                    .collect();
-                // This thread parses the first part itself.
-                let mut parsed = parse_part(&batch[..chunk]);
-                for (len, parser) in parsers {
-                    parsed.extend(
-                        parser
-                            .join()
-                            .unwrap_or_else(|_| (0..len).map(|_| None).collect()),
-                    );
+            let mut parts: Vec<Vec<ToParse>> = Vec::with_capacity(threads);
+            let mut batch = batch.into_iter();
+            loop {
+                let part: Vec<ToParse> = batch.by_ref().take(chunk).collect();
+                if part.is_empty() {
+                    break;
                 }
-                parsed
+                parts.push(part);
+            }
+            let mut parts = parts.into_iter();
+            let first = parts.next().unwrap_or_default();
+            std::thread::scope(|scope| {
+                let others: Vec<_> = parts.map(|p| scope.spawn(move || handle_part(p))).collect();
+                // This thread handles the first part itself.
+                let mut handed = handle_part(first);
+                for other in others {
+                    // A part whose thread panicked outside the parser is left out: the
+                    // loading thread reads its files again when the stream ends.
+                    if let Ok(part) = other.join() {
+                        handed.extend(part);
+                    }
+                }
+                handed
             })
         };
-        let batch: Batch = batch.into_iter().zip(parsed).collect();
-        if send.send(batch).is_err() {
+        if send.send(handed).is_err() {
             // The loading thread stopped taking (it panicked): nothing more to do.
             return;
         }
@@ -162,10 +210,11 @@ mod tests {
         for count in [0, 1, PARSE_ON_THREADS_FROM - 1, 3 * 4 * PER_THREAD + 5] {
             let files: Vec<SourceFile> = (0..count).map(file).collect();
             std::thread::scope(|scope| {
-                let mut stream = ParsedStream::start(scope, files.clone());
+                let given = files.iter().cloned().map(ToParse::Read).collect();
+                let mut stream = ParsedStream::start(scope, given);
                 for (i, f) in files.iter().enumerate() {
                     match stream.take(&f.path) {
-                        Some((given, parsed)) => {
+                        Some(Handed::Parsed(given, parsed)) => {
                             assert_eq!(&given, f, "handed back as given");
                             match parsed.expect("parsed") {
                                 Ok(def) => assert_eq!(def.name, format!("t{i:04}")),
@@ -175,6 +224,7 @@ mod tests {
                                 }
                             }
                         }
+                        Some(_) => panic!("file {i} of {count} not read"),
                         None => panic!("file {i} of {count} not handed over"),
                     }
                 }

@@ -144,7 +144,7 @@ impl Matcher {
 pub(crate) fn problems(
     matcher: &Matcher,
     toolsets: &BTreeMap<String, ToolsetInfo>,
-    all_tools: &BTreeMap<String, Arc<ToolEntry>>,
+    all_tools: &super::tools_by_name::ToolsInOrder,
     served: &super::tools_by_name::ToolsByName,
     program: &str,
 ) -> Vec<String> {
@@ -173,12 +173,11 @@ pub(crate) fn problems(
     }
     for (pattern, glob) in matcher.patterns() {
         let matching: Vec<&Arc<ToolEntry>> = all_tools
-            .iter()
-            .filter(|(name, _)| glob.is_match(name.as_str()))
-            .map(|(_, e)| e)
+            .values()
+            .filter(|e| glob.is_match(e.name()))
             .collect();
         if matching.is_empty() {
-            let names: Vec<&str> = all_tools.keys().map(String::as_str).take(60).collect();
+            let names: Vec<&str> = all_tools.keys().take(60).collect();
             let more = if all_tools.len() > names.len() {
                 format!(", ... (see `{program} list`)")
             } else {

@@ -10,7 +10,7 @@ use rmcp::model::LoggingLevel;
 use super::Changes;
 use crate::catalog::status::status_key;
 use crate::catalog::{
-    BuildCache, Built, Catalog, ClientLimits, LoadOptions, build_consuming, build_with,
+    BuildCache, Built, Catalog, ClientLimits, LoadOptions, OwnedTools, build_consuming, build_with,
 };
 use crate::diagnostic::Diagnostic;
 use crate::source::{
@@ -71,10 +71,11 @@ impl Reloader {
         if self.catalog.load().opening {
             self.cache = BuildCache::default();
         }
-        let (files, read_errors) = self.source.read_all();
+        // A large root's tool files are read as they are parsed, not all at once first.
+        let (files, unread, read_errors) = self.source.read_deferring_tools();
         self.read_errors = read_errors;
-        let fresh = self.hand_over(files);
-        let catalog = self.build(fresh);
+        let read = self.hand_over(files);
+        let catalog = self.build(OwnedTools { read, unread });
         self.catalog.store(Arc::new(catalog));
         crate::transport::memory::release_freed();
     }
@@ -88,8 +89,11 @@ impl Reloader {
         let (files, read_errors) = self.source.read_all();
         self.read_errors = read_errors;
         self.released.clear();
-        let fresh = self.hand_over(files);
-        self.swap(fresh)
+        let read = self.hand_over(files);
+        self.swap(OwnedTools {
+            read,
+            unread: Vec::new(),
+        })
     }
 
     /// Keeps the files read but the tool files, which the build is given to own when the
@@ -151,11 +155,11 @@ impl Reloader {
                 }
             }
         }
-        self.swap(Vec::new())
+        self.swap(OwnedTools::default())
     }
 
-    fn swap(&mut self, fresh: Vec<SourceFile>) -> Changes {
-        let new = self.build(fresh);
+    fn swap(&mut self, owned: OwnedTools) -> Changes {
+        let new = self.build(owned);
         let old = self.catalog.load_full();
         let changes = diff(&old, &new);
         self.catalog.store(Arc::new(new));
@@ -167,21 +171,24 @@ impl Reloader {
     /// Builds a catalog from the files and the `fresh` tool files (given to the build to
     /// own); a file with problems is replaced by its last good version when there is one,
     /// or left out. Its problems stay in the diagnostics either way.
-    fn build(&mut self, fresh: Vec<SourceFile>) -> Catalog {
+    fn build(&mut self, owned: OwnedTools) -> Catalog {
         let source = self.source.clone();
         let Built {
             catalog: first,
             kept,
             let_go,
+            unreadable,
         } = build_consuming(
             source.clone(),
             &self.files,
-            fresh,
+            owned,
             &self.released,
             &self.read_errors,
             &self.options,
             &mut self.cache,
         );
+        // Kept so that the next rebuild reports them too, until they change.
+        self.read_errors.extend(unreadable);
         if !kept.is_empty() {
             self.files.extend(kept);
             self.files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -442,6 +449,53 @@ mod tests {
             .description()
             .unwrap_or_default()
             .to_owned()
+    }
+
+    #[test]
+    fn a_large_root_read_while_parsed_loads_whole_and_keeps_reporting_what_could_not_be_read() {
+        let root = Root(tempfile::tempdir().expect("temp dir"));
+        root.write("registry/_server.yaml", SERVER);
+        let count = crate::source::DEFER_TOOL_TEXTS_FROM + 40;
+        for i in 0..count {
+            root.write(
+                &format!("registry/s{:02}/t{i:05}.yaml", i % 5),
+                &tool(&format!("g_{i:05}"), "One of many."),
+            );
+        }
+        std::fs::write(root.0.path().join("registry/s01/bad.yaml"), [0xff, 0xfe]).expect("write");
+        // Names of tools only known once their files were read and parsed.
+        root.write(
+            "resources/guide.md",
+            "---\nuri: docs://guide\nname: guide\n---\nCall g_00007, not g_99999.\n",
+        );
+        let mut reloader = Reloader::start(
+            ContentSource::Directory(root.0.path().to_path_buf()),
+            LoadOptions::default(),
+        );
+        let problems = |reloader: &Reloader| -> Vec<String> {
+            let catalog = reloader.catalog.load_full();
+            catalog.diagnostics.iter().map(|d| d.to_string()).collect()
+        };
+        let catalog = reloader.catalog.load_full();
+        assert_eq!(catalog.tools.len(), count);
+        assert!(
+            reloader.files.iter().all(|f| !f.path.contains("/t")),
+            "texts let go"
+        );
+        let found = problems(&reloader);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(
+            found[0].starts_with("registry/s01/bad.yaml:1:1: the file is not valid UTF-8"),
+            "{found:?}"
+        );
+        assert!(found[1].starts_with("resources/guide.md:5:"), "{found:?}");
+        assert!(found[1].contains("`g_99999`"), "{found:?}");
+        // Another file's change rebuilds from what is held: the unreadable one is still
+        // reported.
+        let changed = root.write("registry/s02/t00002.yaml", &tool("g_00002", "Changed."));
+        reloader.reload_paths(&changed);
+        assert_eq!(problems(&reloader), found);
+        assert_eq!(description(&reloader, "g_00002"), "Changed.");
     }
 
     #[test]
