@@ -18,9 +18,15 @@ pub(crate) struct ListedTool(Arc<Parts>);
 
 #[derive(Debug)]
 struct Parts {
-    /// Everything but the schemas, whose places hold empty objects.
+    /// Everything but the description and the schemas, whose places hold nothing and empty
+    /// objects.
     tool: Tool,
-    input_schema: SchemaText,
+    /// The description, then the input schema's compact JSON, packed together: the
+    /// schema's property descriptions share its words, and 100,000 descriptions were
+    /// 32 MB as plain strings.
+    texts: SchemaText,
+    /// The description's length in bytes at the start of `texts`; `None`: no description.
+    description_len: Option<u32>,
     output_schema: Option<Box<str>>,
     /// The input schema parsed, kept once a call over HTTP needed it (a tool called once is
     /// likely called again; its validator is kept the same way).
@@ -31,24 +37,63 @@ struct Parts {
 impl PartialEq for Parts {
     fn eq(&self, other: &Self) -> bool {
         self.tool == other.tool
-            && self.input_schema == other.input_schema
+            && self.texts == other.texts
+            && self.description_len == other.description_len
             && self.output_schema == other.output_schema
     }
 }
 
 impl ListedTool {
     pub(crate) fn new(mut tool: Tool) -> Self {
-        let input_schema = SchemaText::pack(compact(&tool.input_schema));
+        let description = tool.description.take();
+        let (texts, description_len) = pack(description.as_deref(), &tool.input_schema);
         let output_schema = tool.output_schema.take().map(|s| compact(&s));
         // One empty object for every tool's place: a new one each was 100 bytes a tool.
         static EMPTY: std::sync::LazyLock<Arc<JsonObject>> = std::sync::LazyLock::new(Arc::default);
         tool.input_schema = EMPTY.clone();
         Self(Arc::new(Parts {
             tool,
-            input_schema,
+            texts,
+            description_len,
             output_schema,
             parsed_input: OnceLock::new(),
         }))
+    }
+
+    /// The description and the input schema's text, unpacked.
+    fn texts(&self) -> (Option<String>, std::borrow::Cow<'_, str>) {
+        let texts = self.0.texts.text();
+        let Some(len) = self.0.description_len else {
+            return (None, texts);
+        };
+        // Packed from a description followed by the schema: the cut is a char boundary.
+        let len = (len as usize).min(texts.len());
+        match texts {
+            std::borrow::Cow::Borrowed(all) => (
+                Some(all[..len].to_owned()),
+                std::borrow::Cow::Borrowed(&all[len..]),
+            ),
+            std::borrow::Cow::Owned(mut all) => {
+                let schema = all.split_off(len);
+                (Some(all), std::borrow::Cow::Owned(schema))
+            }
+        }
+    }
+
+    fn schema_text(&self) -> std::borrow::Cow<'_, str> {
+        let texts = self.0.texts.text();
+        let len = self
+            .0
+            .description_len
+            .map_or(0, |l| l as usize)
+            .min(texts.len());
+        match texts {
+            std::borrow::Cow::Borrowed(all) => std::borrow::Cow::Borrowed(&all[len..]),
+            std::borrow::Cow::Owned(mut all) => {
+                all.drain(..len);
+                std::borrow::Cow::Owned(all)
+            }
+        }
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -59,8 +104,9 @@ impl ListedTool {
         self.0.tool.title.as_deref()
     }
 
-    pub(crate) fn description(&self) -> Option<&str> {
-        self.0.tool.description.as_deref()
+    /// Unpacked at each call: for searching and summaries, not for a hot path.
+    pub(crate) fn description(&self) -> Option<String> {
+        self.texts().0
     }
 
     #[cfg(test)]
@@ -70,7 +116,7 @@ impl ListedTool {
 
     /// The input schema, parsed.
     pub(crate) fn input_schema(&self) -> JsonObject {
-        parse(&self.0.input_schema.text())
+        parse(&self.schema_text())
     }
 
     /// The input schema parsed once and kept, for what each call reads (the HTTP transport
@@ -89,22 +135,26 @@ impl ListedTool {
             #[serde(default)]
             properties: KeysInOrder,
         }
-        serde_json::from_str::<Properties>(&self.0.input_schema.text())
+        serde_json::from_str::<Properties>(&self.schema_text())
             .map(|p| p.properties.0)
             .unwrap_or_default()
     }
 
     /// The same tool listed with another input schema (a schema profile's rewrite).
     pub(crate) fn with_input_schema(&self, schema: &JsonObject) -> Self {
+        let (texts, description_len) = pack(self.description().as_deref(), schema);
         Self(Arc::new(Parts {
             tool: self.0.tool.clone(),
-            input_schema: SchemaText::pack(compact(schema)),
+            texts,
+            description_len,
             output_schema: self.0.output_schema.clone(),
             parsed_input: OnceLock::new(),
         }))
     }
 
-    /// The definition, its input schema parsed once and kept: for per-call uses.
+    /// The definition without its description, its input schema parsed once and kept: for
+    /// per-call uses, which check arguments against the schemas (unpacking the description
+    /// would cost every call).
     pub(crate) fn to_called_tool(&self) -> Tool {
         let mut tool = self.0.tool.clone();
         tool.input_schema = self.input_schema_kept();
@@ -115,7 +165,9 @@ impl ListedTool {
     /// The definition as MCP sends it.
     pub(crate) fn to_tool(&self) -> Tool {
         let mut tool = self.0.tool.clone();
-        tool.input_schema = Arc::new(parse(&self.0.input_schema.text()));
+        let (description, schema) = self.texts();
+        tool.description = description.map(Into::into);
+        tool.input_schema = Arc::new(parse(&schema));
         tool.output_schema = self.0.output_schema.as_deref().map(|s| Arc::new(parse(s)));
         tool
     }
@@ -218,6 +270,20 @@ impl SchemaText {
     }
 }
 
+/// A description (when there is one) and a schema's compact JSON, as one text.
+fn pack(description: Option<&str>, schema: &JsonObject) -> (SchemaText, Option<u32>) {
+    let schema = compact(schema);
+    match description.and_then(|d| u32::try_from(d.len()).ok().map(|len| (d, len))) {
+        Some((description, len)) => {
+            let mut both = String::with_capacity(description.len() + schema.len());
+            both.push_str(description);
+            both.push_str(&schema);
+            (SchemaText::pack(both.into_boxed_str()), Some(len))
+        }
+        None => (SchemaText::pack(schema), None),
+    }
+}
+
 fn compact(schema: &JsonObject) -> Box<str> {
     // Serialising a map of JSON values cannot fail: its keys are strings.
     serde_json::to_string(schema)
@@ -262,7 +328,10 @@ mod tests {
 
         // What a call parsed and kept changes nothing of the definition.
         let called = listed.clone();
-        assert_eq!(called.to_called_tool(), tool);
+        let mut undescribed = tool.clone();
+        undescribed.description = None;
+        assert_eq!(called.to_called_tool(), undescribed);
+        assert_eq!(called.description().as_deref(), Some("Gets one."));
         assert!(Arc::ptr_eq(
             &called.input_schema_kept(),
             &called.input_schema_kept()
@@ -287,7 +356,7 @@ mod tests {
             Arc::new(schema.as_object().cloned().unwrap_or_default()),
         );
         let listed = ListedTool::new(tool.clone());
-        let SchemaText::Packed(packed) = &listed.0.input_schema else {
+        let SchemaText::Packed(packed) = &listed.0.texts else {
             panic!("a long, repetitive schema is kept packed");
         };
         assert!(packed.len() * 2 < compact(&tool.input_schema).len());
@@ -296,7 +365,8 @@ mod tests {
         assert_eq!(listed.property_names()[0], "field0");
         // A schema too short to gain is kept as it is.
         let small = ListedTool::new(Tool::new("t_small", "Small.", Arc::new(JsonObject::new())));
-        assert!(matches!(small.0.input_schema, SchemaText::Plain(_)));
+        assert!(matches!(small.0.texts, SchemaText::Plain(_)));
+        assert_eq!(small.description().as_deref(), Some("Small."));
         assert_eq!(small.input_schema(), JsonObject::new());
     }
 

@@ -134,7 +134,7 @@ pub(crate) fn search<'c>(
     let fields: Vec<[Vec<String>; 3]> = tools
         .iter()
         .map(|t| {
-            let mut rest: Vec<String> = words(t.description().unwrap_or("")).collect();
+            let mut rest: Vec<String> = words(&t.description().unwrap_or_default()).collect();
             for name in t.property_names() {
                 rest.extend(words(&split_camel(&name)));
             }
@@ -195,11 +195,11 @@ fn split_camel(name: &str) -> String {
 
 /// A match as search_tools answers it: short, so that many fit.
 pub(crate) fn summary(tool: &ListedTool, read_only: bool) -> Value {
-    let description = tool.description().unwrap_or("");
+    let description = tool.description().unwrap_or_default();
     let first = description
         .split_inclusive(". ")
         .next()
-        .unwrap_or(description)
+        .unwrap_or(&description)
         .trim();
     json!({
         "name": tool.name(),

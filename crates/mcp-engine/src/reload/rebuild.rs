@@ -444,11 +444,7 @@ mod tests {
 
     fn description(reloader: &Reloader, tool: &str) -> String {
         let catalog = reloader.catalog.load_full();
-        catalog.tools[tool]
-            .listed
-            .description()
-            .unwrap_or_default()
-            .to_owned()
+        catalog.tools[tool].listed.description().unwrap_or_default()
     }
 
     #[test]
