@@ -163,7 +163,10 @@ pub(crate) fn compile_schema(
             return None;
         }
     }
-    if let Err(e) = jsonschema::meta::validate(schema) {
+    // A yes or no first: 6.6 against 8.9 us a schema, and nearly every schema is valid.
+    if jsonschema::meta::is_valid(schema) {
+        // Valid: nothing to report.
+    } else if let Err(e) = jsonschema::meta::validate(schema) {
         let pointer = e.instance_path().to_string();
         let segments: Vec<&str> = pointer.split('/').filter(|s| !s.is_empty()).collect();
         let at = pointer_or_root(&pointer);
@@ -653,10 +656,17 @@ fn to_rmcp(a: &AnnotationsDef, _title: Option<String>) -> ToolAnnotations {
 
 /// The 1-based line and column of the first `word` in `text`.
 fn position_of(text: &str, word: &str) -> (usize, usize) {
-    text.lines()
-        .enumerate()
-        .find_map(|(i, line)| line.find(word).map(|c| (i + 1, c + 1)))
-        .unwrap_or((1, 1))
+    // One search of the whole text, not one per line: a word holds no line break, and
+    // searching line by line set up a searcher for each (2% of a large catalogue's load).
+    let Some(at) = memchr::memmem::find(text.as_bytes(), word.as_bytes()) else {
+        return (1, 1);
+    };
+    let before = &text.as_bytes()[..at];
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    (
+        memchr::memchr_iter(b'\n', before).count() + 1,
+        at - line_start + 1,
+    )
 }
 
 #[cfg(test)]
@@ -672,6 +682,15 @@ mod tests {
         assert!(size <= 416, "ToolEntry grew to {size} bytes");
         assert!(std::mem::size_of::<LazyValidator>() <= 16);
         assert!(std::mem::size_of::<Option<Box<Shaping>>>() <= 8);
+    }
+
+    #[test]
+    fn a_word_is_found_at_its_first_line_and_column() {
+        let text = "name: a\r\ndescription: see acme_list\nthen acme_get and acme_list\n";
+        assert_eq!(position_of(text, "acme_list"), (2, 18));
+        assert_eq!(position_of(text, "acme_get"), (3, 6));
+        assert_eq!(position_of(text, "name"), (1, 1));
+        assert_eq!(position_of(text, "absent"), (1, 1));
     }
 
     #[test]
