@@ -1152,6 +1152,42 @@ mod tests {
         )
     }
 
+    #[test]
+    fn the_content_version_is_the_digest_of_every_file_in_path_order() {
+        let tool = |name: &str| {
+            format!(
+                "name: {name}\ndescription: One.\ninput: {{type: object}}\nrequest: {{method: GET, path: /x}}\n"
+            )
+        };
+        // Tool paths and the others interleave in path order.
+        let files = vec![
+            file(
+                "prompts/p.j2",
+                "---\nname: p\ndescription: P.\n---\nHello.\n",
+            ),
+            file("registry/_server.yaml", SERVER),
+            file("registry/a/_toolset.yaml", "description: A.\n"),
+            file("registry/a/t1.yaml", &tool("t_one")),
+            file("registry/b.yaml", &tool("t_two")),
+            file("registry/c/t3.yaml", &tool("t_three")),
+            file("resources/x.md", "---\nuri: docs://x\nname: x\n---\nX.\n"),
+        ];
+        let catalog = load(&files);
+        assert!(messages(&catalog).is_empty(), "{:?}", messages(&catalog));
+        use sha2::{Digest as _, Sha256};
+        let mut hasher = Sha256::new();
+        for f in &files {
+            hasher.update(f.path.as_bytes());
+            hasher.update([0]);
+            hasher.update(Digest::of(&f.text).as_bytes());
+        }
+        let expected: String = hasher.finalize()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(catalog.version, expected);
+    }
+
     fn messages(c: &Catalog) -> Vec<String> {
         c.diagnostics.iter().map(|d| d.to_string()).collect()
     }
