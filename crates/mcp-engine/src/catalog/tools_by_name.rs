@@ -1,6 +1,6 @@
-//! The served tools, found by name without a second copy of each name: a map keyed by
-//! `String` held one beside the one in the tool's definition (with 100,000 tools, about
-//! 5 MB; docs/performance.md).
+//! The tools of a build and the served ones, found by name without a second copy of each
+//! name: a map keyed by `String` held one beside the one in the tool's definition (with
+//! 100,000 tools, about 5 MB; docs/performance.md).
 
 use std::borrow::Borrow;
 use std::collections::HashSet;
@@ -12,7 +12,7 @@ use super::tool::ToolEntry;
 #[derive(Debug, Default)]
 pub(crate) struct ToolsByName(HashSet<ByName>);
 
-/// A tool, hashed and compared by its name.
+/// A tool, hashed, compared and ordered by its name.
 #[derive(Debug)]
 struct ByName(Arc<ToolEntry>);
 
@@ -22,7 +22,7 @@ impl Borrow<str> for ByName {
     }
 }
 
-// As `str` hashes and compares, which `Borrow<str>` requires.
+// As `str` hashes, compares and orders, which `Borrow<str>` requires.
 impl Hash for ByName {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.0.name().hash(state);
@@ -36,6 +36,18 @@ impl PartialEq for ByName {
 }
 
 impl Eq for ByName {}
+
+impl Ord for ByName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.name().cmp(other.0.name())
+    }
+}
+
+impl PartialOrd for ByName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl ToolsByName {
     /// Adds `entry`; a tool of the same name already there stays, and `false` says so.
@@ -85,43 +97,12 @@ impl std::ops::Index<&str> for ToolsByName {
 /// Every tool of a build, in name order, found by name without a second copy of each name
 /// (a map keyed by `String` was 8 MB more at the end of a 100,000-tool load, its peak).
 #[derive(Debug, Default)]
-pub(crate) struct ToolsInOrder(std::collections::BTreeSet<OrdByName>);
-
-/// A tool, ordered by its name.
-#[derive(Debug)]
-struct OrdByName(Arc<ToolEntry>);
-
-impl Borrow<str> for OrdByName {
-    fn borrow(&self) -> &str {
-        self.0.name()
-    }
-}
-
-// As `str` compares, which `Borrow<str>` requires.
-impl Ord for OrdByName {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.name().cmp(other.0.name())
-    }
-}
-
-impl PartialOrd for OrdByName {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for OrdByName {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.name() == other.0.name()
-    }
-}
-
-impl Eq for OrdByName {}
+pub(crate) struct ToolsInOrder(std::collections::BTreeSet<ByName>);
 
 impl ToolsInOrder {
     /// Adds `entry`; a tool of the same name already there stays, and `false` says so.
     pub(crate) fn insert(&mut self, entry: Arc<ToolEntry>) -> bool {
-        self.0.insert(OrdByName(entry))
+        self.0.insert(ByName(entry))
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&Arc<ToolEntry>> {
