@@ -309,6 +309,57 @@ async fn identical_saves_announce_nothing() {
     client.cancel().await.ok();
 }
 
+/// A root large enough that the server reads its tool files as it parses them
+/// (`DEFER_TOOL_TEXTS_FROM`, 256): everything loads, a document may name any of them, an
+/// unreadable one is reported, and edits reach the client as in a small root.
+#[tokio::test]
+async fn a_large_root_read_while_parsed_serves_every_tool_and_reports_what_it_cannot_read() {
+    let root = root();
+    for i in 0..300 {
+        root.write(
+            &format!("registry/many{}/tool_{i:03}.yaml", i % 3),
+            &tool(&format!("many_{i:03}"), "One of many."),
+        );
+    }
+    std::fs::write(root.path().join("registry/many1/bad.yaml"), [0xff, 0xfe]).expect("write");
+    root.write(
+        "resources/many.md",
+        "---\nuri: test://many\nname: many\n---\nCall many_299 first, then many_999.\n",
+    );
+    let (client, recorder) = start(&root).await;
+    assert_eq!(tool_names(&client).await.len(), 301);
+    let status = client
+        .read_resource(ReadResourceRequestParams::new("layerops-mcp://status"))
+        .await
+        .expect("status");
+    let text = format!("{:?}", status.contents);
+    assert!(
+        text.contains("registry/many1/bad.yaml") && text.contains("not valid UTF-8"),
+        "{text}"
+    );
+    assert!(text.contains("many_999"), "{text}");
+    assert!(!text.contains("`many_299`"), "{text}");
+
+    root.write("registry/many2/tool_299.yaml", &tool("many_299", "Edited."));
+    assert!(recorder.wait_for(WAIT, |n| *n == Note::Tools).await);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while description(&client, "many_299").await.as_deref() != Some("Edited.") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the edit is not served"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Still reported after a rebuild that did not read it again.
+    let status = client
+        .read_resource(ReadResourceRequestParams::new("layerops-mcp://status"))
+        .await
+        .expect("status");
+    let text = format!("{:?}", status.contents);
+    assert!(text.contains("registry/many1/bad.yaml"), "{text}");
+    client.cancel().await.ok();
+}
+
 #[tokio::test]
 async fn a_burst_of_500_writes_is_one_reload() {
     let root = root();

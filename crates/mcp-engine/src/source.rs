@@ -580,7 +580,8 @@ mod disk_tests {
             let root = tempfile::tempdir().expect("temp dir");
             write(root.path(), "registry/_server.yaml", "name: x\n");
             write(root.path(), "resources/a.md", "# A\n");
-            for i in 0..count.saturating_sub(1) {
+            // With the four problem files below, `count` tool files.
+            for i in 0..count - 4 {
                 write(
                     root.path(),
                     &format!("registry/s{:02}/t{i:05}.yaml", i % 7),
@@ -588,6 +589,25 @@ mod disk_tests {
                 );
             }
             std::fs::write(root.path().join("registry/s03/bad.yaml"), [0xff, 0xfe]).expect("write");
+            // The files a root may hold to attack its reader, read later as at once: a link
+            // out of the root, a FIFO (which would hang a plain read), a file too large.
+            let outside = tempfile::tempdir().expect("temp dir");
+            write(outside.path(), "secret.yaml", "name: secret\n");
+            std::os::unix::fs::symlink(
+                outside.path().join("secret.yaml"),
+                root.path().join("registry/s01/link.yaml"),
+            )
+            .expect("link");
+            let made = std::process::Command::new("mkfifo")
+                .arg(root.path().join("registry/s02/pipe.yaml"))
+                .status()
+                .expect("mkfifo");
+            assert!(made.success());
+            write(
+                root.path(),
+                "registry/s04/huge.yaml",
+                &"#".repeat(MAX_FILE_BYTES as usize + 1),
+            );
             let source = ContentSource::Directory(root.path().to_path_buf());
             let (all, all_errors) = source.read_all();
             let (files, unread, errors) = source.read_deferring_tools();
@@ -608,6 +628,7 @@ mod disk_tests {
                 "in path order"
             );
             // Read later, each gives what reading everything gave, in the same place.
+            assert_eq!(all_errors.len(), 4, "{all_errors:?}");
             for file in &unread {
                 match file.read() {
                     Ok(Some(got)) => assert!(all.contains(&got), "{}", got.path),

@@ -128,16 +128,11 @@ impl ListedTool {
             .clone()
     }
 
-    /// The input schema's top-level property names, without building the schema.
-    pub(crate) fn property_names(&self) -> Vec<String> {
-        #[derive(Deserialize)]
-        struct Properties {
-            #[serde(default)]
-            properties: KeysInOrder,
-        }
-        serde_json::from_str::<Properties>(&self.schema_text())
-            .map(|p| p.properties.0)
-            .unwrap_or_default()
+    /// The description and the input schema's top-level property names (without building
+    /// the schema), unpacked once: what a search reads of every tool.
+    pub(crate) fn description_and_property_names(&self) -> (Option<String>, Vec<String>) {
+        let (description, schema) = self.texts();
+        (description, property_names_in(&schema))
     }
 
     /// The same tool listed with another input schema (a schema profile's rewrite).
@@ -171,6 +166,17 @@ impl ListedTool {
         tool.output_schema = self.0.output_schema.as_deref().map(|s| Arc::new(parse(s)));
         tool
     }
+}
+
+fn property_names_in(schema: &str) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Properties {
+        #[serde(default)]
+        properties: KeysInOrder,
+    }
+    serde_json::from_str::<Properties>(schema)
+        .map(|p| p.properties.0)
+        .unwrap_or_default()
 }
 
 /// An object's keys in the order written; the values are skipped unparsed.
@@ -320,7 +326,7 @@ mod tests {
         assert_eq!(listed.to_tool(), tool);
         assert_eq!(listed.name(), "t_get");
         // Property order is the file's, not sorted.
-        assert_eq!(listed.property_names(), ["zeta", "alpha"]);
+        assert_eq!(listed.description_and_property_names().1, ["zeta", "alpha"]);
         let rewritten = listed.with_input_schema(&JsonObject::new());
         assert!(rewritten.to_tool().input_schema.is_empty());
         assert_ne!(rewritten, listed);
@@ -361,8 +367,11 @@ mod tests {
         };
         assert!(packed.len() * 2 < compact(&tool.input_schema).len());
         assert_eq!(listed.to_tool(), tool);
-        assert_eq!(listed.property_names().len(), 40);
-        assert_eq!(listed.property_names()[0], "field0");
+        assert_eq!(listed.description_and_property_names().1.len(), 40);
+        assert_eq!(listed.description_and_property_names().1[0], "field0");
+        let (description, names) = listed.description_and_property_names();
+        assert_eq!(description.as_deref(), Some("Big."));
+        assert_eq!(names.len(), 40);
         // A schema too short to gain is kept as it is.
         let small = ListedTool::new(Tool::new("t_small", "Small.", Arc::new(JsonObject::new())));
         assert!(matches!(small.0.texts, SchemaText::Plain(_)));

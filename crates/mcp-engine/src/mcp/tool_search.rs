@@ -134,8 +134,9 @@ pub(crate) fn search<'c>(
     let fields: Vec<[Vec<String>; 3]> = tools
         .iter()
         .map(|t| {
-            let mut rest: Vec<String> = words(&t.description().unwrap_or_default()).collect();
-            for name in t.property_names() {
+            let (description, properties) = t.description_and_property_names();
+            let mut rest: Vec<String> = words(&description.unwrap_or_default()).collect();
+            for name in properties {
                 rest.extend(words(&split_camel(&name)));
             }
             [
