@@ -43,18 +43,49 @@ impl PartialEq for Parts {
     }
 }
 
-impl ListedTool {
-    pub(crate) fn new(mut tool: Tool) -> Self {
-        let description = tool.description.take();
-        let (texts, description_len) = pack(description.as_deref(), &tool.input_schema);
-        let output_schema = tool.output_schema.take().map(|s| compact(&s));
-        // One empty object for every tool's place: a new one each was 100 bytes a tool.
-        static EMPTY: std::sync::LazyLock<Arc<JsonObject>> = std::sync::LazyLock::new(Arc::default);
-        tool.input_schema = EMPTY.clone();
-        Self(Arc::new(Parts {
-            tool,
+/// A description and an input schema packed as a listed tool keeps them: made apart from
+/// the tool when the thread that parsed the schema should be the one to let it go
+/// (`tool::prepare_input`).
+#[derive(Debug)]
+pub(crate) struct PackedTexts {
+    texts: SchemaText,
+    description_len: Option<u32>,
+}
+
+impl PackedTexts {
+    pub(crate) fn new(description: Option<&str>, schema: &JsonObject) -> Self {
+        let (texts, description_len) = pack(description, schema);
+        Self {
             texts,
             description_len,
+        }
+    }
+}
+
+/// One empty object for every tool's place: a new one each was 100 bytes a tool.
+pub(crate) fn empty_schema() -> Arc<JsonObject> {
+    static EMPTY: std::sync::LazyLock<Arc<JsonObject>> = std::sync::LazyLock::new(Arc::default);
+    EMPTY.clone()
+}
+
+impl ListedTool {
+    #[cfg(test)]
+    pub(crate) fn new(mut tool: Tool) -> Self {
+        let description = tool.description.take();
+        let packed = PackedTexts::new(description.as_deref(), &tool.input_schema);
+        Self::with_packed(tool, packed)
+    }
+
+    /// `tool` listed with the description and input schema of `packed` (its own are
+    /// replaced).
+    pub(crate) fn with_packed(mut tool: Tool, packed: PackedTexts) -> Self {
+        let output_schema = tool.output_schema.take().map(|s| compact(&s));
+        tool.description = None;
+        tool.input_schema = empty_schema();
+        Self(Arc::new(Parts {
+            tool,
+            texts: packed.texts,
+            description_len: packed.description_len,
             output_schema,
             parsed_input: OnceLock::new(),
         }))

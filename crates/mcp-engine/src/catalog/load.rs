@@ -1069,10 +1069,11 @@ fn compile_file(
             compiled.diagnostics = d;
             compiled.name = declared_name(&file.text);
         }
-        Ok(mut def) => {
+        Ok((mut def, prepared)) => {
             let mut reporter = FileReporter::new(&file.path, &file.text, 1);
             let entry = compile_tool(
                 &mut def,
+                prepared,
                 &file.path,
                 toolset,
                 toolset_def,

@@ -401,9 +401,12 @@ pub(crate) fn names_no_tool(word: &str, tools: &BTreeSet<&str>) -> bool {
 
 /// The distinct tool-like words of a tool's description and its schema's descriptions and
 /// titles: what [`names_no_tool`] checks at each build.
-pub(crate) fn tool_like_words_of(tool: &rmcp::model::Tool) -> Vec<Box<str>> {
-    let mut texts: Vec<&str> = tool.description.as_deref().into_iter().collect();
-    super::schema_lint::object_texts(&tool.input_schema, &mut texts);
+pub(crate) fn tool_like_words_of(
+    description: Option<&str>,
+    schema: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<Box<str>> {
+    let mut texts: Vec<&str> = description.into_iter().collect();
+    super::schema_lint::object_texts(schema, &mut texts);
     let mut words: Vec<Box<str>> = texts
         .iter()
         .flat_map(|t| t.lines())

@@ -5,13 +5,16 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmcp::model::{JsonObject, Tool, ToolAnnotations};
+use rmcp::model::{Tool, ToolAnnotations};
 use serde_json::Value;
 
 use super::ListedTool;
+use super::listed_tool::{PackedTexts, empty_schema};
+use super::secret_fields::SecretFields;
 use crate::definition::AnnotationsDef;
 use crate::definition::tool::{Method, ToolFile};
 use crate::definition::toolset::ToolsetFile;
+use crate::diagnostic::Diagnostic;
 pub(crate) use crate::diagnostic::FileReporter;
 use crate::request::render::{BodyTemplate, CompiledRequest, PathTemplate};
 use crate::request::{Template, Templates};
@@ -221,20 +224,27 @@ fn pointer_or_root(pointer: &str) -> &str {
     }
 }
 
-/// Compiles one tool; problems go to `reporter`, and `None` means the tool cannot be served.
-pub(crate) fn compile_tool(
-    def: &mut ToolFile,
-    file: &Arc<str>,
-    toolset: &Arc<str>,
-    toolset_def: &ToolsetFile,
-    templates: &mut Templates,
-    reporter: &mut FileReporter<'_>,
-) -> Option<ToolEntry> {
-    let before = reporter.diagnostics.len();
-    if let Err(e) = check_tool_name(&def.name) {
-        reporter.at(&["name"], e);
-    }
+/// What a tool file's description and input schema give: worked out on the thread that
+/// parsed the file, so that the schema tree is freed by the thread that allocated it. Freed
+/// on the loading thread, each of its allocations locked the parser thread's glibc arena
+/// while that thread allocated from it: a 100,000-tool load spent 345,000 futex calls
+/// there, and its three threads kept 1.56 of two cores busy (docs/performance.md).
+#[derive(Debug)]
+pub(crate) struct PreparedInput {
+    /// What is wrong with the input schema, in the order it is checked.
+    diagnostics: Vec<Diagnostic>,
+    declared: BTreeSet<String>,
+    required: BTreeSet<String>,
+    secrets: SecretFields,
+    mentions: Vec<(Box<str>, (usize, usize))>,
+    /// The description and the schema as listed; `None` when the schema is refused.
+    packed: Option<PackedTexts>,
+}
 
+/// Checks `def`'s input schema and packs it with the description, taking both out of `def`
+/// when the schema is sound; `file` and `text` are the tool file's path and text.
+pub(crate) fn prepare_input(def: &mut ToolFile, file: &str, text: &str) -> PreparedInput {
+    let mut reporter = FileReporter::new(file, text, 1);
     let is_object = matches!(&def.input, Value::Object(map) if map.get("type").and_then(Value::as_str) == Some("object"));
     if !is_object {
         reporter.at(
@@ -242,10 +252,12 @@ pub(crate) fn compile_tool(
             "input must be a JSON Schema with `type: object` (MCP tool arguments are an object)",
         );
     }
-    let validator = is_object
-        .then(|| compile_schema(&def.input, &["input"], reporter))
-        .flatten();
-    super::schema_lint::lint(&def.input, &["input"], reporter);
+    // Compiled to report problems, then dropped: see `LazyValidator`.
+    let sound = is_object
+        .then(|| compile_schema(&def.input, &["input"], &mut reporter))
+        .flatten()
+        .is_some();
+    super::schema_lint::lint(&def.input, &["input"], &mut reporter);
     let declared: BTreeSet<String> = def
         .input
         .get("properties")
@@ -262,8 +274,51 @@ pub(crate) fn compile_tool(
                 .collect()
         })
         .unwrap_or_default();
+    let secrets = SecretFields::from_schema(&def.input);
+    let mut prepared = PreparedInput {
+        diagnostics: Vec::new(),
+        declared,
+        required,
+        secrets,
+        mentions: Vec::new(),
+        packed: None,
+    };
+    if sound && reporter.diagnostics.is_empty() {
+        let description = std::mem::take(&mut def.description);
+        let description = description.trim_end();
+        if let Value::Object(input) = std::mem::take(&mut def.input) {
+            prepared.mentions = super::prompt::tool_like_words_of(Some(description), &input)
+                .into_iter()
+                .map(|word| {
+                    let at = position_of(text, &word);
+                    (word, at)
+                })
+                .collect();
+            prepared.packed = Some(PackedTexts::new(Some(description), &input));
+        }
+    }
+    prepared.diagnostics = reporter.diagnostics;
+    prepared
+}
 
-    let declared = Declared(declared);
+/// Compiles one tool from its file and what [`prepare_input`] made of its input schema;
+/// problems go to `reporter`, and `None` means the tool cannot be served.
+pub(crate) fn compile_tool(
+    def: &mut ToolFile,
+    prepared: PreparedInput,
+    file: &Arc<str>,
+    toolset: &Arc<str>,
+    toolset_def: &ToolsetFile,
+    templates: &mut Templates,
+    reporter: &mut FileReporter<'_>,
+) -> Option<ToolEntry> {
+    let before = reporter.diagnostics.len();
+    if let Err(e) = check_tool_name(&def.name) {
+        reporter.at(&["name"], e);
+    }
+    reporter.diagnostics.extend(prepared.diagnostics);
+    let required = prepared.required;
+    let declared = Declared(prepared.declared);
 
     let request = &def.request;
     let (path, path_variables) =
@@ -308,37 +363,19 @@ pub(crate) fn compile_tool(
     if reporter.diagnostics.len() > before {
         return None;
     }
-    // Compiled to report problems, then dropped: see `LazyValidator`.
-    let (_compiled, path) = (validator?, path?);
-    let secrets = super::secret_fields::SecretFields::from_schema(&def.input);
-    // Taken, not copied: with thousands of tools, a copy of every schema tree doubled the
-    // memory a load touched and left the parsed one's pages half used.
-    let Value::Object(input) = std::mem::take(&mut def.input) else {
-        return None;
-    };
+    let (packed, path) = (prepared.packed?, path?);
     let title = def.title.clone().or_else(|| annotations.title.clone());
-    let mut tool = Tool::new(
-        def.name.clone(),
-        def.description.trim_end().to_owned(),
-        Arc::new(input as JsonObject),
-    )
-    .with_annotations(to_rmcp(&annotations, title.clone()));
+    let mut tool = Tool::new(def.name.clone(), "", empty_schema())
+        .with_annotations(to_rmcp(&annotations, title.clone()));
     if let Some(title) = title {
         tool = tool.with_title(title);
     }
     if let Some(schema) = output_schema {
         tool = tool.with_raw_output_schema(Arc::new(schema));
     }
-    let mentions = super::prompt::tool_like_words_of(&tool)
-        .into_iter()
-        .map(|word| {
-            let at = position_of(reporter.text, &word);
-            (word, at)
-        })
-        .collect();
     Some(ToolEntry {
-        listed: ListedTool::new(tool),
-        mentions,
+        listed: ListedTool::with_packed(tool, packed),
+        mentions: prepared.mentions,
         file: file.clone(),
         toolset: toolset.clone(),
         validator: LazyValidator::default(),
@@ -374,7 +411,7 @@ pub(crate) fn compile_tool(
         read_only: safety.read_only,
         idempotent: annotations.idempotent_hint.unwrap_or(false),
         destructive: safety.destructive,
-        secrets,
+        secrets: prepared.secrets,
     })
 }
 
