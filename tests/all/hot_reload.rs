@@ -68,6 +68,27 @@ async fn description(client: &rmcp::Peer<rmcp::RoleClient>, name: &str) -> Optio
         .and_then(|t| t.description.map(|d| d.to_string()))
 }
 
+/// Waits until tool `name` is listed with `expected` as its description.
+async fn wait_for_description(client: &rmcp::Peer<rmcp::RoleClient>, name: &str, expected: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while description(client, name).await.as_deref() != Some(expected) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "`{name}` is not served with the description {expected:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The status resource, as text.
+async fn status_text(client: &rmcp::Peer<rmcp::RoleClient>) -> String {
+    let status = client
+        .read_resource(ReadResourceRequestParams::new("layerops-mcp://status"))
+        .await
+        .expect("status");
+    format!("{:?}", status.contents)
+}
+
 #[tokio::test]
 async fn atomic_saves_in_place_writes_and_deletions_reach_the_client() {
     let root = root();
@@ -173,20 +194,9 @@ async fn folders_renamed_or_removed_whole_take_their_tools_along() {
         "registry/moved/gamma.yaml",
         &tool("gamma", "Moved and edited."),
     );
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while description(&client, "gamma").await.as_deref() != Some("Moved and edited.") {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the edit in the moved folder is not served"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_description(&client, "gamma", "Moved and edited.").await;
     assert_eq!(tool_names(&client).await, vec!["alpha", "delta", "gamma"]);
-    let status = client
-        .read_resource(ReadResourceRequestParams::new("layerops-mcp://status"))
-        .await
-        .expect("status");
-    let text = format!("{:?}", status.contents);
+    let text = status_text(&client).await;
     assert!(text.contains("Every file loaded without error."), "{text}");
 
     recorder.clear();
@@ -328,11 +338,7 @@ async fn a_large_root_read_while_parsed_serves_every_tool_and_reports_what_it_ca
     );
     let (client, recorder) = start(&root).await;
     assert_eq!(tool_names(&client).await.len(), 301);
-    let status = client
-        .read_resource(ReadResourceRequestParams::new("layerops-mcp://status"))
-        .await
-        .expect("status");
-    let text = format!("{:?}", status.contents);
+    let text = status_text(&client).await;
     assert!(
         text.contains("registry/many1/bad.yaml") && text.contains("not valid UTF-8"),
         "{text}"
@@ -342,20 +348,9 @@ async fn a_large_root_read_while_parsed_serves_every_tool_and_reports_what_it_ca
 
     root.write("registry/many2/tool_299.yaml", &tool("many_299", "Edited."));
     assert!(recorder.wait_for(WAIT, |n| *n == Note::Tools).await);
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while description(&client, "many_299").await.as_deref() != Some("Edited.") {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the edit is not served"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_description(&client, "many_299", "Edited.").await;
     // Still reported after a rebuild that did not read it again.
-    let status = client
-        .read_resource(ReadResourceRequestParams::new("layerops-mcp://status"))
-        .await
-        .expect("status");
-    let text = format!("{:?}", status.contents);
+    let text = status_text(&client).await;
     assert!(text.contains("registry/many1/bad.yaml"), "{text}");
     client.cancel().await.ok();
 }

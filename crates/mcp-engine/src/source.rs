@@ -574,6 +574,23 @@ mod disk_tests {
         std::fs::write(path, text).expect("write");
     }
 
+    /// Plants in `root`, at the three paths given, the files a root may hold to attack its
+    /// reader: one that is not UTF-8, a link to a file outside the root, and a FIFO (which
+    /// would hang a plain read). The folder outside is returned to keep it alive.
+    fn plant_hostile_files(root: &Path, [bad, link, pipe]: [&str; 3]) -> tempfile::TempDir {
+        std::fs::write(root.join(bad), [0xff, 0xfe]).expect("write");
+        let outside = tempfile::tempdir().expect("temp dir");
+        write(outside.path(), "secret.yaml", "name: secret\n");
+        std::os::unix::fs::symlink(outside.path().join("secret.yaml"), root.join(link))
+            .expect("link");
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join(pipe))
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        outside
+    }
+
     #[test]
     fn a_large_root_has_its_tool_files_listed_unread_and_read_later_as_read_all_reads_them() {
         for count in [DEFER_TOOL_TEXTS_FROM - 1, DEFER_TOOL_TEXTS_FROM] {
@@ -588,21 +605,16 @@ mod disk_tests {
                     &format!("name: t{i:05}\n"),
                 );
             }
-            std::fs::write(root.path().join("registry/s03/bad.yaml"), [0xff, 0xfe]).expect("write");
-            // The files a root may hold to attack its reader, read later as at once: a link
-            // out of the root, a FIFO (which would hang a plain read), a file too large.
-            let outside = tempfile::tempdir().expect("temp dir");
-            write(outside.path(), "secret.yaml", "name: secret\n");
-            std::os::unix::fs::symlink(
-                outside.path().join("secret.yaml"),
-                root.path().join("registry/s01/link.yaml"),
-            )
-            .expect("link");
-            let made = std::process::Command::new("mkfifo")
-                .arg(root.path().join("registry/s02/pipe.yaml"))
-                .status()
-                .expect("mkfifo");
-            assert!(made.success());
+            // The files a root may hold to attack its reader, read later as at once, and a
+            // file too large.
+            let _outside = plant_hostile_files(
+                root.path(),
+                [
+                    "registry/s03/bad.yaml",
+                    "registry/s01/link.yaml",
+                    "registry/s02/pipe.yaml",
+                ],
+            );
             write(
                 root.path(),
                 "registry/s04/huge.yaml",
@@ -659,20 +671,15 @@ mod disk_tests {
                 &format!("name: t{i:05}\n"),
             );
         }
-        // Spread among them: a file that is not UTF-8, a link out of the root, a FIFO.
-        std::fs::write(root.path().join("registry/s03/bad.yaml"), [0xff, 0xfe]).expect("write");
-        let outside = tempfile::tempdir().expect("temp dir");
-        write(outside.path(), "secret.yaml", "name: secret\n");
-        std::os::unix::fs::symlink(
-            outside.path().join("secret.yaml"),
-            root.path().join("registry/s07/link.yaml"),
-        )
-        .expect("link");
-        let made = std::process::Command::new("mkfifo")
-            .arg(root.path().join("registry/s11/pipe.yaml"))
-            .status()
-            .expect("mkfifo");
-        assert!(made.success());
+        // Spread among them.
+        let _outside = plant_hostile_files(
+            root.path(),
+            [
+                "registry/s03/bad.yaml",
+                "registry/s07/link.yaml",
+                "registry/s11/pipe.yaml",
+            ],
+        );
 
         let (files, errors) = ContentSource::Directory(root.path().to_path_buf()).read_all();
         assert_eq!(files.len(), count);
