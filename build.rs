@@ -43,7 +43,8 @@ fn main() {
 }
 
 /// Places the functions of link/hot-text.txt (what a server runs from start to rest) first
-/// in the binary's code. The kernel maps a file's pages around each one touched, so that
+/// in the binary's code, then those of link/load-text.txt (what it runs only under HTTP
+/// load). The kernel maps a file's pages around each one touched, so that
 /// code scattered over the binary kept nearly all of it resident; together, it keeps 4 to 5
 /// MB less (docs/performance.md). LLD's symbol ordering file does it at no cost to the link
 /// (a linker script naming each function's section made linking three minutes longer), so
@@ -80,8 +81,13 @@ fn hot_text(root: &Path) {
     let Ok(names) = std::fs::read_to_string(&list) else {
         return;
     };
+    // What only a server under HTTP load runs comes right after: its pages stay out of a
+    // server at rest, and come in together under load.
+    let load = root.join("link").join("load-text.txt");
+    println!("cargo:rerun-if-changed={}", load.display());
+    let load = std::fs::read_to_string(&load).unwrap_or_default();
     let dest = PathBuf::from(var("OUT_DIR")).join("hot-text.txt");
-    std::fs::write(&dest, ordering_file(&names)).expect("write hot-text.txt");
+    std::fs::write(&dest, ordering_file(&names, &load)).expect("write hot-text.txt");
     println!(
         "cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={}",
         dest.display()

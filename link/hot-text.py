@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Writes link/hot-text.txt: the functions a server runs from its start to rest (initialize,
 the lists, two tool calls, as the bench's idle measure), over stdio and over Streamable HTTP,
-which build.rs places together at the start of the binary's code.
+which build.rs places together at the start of the binary's code; and link/load-text.txt:
+the functions it runs only when serving HTTP clients at once (sessions of their own, one
+shared session, 2026-07-28 requests without one; with the sandbox answering and in a dry
+run), placed right after them, so that a server under load maps those together too instead
+of a 64 KB block around each.
 
 A server at rest is mostly its binary's code pages. The kernel maps a file's pages 64 KB at
 a time around each one touched, so code run at start, scattered over the whole binary,
@@ -9,11 +13,13 @@ made nearly all of it resident (8 of 9.6 MB in a `dist` build); placed together,
 part is (docs/performance.md, "Code run at rest, placed together").
 
 Usage: python3 link/hot-text.py BINARY...   (needs valgrind)
+       python3 link/hot-text.py --load BINARY...   (only load-text.txt, after hot-text.txt)
        python3 link/hot-text.py --unlisted BINARY
 
 Each BINARY is run under callgrind through the same session, RUNS_PER_BINARY times, and the
 functions it ran that the binary defines are written out, the union for all runs and
-binaries. Symbol names carry a
+binaries; then once through the load, whose functions not already listed go to
+load-text.txt (a function it misses only costs a page under load). Symbol names carry a
 hash of the build's configuration (toolchain, Cargo.lock, features, profile settings), so
 run it on the builds that are published and measured, after changing any of those:
 
@@ -36,6 +42,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -142,6 +149,133 @@ def http_session(command):
     server.wait()
 
 
+def load_session(command):
+    """What `cargo bench --bench mcp -- http` does to a server, in small: clients on sessions
+    of their own, clients sharing one, and 2026-07-28 requests without a session, a few at
+    once; then SIGTERM."""
+    server = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = None
+    for line in server.stderr:
+        if "MCP over HTTP on " in line:
+            url = line.split("MCP over HTTP on ", 1)[1].strip()
+            break
+    if url is None:
+        sys.exit("the HTTP server did not start")
+    drain = threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True)
+    drain.start()
+
+    def post(message, version, session=None):
+        headers = {"content-type": "application/json",
+                   "accept": "application/json, text/event-stream",
+                   "mcp-protocol-version": version}
+        if session:
+            headers["mcp-session-id"] = session
+        if version == "2026-07-28":
+            headers["mcp-method"] = message["method"]
+            if message["method"] == "tools/call":
+                headers["mcp-name"] = message["params"]["name"]
+        request = urllib.request.Request(url, data=json.dumps(message).encode(), headers=headers)
+        with urllib.request.urlopen(request, timeout=600) as answer:
+            session = answer.headers.get("mcp-session-id") or session
+            body = answer.read().decode()
+        data = [line[5:].strip() for line in body.splitlines() if line.startswith("data:")]
+        text = next((d for d in data if d), body)
+        return session, (json.loads(text) if text.strip() else None)
+
+    def open_session():
+        session, _ = post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {},
+            "clientInfo": {"name": "hot-text", "version": "1"}}}, "2025-11-25")
+        post({"jsonrpc": "2.0", "method": "notifications/initialized"}, "2025-11-25", session)
+        return session
+
+    try:
+        load(post, open_session)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+        drain.join()
+
+
+def load(post, open_session):
+    """The clients of `load_session`, a few at once of each kind."""
+    stateless = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                 "io.modelcontextprotocol/clientCapabilities": {},
+                 "io.modelcontextprotocol/clientInfo": {"name": "hot-text", "version": "1"}}
+    shared = open_session()
+    _, projects = post({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "layerops_list_projects", "arguments": {"includeEnvironments": True}}},
+        "2025-11-25", shared)
+    # A dry run answers with the request it would send: any environment will do.
+    workspaces = json.loads(projects["result"]["content"][0]["text"]).get("workspaces")
+    environment = (workspaces[0]["environments"][0]["uuid"] if workspaces
+                   else "00000000-0000-4000-8000-000000000000")
+    failures = []
+
+    def client(kind, number):
+        try:
+            session = shared if kind == "shared" else (
+                open_session() if kind == "own" else None)
+            version = "2026-07-28" if kind == "stateless" else "2025-11-25"
+            for i in range(3):
+                params = {"name": "layerops_list_services",
+                          "arguments": {"environmentId": environment}}
+                if kind == "stateless":
+                    params["_meta"] = stateless
+                _, reply = post({"jsonrpc": "2.0", "id": 100 * number + i,
+                                 "method": "tools/call", "params": params}, version, session)
+                if "error" in reply or reply["result"].get("isError"):
+                    failures.append(json.dumps(reply)[:300])
+        except Exception as e:  # noqa: BLE001 - said below, whatever it was
+            failures.append(repr(e))
+
+    for kind in ("own", "shared", "stateless"):
+        clients = [threading.Thread(target=client, args=(kind, n)) for n in range(4)]
+        for c in clients:
+            c.start()
+        for c in clients:
+            c.join()
+    if failures:
+        sys.exit(f"tools/call failed under load: {failures[0]}")
+
+
+def callgrind_names(out, names):
+    with open(out) as f:
+        for line in f:
+            m = re.match(r"^c?fn=\((\d+)\) (.+)$", line.rstrip("\n"))
+            if m:
+                names.setdefault(m.group(2), None)
+
+
+def in_binary_order(binary, names):
+    """`names` that `binary` defines, in the order it has them: what the linker put side by
+    side stays side by side (ordered as callgrind first saw them, calls measured slower)."""
+    address = {}
+    for line in subprocess.run(["nm", "--defined-only", binary],
+                               capture_output=True, text=True, check=True).stdout.splitlines():
+        fields = line.split()
+        if len(fields) == 3:
+            address.setdefault(fields[2], int(fields[0], 16))
+    return sorted((n for n in names if n in address), key=address.get)
+
+
+def ran_under_load(binary):
+    """The functions `binary` ran serving HTTP clients at once, with the sandbox answering
+    and in a dry run."""
+    names = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for mode in ([], ["--dry-run"]):
+            out = os.path.join(tmp, f"callgrind.load{len(mode)}")
+            load_session(["valgrind", "--tool=callgrind", "--demangle=no",
+                          f"--callgrind-out-file={out}", binary, "serve", "--sandbox",
+                          "--no-watch", "--http", "127.0.0.1:0", *mode])
+            callgrind_names(out, names)
+    return in_binary_order(binary, names)
+
+
 def ran(binary):
     """The functions `binary` ran in the sessions."""
     names = {}
@@ -154,20 +288,8 @@ def ran(binary):
                 session(valgrind + ["--toolsets", "all"])
             else:
                 http_session(valgrind + ["--no-watch", "--http", "127.0.0.1:0"])
-            with open(out) as f:
-                for line in f:
-                    m = re.match(r"^c?fn=\((\d+)\) (.+)$", line.rstrip("\n"))
-                    if m:
-                        names.setdefault(m.group(2), None)
-    # In the order the binary has them: what the linker put side by side stays side by side
-    # (ordered as callgrind first saw them, calls measured slower).
-    address = {}
-    for line in subprocess.run(["nm", "--defined-only", binary],
-                               capture_output=True, text=True, check=True).stdout.splitlines():
-        fields = line.split()
-        if len(fields) == 3:
-            address.setdefault(fields[2], int(fields[0], 16))
-    return sorted((n for n in names if n in address), key=address.get)
+            callgrind_names(out, names)
+    return in_binary_order(binary, names)
 
 
 def unlisted(binary):
@@ -181,6 +303,24 @@ def unlisted(binary):
     sys.exit(0 if len(missing) <= MAX_UNLISTED else 1)
 
 
+def listed(path):
+    try:
+        with open(path) as f:
+            return [line.strip() for line in f if line.strip() and not line.startswith("#")]
+    except FileNotFoundError:
+        return []
+
+
+def write(path, names, what):
+    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+    with open(path, "w") as f:
+        f.write(f"# {what}\n")
+        f.write(f"# Written by link/hot-text.py with {rustc}; {len(names)} functions.\n")
+        for name in names:
+            f.write(name + "\n")
+    print(f"{len(names)} functions written to {os.path.relpath(path)}")
+
+
 def main():
     binaries = sys.argv[1:]
     if not binaries:
@@ -189,19 +329,31 @@ def main():
         if len(binaries) != 2:
             sys.exit(__doc__)
         unlisted(binaries[1])
-    names, seen = [], set()
+    load_only = binaries[0] == "--load"
+    if load_only:
+        binaries = binaries[1:]
+    rest_path = os.path.join(HERE, "hot-text.txt")
+    if load_only:
+        names = listed(rest_path)
+        seen = set(names)
+    else:
+        names, seen = [], set()
+        for binary in binaries:
+            for name in (n for _ in range(RUNS_PER_BINARY) for n in ran(binary)):
+                if name not in seen:
+                    seen.add(name)
+                    names.append(name)
+        write(rest_path, names,
+              "Functions run from start to rest, placed first in the code by build.rs.")
+    load = []
     for binary in binaries:
-        for name in (n for _ in range(RUNS_PER_BINARY) for n in ran(binary)):
+        for name in ran_under_load(binary):
             if name not in seen:
                 seen.add(name)
-                names.append(name)
-    rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
-    with open(os.path.join(HERE, "hot-text.txt"), "w") as f:
-        f.write("# Functions run from start to rest, placed first in the code by build.rs.\n")
-        f.write(f"# Written by link/hot-text.py with {rustc}; {len(names)} functions.\n")
-        for name in names:
-            f.write(name + "\n")
-    print(f"{len(names)} functions written to link/hot-text.txt")
+                load.append(name)
+    write(os.path.join(HERE, "load-text.txt"), load,
+          "Functions run serving HTTP clients at once and not at rest, placed right after "
+          "hot-text.txt's by build.rs.")
 
 
 if __name__ == "__main__":

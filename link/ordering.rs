@@ -36,14 +36,20 @@ pub fn orders_symbols(
         && minor.is_some_and(|m| m >= 90)
 }
 
-/// The list as the linker reads it: one symbol a line, without the comments.
-pub fn ordering_file(list: &str) -> String {
-    let mut order = String::with_capacity(list.len());
-    for name in list.lines().map(str::trim) {
-        if !name.is_empty() && !name.starts_with('#') {
-            order.push_str(name);
-            order.push('\n');
-        }
+/// The lists as the linker reads them: one symbol a line, without the comments; the functions
+/// run at rest (`rest`, link/hot-text.txt) first, then those run only under HTTP load
+/// (`load`, link/load-text.txt) that the first list does not name.
+pub fn ordering_file(rest: &str, load: &str) -> String {
+    fn symbols(list: &str) -> impl Iterator<Item = &str> {
+        list.lines()
+            .map(str::trim)
+            .filter(|name| !name.is_empty() && !name.starts_with('#'))
+    }
+    let first: std::collections::HashSet<&str> = symbols(rest).collect();
+    let mut order = String::with_capacity(rest.len() + load.len());
+    for name in symbols(rest).chain(symbols(load).filter(|name| !first.contains(name))) {
+        order.push_str(name);
+        order.push('\n');
     }
     order
 }

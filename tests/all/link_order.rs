@@ -82,15 +82,29 @@ fn any_other_linker_toolchain_target_or_debug_build_is_left_alone() {
 }
 
 #[test]
-fn the_linker_reads_symbols_only() {
-    let list = "# Functions run from start to rest\n# Written by ...\n_ZN3foo17h0123456789abcdefE\n\n  main  \n";
-    assert_eq!(ordering_file(list), "_ZN3foo17h0123456789abcdefE\nmain\n");
-    // The shipped list holds symbols only once its comments are left out.
-    let shipped =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/link/hot-text.txt"))
-            .expect("link/hot-text.txt");
-    let order = ordering_file(&shipped);
-    assert!(order.lines().count() > 2000);
+fn the_linker_reads_symbols_only_those_run_at_rest_first() {
+    let rest = "# Functions run from start to rest\n# Written by ...\n_ZN3foo17h0123456789abcdefE\n\n  main  \n";
+    let load = "# Functions run under load\n_ZN3bar17h0123456789abcdefE\nmain\n";
+    assert_eq!(
+        ordering_file(rest, load),
+        "_ZN3foo17h0123456789abcdefE\nmain\n_ZN3bar17h0123456789abcdefE\n"
+    );
+    assert_eq!(
+        ordering_file(rest, ""),
+        "_ZN3foo17h0123456789abcdefE\nmain\n"
+    );
+    // The shipped lists hold symbols only once their comments are left out, and what runs
+    // under load is placed after what runs at rest.
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("{}/link/{name}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap_or_else(|e| panic!("link/{name}: {e}"))
+    };
+    let (shipped_rest, shipped_load) = (read("hot-text.txt"), read("load-text.txt"));
+    let order = ordering_file(&shipped_rest, &shipped_load);
+    let at_rest = ordering_file(&shipped_rest, "");
+    assert!(at_rest.lines().count() > 2000);
+    assert!(order.starts_with(&at_rest));
+    assert!(order.lines().count() > at_rest.lines().count() + 100);
     assert!(
         order
             .lines()
