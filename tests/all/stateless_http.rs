@@ -96,6 +96,53 @@ async fn removed_methods_are_404_and_legacy_sessions_still_start() {
     assert!(answer.headers().contains_key("mcp-session-id"));
 }
 
+/// A 2026-07-28 answer that is one message comes as JSON, without an event stream (and the
+/// task and channel the server would keep for it); a 2025 session still answers in one.
+#[tokio::test]
+async fn a_single_answer_is_json_and_a_legacy_session_still_streams() {
+    let root = root("http://127.0.0.1:9");
+    let server = start(root.path(), "127.0.0.1:0", &[]);
+    let client = reqwest::Client::new();
+    let answer = client
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", VERSION)
+        .header("mcp-method", "tools/list")
+        .body(
+            json!({"jsonrpc": "2.0", "id": 3, "method": "tools/list", "params": {"_meta": meta(json!({}))}})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(answer.status(), 200);
+    let kind = |a: &reqwest::Response| {
+        a.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    assert_eq!(kind(&answer), "application/json");
+    let listed: Value = answer.json().await.expect("a JSON answer");
+    assert_eq!(listed["id"], 3, "{listed}");
+    assert!(
+        listed["result"]["tools"]
+            .as_array()
+            .is_some_and(|t| t.len() == 2)
+    );
+    let legacy = client
+        .post(&server.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(kind(&legacy), "text/event-stream");
+}
+
 #[tokio::test]
 async fn a_required_confirmation_without_elicitation_is_error_32021_with_400() {
     let api = MockApi::json(200, json!({})).await;

@@ -113,6 +113,10 @@ pub(crate) async fn serve(
         .with_allowed_origins(access.origins)
         .enforce_origin_validation()
         .with_max_request_body_bytes(limits.max_body_bytes)
+        // A 2026-07-28 request answered by one message gets it as JSON, without the event
+        // stream, its task and its channel (an answer preceded by notifications is still a
+        // stream); 2025 sessions are not affected.
+        .with_json_response(true)
         .with_cancellation_token(shutdown.child_token());
     let (ready_server, draining) = (server.clone(), access.draining.clone());
     let mut manager = LocalSessionManager::default();
