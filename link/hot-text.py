@@ -100,35 +100,49 @@ def session(command):
     server.wait()
 
 
-def http_session(command):
-    """The same over Streamable HTTP, then SIGTERM (the server stops cleanly)."""
+def start_http(command):
+    """Starts an HTTP server; the process and the URL it says it serves on."""
     server = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )
-    url = None
     for line in server.stderr:
         if "MCP over HTTP on " in line:
-            url = line.split("MCP over HTTP on ", 1)[1].strip()
-            break
-    if url is None:
-        sys.exit("the HTTP server did not start")
+            return server, line.split("MCP over HTTP on ", 1)[1].strip()
+    server.kill()
+    sys.exit("the HTTP server did not start")
+
+
+def post_mcp(url, message, version, session):
+    """POSTs one message; the session (as the answer names it, or as given) and the JSON-RPC
+    answer, from JSON or an event stream."""
+    headers = {"content-type": "application/json",
+               "accept": "application/json, text/event-stream",
+               "mcp-protocol-version": version}
+    if session:
+        headers["mcp-session-id"] = session
+    if version == "2026-07-28":
+        headers["mcp-method"] = message["method"]
+        if message["method"] == "tools/call":
+            headers["mcp-name"] = message["params"]["name"]
+    request = urllib.request.Request(url, data=json.dumps(message).encode(), headers=headers)
+    with urllib.request.urlopen(request, timeout=600) as answer:
+        session = answer.headers.get("mcp-session-id") or session
+        body = answer.read().decode()
+    data = [line[5:].strip() for line in body.splitlines() if line.startswith("data:")]
+    text = next((d for d in data if d), body)
+    return session, (json.loads(text) if text.strip() else None)
+
+
+def http_session(command):
+    """The same over Streamable HTTP, then SIGTERM (the server stops cleanly)."""
+    server, url = start_http(command)
     session = None
 
     def post(message):
         nonlocal session
-        headers = {"content-type": "application/json",
-                   "accept": "application/json, text/event-stream",
-                   "mcp-protocol-version": "2025-06-18"}
-        if session:
-            headers["mcp-session-id"] = session
-        request = urllib.request.Request(url, data=json.dumps(message).encode(), headers=headers)
-        with urllib.request.urlopen(request, timeout=300) as answer:
-            session = answer.headers.get("mcp-session-id") or session
-            body = answer.read().decode()
-        data = [line[5:].strip() for line in body.splitlines() if line.startswith("data:")]
-        text = next((d for d in data if d), body)
-        return json.loads(text) if text.strip() else None
+        session, reply = post_mcp(url, message, "2025-06-18", session)
+        return reply
 
     post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},
@@ -153,37 +167,12 @@ def load_session(command):
     """What `cargo bench --bench mcp -- http` does to a server, in small: clients on sessions
     of their own, clients sharing one, and 2026-07-28 requests without a session, a few at
     once; then SIGTERM."""
-    server = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = None
-    for line in server.stderr:
-        if "MCP over HTTP on " in line:
-            url = line.split("MCP over HTTP on ", 1)[1].strip()
-            break
-    if url is None:
-        sys.exit("the HTTP server did not start")
+    server, url = start_http(command)
     drain = threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True)
     drain.start()
 
     def post(message, version, session=None):
-        headers = {"content-type": "application/json",
-                   "accept": "application/json, text/event-stream",
-                   "mcp-protocol-version": version}
-        if session:
-            headers["mcp-session-id"] = session
-        if version == "2026-07-28":
-            headers["mcp-method"] = message["method"]
-            if message["method"] == "tools/call":
-                headers["mcp-name"] = message["params"]["name"]
-        request = urllib.request.Request(url, data=json.dumps(message).encode(), headers=headers)
-        with urllib.request.urlopen(request, timeout=600) as answer:
-            session = answer.headers.get("mcp-session-id") or session
-            body = answer.read().decode()
-        data = [line[5:].strip() for line in body.splitlines() if line.startswith("data:")]
-        text = next((d for d in data if d), body)
-        return session, (json.loads(text) if text.strip() else None)
+        return post_mcp(url, message, version, session)
 
     def open_session():
         session, _ = post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

@@ -66,6 +66,18 @@ async fn post(url: &str, method: &str, params: Value, headers: &[(&str, &str)]) 
     (status, json)
 }
 
+/// A 2025-11-25 client's `initialize`, which opens a session.
+async fn legacy_initialize(url: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#)
+        .send()
+        .await
+        .expect("answered")
+}
+
 #[tokio::test]
 async fn removed_methods_are_404_and_legacy_sessions_still_start() {
     let root = root("http://127.0.0.1:9");
@@ -84,14 +96,7 @@ async fn removed_methods_are_404_and_legacy_sessions_still_start() {
         assert_eq!(answer["id"], 7, "{method}: {answer}");
     }
     // A client of 2025-11-25 still opens a session with initialize.
-    let answer = reqwest::Client::new()
-        .post(&server.url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#)
-        .send()
-        .await
-        .expect("answered");
+    let answer = legacy_initialize(&server.url).await;
     assert_eq!(answer.status(), 200);
     assert!(answer.headers().contains_key("mcp-session-id"));
 }
@@ -132,15 +137,10 @@ async fn a_single_answer_is_json_and_a_legacy_session_still_streams() {
             .as_array()
             .is_some_and(|t| t.len() == 2)
     );
-    let legacy = client
-        .post(&server.url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}"#)
-        .send()
-        .await
-        .expect("answered");
-    assert_eq!(kind(&legacy), "text/event-stream");
+    assert_eq!(
+        kind(&legacy_initialize(&server.url).await),
+        "text/event-stream"
+    );
 }
 
 #[tokio::test]
