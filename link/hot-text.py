@@ -35,6 +35,7 @@ the published build at 13.3 MB at rest instead of 11.2 (docs/performance.md), wh
 counting the listed functions did not notice.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -100,17 +101,33 @@ def session(command):
     server.wait()
 
 
-def start_http(command):
-    """Starts an HTTP server; the process and the URL it says it serves on."""
+@contextlib.contextmanager
+def running_http(command):
+    """Runs an HTTP server for the block and yields the URL it serves on; stops it with
+    SIGTERM (it stops cleanly) however the block ends, so a failed session leaves no server
+    behind."""
     server = subprocess.Popen(
         command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )
+    url = None
     for line in server.stderr:
         if "MCP over HTTP on " in line:
-            return server, line.split("MCP over HTTP on ", 1)[1].strip()
-    server.kill()
-    sys.exit("the HTTP server did not start")
+            url = line.split("MCP over HTTP on ", 1)[1].strip()
+            break
+    if url is None:
+        server.kill()
+        server.wait()
+        sys.exit("the HTTP server did not start")
+    # Its log is read throughout, so that a full pipe never blocks it.
+    drain = threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True)
+    drain.start()
+    try:
+        yield url
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait()
+        drain.join()
 
 
 def post_mcp(url, message, version, session):
@@ -135,58 +152,48 @@ def post_mcp(url, message, version, session):
 
 
 def http_session(command):
-    """The same over Streamable HTTP, then SIGTERM (the server stops cleanly)."""
-    server, url = start_http(command)
-    session = None
+    """The same over Streamable HTTP."""
+    with running_http(command) as url:
+        session = None
 
-    def post(message):
-        nonlocal session
-        session, reply = post_mcp(url, message, "2025-06-18", session)
-        return reply
+        def post(message):
+            nonlocal session
+            session, reply = post_mcp(url, message, "2025-06-18", session)
+            return reply
 
-    post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-        "protocolVersion": "2025-06-18", "capabilities": {},
-        "clientInfo": {"name": "hot-text", "version": "1"}}})
-    post({"jsonrpc": "2.0", "method": "notifications/initialized"})
-    post({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
-    projects = post({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
-        "name": "layerops_list_projects", "arguments": {"includeEnvironments": True}}})
-    text = projects["result"]["content"][0]["text"]
-    environment = json.loads(text)["workspaces"][0]["environments"][0]["uuid"]
-    reply = post({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {
-        "name": "layerops_list_services", "arguments": {"environmentId": environment}}})
-    if reply["result"].get("isError"):
-        sys.exit(f"tools/call failed over HTTP: {json.dumps(reply)[:300]}")
-    server.send_signal(signal.SIGTERM)
-    for _ in server.stderr:
-        pass
-    server.wait()
+        post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "hot-text", "version": "1"}}})
+        post({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        post({"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}})
+        projects = post({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
+            "name": "layerops_list_projects", "arguments": {"includeEnvironments": True}}})
+        text = projects["result"]["content"][0]["text"]
+        environment = json.loads(text)["workspaces"][0]["environments"][0]["uuid"]
+        reply = post({"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {
+            "name": "layerops_list_services", "arguments": {"environmentId": environment}}})
+        if reply["result"].get("isError"):
+            sys.exit(f"tools/call failed over HTTP: {json.dumps(reply)[:300]}")
 
 
 def load_session(command):
     """What `cargo bench --bench mcp -- http` does to a server, in small: clients on sessions
     of their own, clients sharing one, and 2026-07-28 requests without a session, a few at
-    once; then SIGTERM."""
-    server, url = start_http(command)
-    drain = threading.Thread(target=lambda: [None for _ in server.stderr], daemon=True)
-    drain.start()
+    once."""
+    with running_http(command) as url:
 
-    def post(message, version, session=None):
-        return post_mcp(url, message, version, session)
+        def post(message, version, session=None):
+            return post_mcp(url, message, version, session)
 
-    def open_session():
-        session, _ = post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {},
-            "clientInfo": {"name": "hot-text", "version": "1"}}}, "2025-11-25")
-        post({"jsonrpc": "2.0", "method": "notifications/initialized"}, "2025-11-25", session)
-        return session
+        def open_session():
+            session, _ = post({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+                "protocolVersion": "2025-11-25", "capabilities": {},
+                "clientInfo": {"name": "hot-text", "version": "1"}}}, "2025-11-25")
+            post({"jsonrpc": "2.0", "method": "notifications/initialized"}, "2025-11-25",
+                 session)
+            return session
 
-    try:
         load(post, open_session)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait()
-        drain.join()
 
 
 def load(post, open_session):
