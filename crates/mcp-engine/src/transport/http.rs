@@ -130,8 +130,11 @@ pub(crate) async fn serve(
         owners: std::sync::Mutex::new(std::collections::HashMap::new()),
         max_sessions_per_user: limits.max_sessions_per_user,
     });
-    let service =
-        StreamableHttpService::new(move || Ok(server.new_session()), manager.clone(), config);
+    let service = super::shared_service::SharedService::new(StreamableHttpService::new(
+        move || Ok(server.new_session()),
+        manager.clone(),
+        config,
+    ));
     let (metadata, metadata_for_path) = (gate.clone(), gate.clone());
     let (ended_server, ended_guard) = (ready_server.clone(), gate.clone());
     let app = axum::Router::new()

@@ -6,4 +6,5 @@ pub(crate) mod http;
 pub(crate) mod memory;
 pub(crate) mod oauth;
 mod removed_methods;
+mod shared_service;
 pub(crate) mod stdio;
