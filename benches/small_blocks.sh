@@ -19,11 +19,14 @@ slots="${1:-4}"
 case "$slots" in 1|2|4|8|16|32) ;; *) echo "SLOTS must be 1, 2, 4, 8, 16 or 32" >&2; exit 2 ;; esac
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-version="$(awk '/^name = "tokio"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)"
-cargo fetch --locked >&2
-source_dir="$(find "${CARGO_HOME:-$HOME/.cargo}/registry/src" -maxdepth 1 -mindepth 1 -type d \
-    -exec test -d '{}/tokio-'"$version" ';' -print -quit)/tokio-$version"
-[ -f "$source_dir/src/sync/mpsc/mod.rs" ] || { echo "tokio $version not found in the cargo registry" >&2; exit 1; }
+# `cargo metadata` unpacks the locked tokio if no build has yet, and says where it is.
+read -r version source_dir < <(cargo metadata --locked --format-version 1 | python3 -c '
+import json, os, sys
+for package in json.load(sys.stdin)["packages"]:
+    if package["name"] == "tokio" and (package.get("source") or "").startswith("registry+"):
+        print(package["version"], os.path.dirname(package["manifest_path"]))
+        break')
+[ -f "${source_dir:-}/src/sync/mpsc/mod.rs" ] || { echo "the locked tokio was not found (cargo metadata)" >&2; exit 1; }
 # The 64-bit constant; the 32-bit and loom ones are left alone.
 line='pub(crate) const BLOCK_CAP: usize = 32;'
 grep -qxF "$line" "$source_dir/src/sync/mpsc/mod.rs" || {
