@@ -1,9 +1,9 @@
 //! rmcp's Streamable HTTP service, shared by reference between requests.
 //!
 //! rmcp's service copies itself for each request it serves, and axum's router copies it once
-//! more before that; each copy clones the configuration's lists of allowed hosts and origins,
-//! string by string: about 30 allocations and as many frees a request, a fifth of all a
-//! dry-run request made. Behind an `Arc`, a request costs two reference counts instead.
+//! more before that; each copy clones its configuration, the lists of allowed hosts and
+//! origins string by string: 80 of the 308 allocations a dry-run request made in a session.
+//! Behind an `Arc`, a request costs two reference counts instead.
 
 use std::convert::Infallible;
 use std::future::Future;
