@@ -14,6 +14,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -95,6 +96,11 @@ def main():
         requests = int(args[at + 1])
         del args[at:at + 2]
     binaries = args or [os.path.join(ROOT, "target/dist/layerops-mcp")]
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is needed to count instructions: install it (apt-get install valgrind)")
+    for binary in binaries:
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"{binary} is not an executable: build it first (cargo build --profile dist)")
     for binary in binaries:
         for mode, label in (("session", "2025-11-25, one session"),
                             ("stateless", "2026-07-28, no session")):
