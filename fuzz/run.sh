@@ -19,6 +19,23 @@ for i, path in enumerate(sorted(glob.glob('registry/*/*.yaml'))):
     open(f'{out}/tool_file/{i}', 'wb').write(text + b'\xff' + args[i % len(args)])
     for j, a in enumerate(args):
         open(f'{out}/shipped_calls/{i}-{j}', 'wb').write(bytes([i]) + a)
+# Schemas in the shapes model providers refuse (type lists, enums of numbers, unions,
+# references, empty objects): seeds for the dialect rewrite.
+odd = b"""name: odd
+description: d
+input:
+  type: object
+  $defs: { n: { type: object, properties: { c: { $ref: "#/$defs/n" } } } }
+  properties:
+    a: { type: [integer, string, "null"], enum: [1, "x"] }
+    b: { oneOf: [{ type: string }, { type: object, properties: { i: { const: 3 } }, required: [i, j] }] }
+    c: { allOf: [{ $ref: "#/$defs/n" }, { properties: {} }] }
+    d: { type: array }
+    e: true
+  required: [a, ghost]
+request: { method: GET, path: /x }
+"""
+open(f'{out}/tool_file/odd', 'wb').write(odd + b'\xff{}')
 docs = sorted(glob.glob('resources/**/*.md', recursive=True))
 prompts = sorted(glob.glob('prompts/*'))
 for i, path in enumerate(docs):

@@ -1,5 +1,6 @@
 //! A tool file as written by hand (YAML, JSON Schema, request templates), then a call of it
-//! with arbitrary arguments: loading, argument validation and request rendering.
+//! with arbitrary arguments: loading, the schema rewritten for each dialect, argument
+//! validation and request rendering.
 #![no_main]
 
 #[path = "common.rs"]
@@ -15,6 +16,11 @@ fuzz_target!(|data: &[u8]| {
     // Every diagnostic must be printable.
     for d in catalog.diagnostics() {
         let _ = d.to_string();
+    }
+    // Whatever the schema, each dialect is served one it takes.
+    for tool in fuzzing::tool_names(&catalog) {
+        let left = fuzzing::profiled_schema_problems(&catalog, &tool);
+        assert!(left.is_empty(), "{tool}: {left:?}");
     }
     let args: Map<String, Value> = match serde_json::from_str(&args) {
         Ok(Value::Object(map)) => map,

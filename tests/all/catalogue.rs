@@ -1511,3 +1511,223 @@ async fn completion_offers_the_sandboxs_environments_then_that_environments_serv
     assert_eq!(web.values.len(), 1, "{:?}", web.values);
     client.cancel().await.ok();
 }
+
+/// A tool file with the shapes the providers' endpoints refused (valid JSON Schema all).
+const DIALECT_HOSTILE_TOOL: &str = r##"
+name: odd_shapes
+description: Takes arguments in shapes that model providers refuse.
+input:
+  type: object
+  $defs:
+    port: { type: integer, exclusiveMinimum: 0 }
+    node: { type: object, properties: { child: { $ref: "#/$defs/node" } } }
+  properties:
+    size: { type: [integer, string], description: Size. }
+    note: { type: [string, "null"] }
+    level: { type: integer, enum: [1, 2, 4] }
+    flag: { enum: [true, false] }
+    anything: { description: Any value. }
+    empty: { type: object, properties: {} }
+    list: { type: array }
+    port: { $ref: "#/$defs/port" }
+    tree: { $ref: "#/$defs/node" }
+    either: { oneOf: [{ type: string, format: uuid }, { type: object, properties: { id: { type: string } }, required: [id] }] }
+    both: { allOf: [{ type: object, properties: { a: { type: string } }, required: [a] }, { properties: { b: { type: integer } } }] }
+    map: { type: object, additionalProperties: { type: string } }
+    clear: { type: [string, "null"], description: Null clears it. }
+  required: [size, ghost, clear]
+request:
+  method: POST
+  path: /odd
+  body: args
+"##;
+
+/// The rules each dialect's endpoint enforces, written out again on this side: a schema
+/// node that breaks one is named with the rule.
+fn dialect_breaks(gemini: bool, schema: &Value, at: &str, out: &mut Vec<String>) {
+    let Some(map) = schema.as_object() else {
+        out.push(format!("{at}: not a schema object"));
+        return;
+    };
+    let allowed: &[&str] = if gemini {
+        &[
+            "type",
+            "description",
+            "title",
+            "enum",
+            "items",
+            "properties",
+            "required",
+            "minimum",
+            "maximum",
+            "minItems",
+            "maxItems",
+            "pattern",
+            "minLength",
+            "maxLength",
+            "nullable",
+        ]
+    } else {
+        &[
+            "type",
+            "description",
+            "title",
+            "enum",
+            "const",
+            "items",
+            "properties",
+            "required",
+            "minimum",
+            "maximum",
+            "minItems",
+            "maxItems",
+            "pattern",
+            "additionalProperties",
+            "anyOf",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+        ]
+    };
+    for k in map.keys() {
+        if !allowed.contains(&k.as_str()) {
+            out.push(format!("{at}: keyword {k}"));
+        }
+    }
+    let ty = map.get("type");
+    let is = |name: &str| match ty {
+        Some(Value::String(t)) => t == name,
+        Some(Value::Array(list)) => list.contains(&json!(name)),
+        _ => false,
+    };
+    if gemini {
+        if !ty.is_some_and(|t| t.is_string() && t != "null") {
+            out.push(format!("{at}: type {ty:?}"));
+        }
+        if let Some(values) = map.get("enum")
+            && !(is("string")
+                && values
+                    .as_array()
+                    .is_some_and(|v| v.iter().all(Value::is_string)))
+        {
+            out.push(format!("{at}: enum {values}"));
+        }
+        if let Some(props) = map.get("properties").and_then(Value::as_object)
+            && (props.is_empty() || !is("object"))
+        {
+            out.push(format!("{at}: properties"));
+        }
+        for name in map
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let known = map
+                .get("properties")
+                .and_then(|p| p.get(name.as_str().unwrap_or("")));
+            if known.is_none() {
+                out.push(format!("{at}: required {name}"));
+            }
+        }
+    } else {
+        if ty.is_none() && !map.contains_key("anyOf") && !map.contains_key("enum") {
+            out.push(format!("{at}: no type"));
+        }
+        if is("object") || map.contains_key("properties") {
+            let names: Vec<&String> = map
+                .get("properties")
+                .and_then(Value::as_object)
+                .map(|p| p.keys().collect())
+                .unwrap_or_default();
+            let required = map
+                .get("required")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            if map.get("additionalProperties") != Some(&json!(false))
+                || names.len() != required.len()
+                || names.iter().any(|n| !required.contains(&json!(n)))
+            {
+                out.push(format!("{at}: not strict"));
+            }
+        }
+        for (i, branch) in map
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            dialect_breaks(gemini, branch, &format!("{at}/anyOf/{i}"), out);
+        }
+    }
+    if is("array") && !map.contains_key("items") {
+        out.push(format!("{at}: array without items"));
+    }
+    if let Some(items) = map.get("items") {
+        dialect_breaks(gemini, items, &format!("{at}/items"), out);
+    }
+    for (name, sub) in map
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        dialect_breaks(gemini, sub, &format!("{at}/{name}"), out);
+    }
+}
+
+#[tokio::test]
+async fn schemas_in_shapes_the_providers_refuse_are_served_in_shapes_they_take_and_calls_pass() {
+    let root = TempRoot::standard();
+    root.write("registry/odd/odd_shapes.yaml", DIALECT_HOSTILE_TOOL);
+    for (profile, gemini) in [("gemini", true), ("openai-strict", false)] {
+        let client = Launch::new("http://127.0.0.1:9")
+            .root(root.path())
+            .arg("--dry-run")
+            .arg("--schema-profile")
+            .arg(profile)
+            .start()
+            .await;
+        let tools = client.list_all_tools().await.expect("tools/list");
+        let tool = tools
+            .iter()
+            .find(|t| t.name == "odd_shapes")
+            .expect("listed");
+        let served = Value::Object((*tool.input_schema).clone());
+        let mut breaks = Vec::new();
+        dialect_breaks(gemini, &served, "", &mut breaks);
+        assert!(breaks.is_empty(), "{profile}: {breaks:?}\n{served:#}");
+        let props = &served["properties"];
+        if gemini {
+            // One type kept, the others and the enum still told to the model.
+            assert_eq!(props["size"]["type"], "integer");
+            assert!(
+                props["size"]["description"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("integer or string")
+            );
+            assert_eq!(props["note"]["nullable"], true);
+            assert!(
+                props["level"]["description"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("[1,2,4]")
+            );
+            assert_eq!(served["required"], json!(["size", "ghost", "clear"]));
+            assert_eq!(props["ghost"]["type"], "string");
+        }
+        // What a client of the dialect sends passes the schema as written.
+        let mut args = json!({"size": 3, "level": 2, "flag": true, "list": ["a"], "port": 8080,
+            "both": {"a": "x", "b": 1}, "either": {"id": "i"}, "tree": {"child": {}}, "ghost": "g", "clear": null});
+        if !gemini {
+            args["note"] = Value::Null;
+            args["empty"] = Value::Null;
+        }
+        let result = call(&client, "odd_shapes", args).await;
+        assert!(!is_error(&result), "{profile}: {}", text(&result));
+        client.cancel().await.ok();
+    }
+}

@@ -68,6 +68,20 @@ pub fn validate_and_render(
     Some((valid, rendered))
 }
 
+/// What a dialect still refuses in `tool`'s input schema once rewritten into it, for each
+/// dialect: nothing, whatever the file says.
+pub fn profiled_schema_problems(catalog: &Catalog, tool: &str) -> Vec<(String, String)> {
+    use crate::catalog::schema_profile::{SchemaProfile, problems, rewrite};
+    let Some(entry) = catalog.tools.get(tool) else {
+        return Vec::new();
+    };
+    let schema = Value::Object(entry.listed.input_schema());
+    [SchemaProfile::OpenAiStrict, SchemaProfile::Gemini]
+        .into_iter()
+        .flat_map(|profile| problems(profile, &rewrite(profile, &schema)))
+        .collect()
+}
+
 /// The upstream's (host, port).
 pub fn upstream_address(catalog: &Catalog) -> Option<(Option<String>, Option<u16>)> {
     let upstream = catalog.upstream.as_ref()?;

@@ -179,7 +179,8 @@ impl Caller {
         let mut args_value = Value::Object(arguments.unwrap_or_default());
         // A strict-mode client sends null for each optional field it leaves out.
         if catalog.schema_profile == Some(crate::SchemaProfile::OpenAiStrict) {
-            crate::catalog::schema_profile::without_nulls(&mut args_value);
+            let schema = Value::Object(entry.listed.input_schema());
+            crate::catalog::schema_profile::without_nulls(&mut args_value, &schema);
         }
         let problems = match entry.validator.get(&entry.listed) {
             Some(validator) => validation_errors(validator, &args_value),
