@@ -235,6 +235,7 @@ pub(crate) fn build_consuming(
         loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         version: content_version(files, &tool_paths, cache),
         opening: false,
+        search_index: Default::default(),
     };
     Built {
         catalog,
@@ -290,6 +291,7 @@ pub(crate) fn opening(source: ContentSource, options: &LoadOptions) -> (Catalog,
         loaded_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         version: String::new(),
         opening: true,
+        search_index: Default::default(),
     };
     let mut limits = ClientLimits::default();
     let server = source

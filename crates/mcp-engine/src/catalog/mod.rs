@@ -9,6 +9,7 @@ pub(crate) mod prompt;
 pub(crate) mod resource_template;
 mod schema_lint;
 pub(crate) mod schema_profile;
+pub(crate) mod search_index;
 pub(crate) mod secret_fields;
 pub(crate) mod selection;
 pub(crate) mod status;
@@ -123,6 +124,16 @@ pub struct Catalog {
     /// A stand-in served while the content loads: `_server.yaml`'s name, title and
     /// instructions, and nothing else (see [`load::opening`]).
     pub(crate) opening: bool,
+    /// The words of the listed tools, read on the first search (search mode only).
+    pub(crate) search_index: std::sync::OnceLock<search_index::SearchIndex>,
+}
+
+impl Catalog {
+    /// The listed tools' words, read now if no search has needed them yet.
+    pub(crate) fn search_index(&self) -> &search_index::SearchIndex {
+        self.search_index
+            .get_or_init(|| search_index::SearchIndex::new(&self.tool_list))
+    }
 }
 
 /// A tool as `list` shows it.

@@ -138,26 +138,38 @@ impl McpServer {
                     .get("limit")
                     .and_then(Value::as_u64)
                     .map_or(5, |l| l.clamp(1, 20) as usize);
-                let found: Vec<Value> = tool_search::search(
-                    catalog,
-                    |t| Self::visible(catalog, read_only, t.name()),
-                    &query,
-                    limit,
-                )
-                .into_iter()
-                .map(|t| {
-                    let reads = catalog.tools.get(t.name()).is_some_and(|e| e.read_only);
-                    tool_search::summary(t, reads)
-                })
-                .collect();
+                let found: Vec<Value> = catalog
+                    .search_index()
+                    .search(
+                        &query,
+                        |i| {
+                            catalog
+                                .tool_list
+                                .get(i)
+                                .is_some_and(|t| Self::visible(catalog, read_only, t.name()))
+                        },
+                        limit,
+                    )
+                    .into_iter()
+                    .filter_map(|i| catalog.tool_list.get(i))
+                    .map(|t| {
+                        let reads = catalog.tools.get(t.name()).is_some_and(|e| e.read_only);
+                        tool_search::summary(t, reads)
+                    })
+                    .collect();
                 answer(Value::Array(found))
             }
             tool_search::DESCRIBE => {
+                // The list is in name order (as tools/list answers it).
                 let tool = text("name").and_then(|n| {
+                    let at = catalog
+                        .tool_list
+                        .binary_search_by(|t| t.name().cmp(n.as_str()))
+                        .ok()?;
                     catalog
                         .tool_list
-                        .iter()
-                        .find(|t| t.name() == n && Self::visible(catalog, read_only, &n))
+                        .get(at)
+                        .filter(|_| Self::visible(catalog, read_only, &n))
                 });
                 match tool {
                     Some(tool) => answer(serde_json::to_value(tool.to_tool()).unwrap_or_default()),
