@@ -112,7 +112,7 @@ impl McpServer {
     /// A call of one of the meta-tools of search mode.
     async fn call_meta(
         &self,
-        catalog: &Catalog,
+        catalog: &Arc<Catalog>,
         request: &CallToolRequestParams,
         arguments: Option<JsonObject>,
         ctx: &RequestContext<RoleServer>,
@@ -138,6 +138,15 @@ impl McpServer {
                     .get("limit")
                     .and_then(Value::as_u64)
                     .map_or(5, |l| l.clamp(1, 20) as usize);
+                if catalog.search_index.get().is_none() {
+                    // Reading every listed tool's words takes most of a second at 100,000
+                    // tools: off the runtime's threads, so other requests go on meanwhile.
+                    let building = Arc::clone(catalog);
+                    let _ = tokio::task::spawn_blocking(move || {
+                        building.search_index();
+                    })
+                    .await;
+                }
                 let found: Vec<Value> = catalog
                     .search_index()
                     .search(
