@@ -1731,3 +1731,55 @@ async fn schemas_in_shapes_the_providers_refuse_are_served_in_shapes_they_take_a
         client.cancel().await.ok();
     }
 }
+
+#[tokio::test]
+async fn search_mode_lists_its_three_tools_in_each_dialect_and_takes_arguments_as_text() {
+    for (profile, gemini) in [("gemini", true), ("openai-strict", false)] {
+        let client = sandbox(&["--tool-search", "--schema-profile", profile]).await;
+        let tools = client.list_all_tools().await.expect("tools/list");
+        assert_eq!(tools.len(), 3);
+        for tool in &tools {
+            let mut breaks = Vec::new();
+            dialect_breaks(
+                gemini,
+                &Value::Object((*tool.input_schema).clone()),
+                "",
+                &mut breaks,
+            );
+            assert!(breaks.is_empty(), "{profile} {}: {breaks:?}", tool.name);
+        }
+        // The called tool's arguments as the text of a JSON object, as listed.
+        let mut args = json!({"name": "layerops_list_projects",
+            "arguments": "{\"includeEnvironments\": true}"});
+        if !gemini {
+            args["arguments"] = json!("{\"includeEnvironments\": null}");
+        }
+        let projects = call(&client, "call_tool", args).await;
+        assert!(!is_error(&projects), "{profile}: {}", text(&projects));
+        assert!(text(&projects).contains("Acme Shop"), "{}", text(&projects));
+        let found = call(
+            &client,
+            "search_tools",
+            json!({"query": "list projects", "limit": null}),
+        )
+        .await;
+        assert!(
+            text(&found).contains("layerops_list_projects"),
+            "{}",
+            text(&found)
+        );
+        client.cancel().await.ok();
+    }
+    // Text that is not an object is refused with what to send.
+    let client = sandbox(&["--tool-search"]).await;
+    let refused = client
+        .call_tool(
+            rmcp::model::CallToolRequestParams::new("call_tool").with_arguments(args(
+                json!({"name": "layerops_list_projects", "arguments": "[1]"}),
+            )),
+        )
+        .await;
+    let message = format!("{refused:?}");
+    assert!(message.contains("JSON object"), "{message}");
+    client.cancel().await.ok();
+}

@@ -213,10 +213,8 @@ impl McpServer {
                 let mut inner = CallToolRequestParams::new(target);
                 inner.input_responses = request.input_responses.clone();
                 inner.request_state = request.request_state.clone();
-                let inner_arguments = arguments
-                    .get("arguments")
-                    .and_then(Value::as_object)
-                    .cloned();
+                let inner_arguments = tool_search::call_arguments(arguments.get("arguments"))
+                    .map_err(|e| McpError::invalid_params(e, None))?;
                 self.run_call(catalog, &inner, inner_arguments, ctx).await
             }
         }
@@ -494,6 +492,7 @@ impl ServerHandler for McpServer {
             paging::single_page(page.as_ref(), "tool list")?;
             return Ok(ListToolsResult::with_all_items(tool_search::meta_tools(
                 &catalog.program,
+                catalog.schema_profile,
             )));
         }
         let visible = |t: &&ListedTool| {

@@ -9,6 +9,7 @@ use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use serde_json::{Value, json};
 
 use crate::catalog::ListedTool;
+use crate::catalog::schema_profile::{SchemaProfile, rewrite};
 
 pub(crate) const SEARCH: &str = "search_tools";
 pub(crate) const DESCRIBE: &str = "describe_tool";
@@ -25,8 +26,46 @@ fn schema(value: Value) -> Arc<JsonObject> {
     }
 }
 
-/// The three tools listed in search mode.
-pub(crate) fn meta_tools(program: &str) -> Vec<Tool> {
+/// The three tools listed in search mode, their schemas in `profile`'s dialect if one is
+/// asked for.
+pub(crate) fn meta_tools(program: &str, profile: Option<SchemaProfile>) -> Vec<Tool> {
+    let mut tools = meta_tools_as_written(program);
+    let Some(profile) = profile else {
+        return tools;
+    };
+    for tool in &mut tools {
+        let mut schema = Value::Object((*tool.input_schema).clone());
+        // Neither dialect lets a model fill an object of any fields: the arguments of the
+        // tool called come as the text of their JSON instead.
+        if tool.name == CALL {
+            schema["properties"]["arguments"] = json!({
+                "type": "string",
+                "description": "The tool's arguments as the text of a JSON object. Example: {\"environmentId\": \"...\"}"
+            });
+        }
+        tool.input_schema = match rewrite(profile, &schema) {
+            Value::Object(map) => Arc::new(map),
+            _ => tool.input_schema.clone(),
+        };
+    }
+    tools
+}
+
+/// The arguments `call_tool` passes on: an object, or the text of one (as the schema
+/// dialects list it); absent or null for none.
+pub(crate) fn call_arguments(given: Option<&Value>) -> Result<Option<JsonObject>, String> {
+    match given {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => Ok(Some(map.clone())),
+        Some(Value::String(text)) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(map)) => Ok(Some(map)),
+            _ => Err("call_tool's `arguments` is not the text of a JSON object; give an object such as {\"serviceId\": \"...\"}".to_owned()),
+        },
+        Some(_) => Err("call_tool's `arguments` must be an object of the tool's arguments".to_owned()),
+    }
+}
+
+fn meta_tools_as_written(program: &str) -> Vec<Tool> {
     let read_only = ToolAnnotations::new().read_only(true);
     vec![
         Tool::new(
@@ -63,7 +102,7 @@ pub(crate) fn meta_tools(program: &str) -> Vec<Tool> {
                 "type": "object",
                 "properties": {
                     "name": {"type": "string", "description": "The tool's name."},
-                    "arguments": {"type": "object", "description": "The tool's arguments."}
+                    "arguments": {"type": "object", "description": "The tool's arguments (an object, or the text of one)."}
                 },
                 "required": ["name"],
                 "additionalProperties": false
