@@ -341,7 +341,14 @@ async fn answers_broken_off_endless_or_invalid_are_errors_not_hangs() {
         json!({"environmentId": "9b2f1c3e-5d4a-4f6b-8c7d-1e2f3a4b5c6d"}),
     )
     .await;
-    assert!(text(&endless).contains("[Cut:"), "cut at the size limit");
+    // An endless list: the complete items read, and a note that there is more.
+    let shown = text(&endless);
+    assert!(
+        shown.contains("[More not shown: the answer is longer than the"),
+        "cut at the size limit: {}",
+        &shown[shown.len().saturating_sub(300)..]
+    );
+    assert!(shown.len() < 102_400 + 1_000, "{}", shown.len());
 
     let invalid = call(
         &client,

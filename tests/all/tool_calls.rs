@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::common::http::{MockApi, Reply};
 use crate::common::*;
 use rmcp::model::CallToolRequestParams;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const EXPECTED_KEY: &str = "LYPTESTKEY000000000000000:5b1c9d2e-7f3a-4c8b-9e6d-0a1b2c3d4e5f";
 
@@ -300,6 +300,37 @@ async fn oversized_answers_are_cut_with_a_note() {
     .await;
     let message = text(&result);
     assert!(!is_error(&result));
+    // A list: its complete items, still JSON, then what is not shown (not a byte cut).
+    let (items, note) = message.split_once("\n[").expect("a note");
+    let items: Vec<String> = serde_json::from_str(items).expect("complete items");
+    assert!(
+        items.len() > 5_000 && items.len() < 20_000,
+        "{}",
+        items.len()
+    );
+    assert_eq!(
+        note,
+        "More not shown: the answer is longer than the 102400 bytes read.]"
+    );
+    assert!(message.len() < 102_400 + 1_000);
+    client.cancel().await.ok();
+}
+
+#[tokio::test]
+async fn an_oversized_answer_that_is_not_a_list_is_cut_with_a_note() {
+    let big = format!(
+        "{{\"items\": [{}]}}",
+        vec!["\"0123456789\""; 20_000].join(",")
+    );
+    let api = MockApi::start(move |_, _| Reply::text(200, "application/json", &big)).await;
+    let client = Launch::new(&api.base_url).start().await;
+    let result = call(
+        &client,
+        "fixture_list_environments",
+        json!({"projectId": PROJECT}),
+    )
+    .await;
+    let message = text(&result);
     assert!(
         message.contains("[Cut: the answer of GET /v1/workspaces/"),
         "{}",
@@ -946,4 +977,81 @@ async fn an_answer_shaped_as_it_is_read_drops_caps_and_masks_like_any_other() {
         )
     );
     pretty.cancel().await.ok();
+}
+
+/// A tool on `path` with this `response:` block.
+fn shaping_tool(name: &str, path: &str, response: &str) -> String {
+    format!(
+        "name: {name}\ndescription: Lists items.\ninput:\n  type: object\n  properties: {{}}\nrequest:\n  method: GET\n  path: {path}\nresponse:\n{response}\n"
+    )
+}
+
+#[tokio::test]
+async fn a_tool_that_trims_its_answer_reads_past_the_limit_and_tells_how_many_it_left_out() {
+    let root = TempRoot::standard();
+    let tools = [
+        (
+            "capped",
+            "/items",
+            "  keep: [id]\n  max_items: 3\n  narrow_with: a filter",
+        ),
+        ("nonulls", "/items", "  drop_nulls: true"),
+        ("picked", "/wrapped", "  select: /data"),
+        ("textual", "/text", "  drop_nulls: true"),
+    ];
+    for (name, path, response) in tools {
+        root.write(
+            &format!("registry/items/{name}.yaml"),
+            &shaping_tool(name, path, response),
+        );
+    }
+    // 4,000 items of about 75 bytes: 300 KB, three times the limit.
+    let items: Vec<Value> = (0..4_000)
+        .map(|i| json!({"id": i, "about": "x".repeat(50), "gone": null}))
+        .collect();
+    let list = serde_json::to_string(&items).expect("JSON");
+    let wrapped = serde_json::to_string(&json!({"data": items})).expect("JSON");
+    let prose = "not json ".repeat(100_000);
+    let api = MockApi::start(move |request, _| match request.target.as_str() {
+        "/items" => Reply::text(200, "application/json", &list),
+        "/wrapped" => Reply::text(200, "application/json", &wrapped),
+        _ => Reply::text(200, "text/plain", &prose),
+    })
+    .await;
+    let client = Launch::new(&api.base_url).root(root.path()).start().await;
+
+    // max_items: the first three, and the exact count of the rest (not a cut at 100 KB).
+    let capped = text(&call(&client, "capped", json!({})).await);
+    assert_eq!(
+        capped,
+        "[{\"id\":0},{\"id\":1},{\"id\":2}]\n[3997 more not shown; narrow with a filter.]"
+    );
+
+    // A trimmed or picked list still past the limit: whole items up to it, and how many
+    // were left out.
+    for tool in ["nonulls", "picked"] {
+        let trimmed = text(&call(&client, tool, json!({})).await);
+        assert!(trimmed.len() < 102_400 + 200, "{tool}: {}", trimmed.len());
+        let (shown, note) = trimmed.split_once("\n[").expect("a note");
+        let shown: Vec<Value> = serde_json::from_str(shown).expect("whole items");
+        assert!(shown.len() > 1_000, "{tool}: {}", shown.len());
+        assert_eq!(
+            note,
+            format!(
+                "{} more not shown (answers are held to 102400 bytes).]",
+                4_000 - shown.len()
+            ),
+            "{tool}"
+        );
+    }
+
+    // What is not JSON is read as far too, and shown only up to the limit.
+    let textual = text(&call(&client, "textual", json!({})).await);
+    assert!(textual.starts_with("not json not json"));
+    assert!(textual.len() < 102_400 + 400, "{}", textual.len());
+    assert!(
+        textual.contains("[Cut: the answer of GET /text"),
+        "{textual}"
+    );
+    client.cancel().await.ok();
 }

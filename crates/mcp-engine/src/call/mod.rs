@@ -300,7 +300,13 @@ impl Caller {
         }
         let sent = self
             .http
-            .send(upstream, &request, timeout, entry.idempotent)
+            .send(
+                upstream,
+                &request,
+                timeout,
+                entry.idempotent,
+                entry.read_limit(upstream.max_response_bytes),
+            )
             .instrument(span.clone())
             .await;
         if let Ok(response) = &sent {

@@ -4,7 +4,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{Map, Value};
 
 use super::pretty::{compact_json, pretty_json};
-use super::shape_stream::shape_compact;
+use super::shape_stream::{note, shape_within};
 use super::{dry_run_json, error_text};
 use crate::catalog::tool::Shaping;
 use crate::catalog::{ToolEntry, Upstream};
@@ -68,12 +68,26 @@ pub(super) fn shape(
     if !status.is_success() {
         return error_text(upstream.scrub(&api_error(&what, &response)));
     }
+    let plain = entry.select.is_none() && entry.find.is_empty() && !entry.structured;
     if response.truncated {
-        // Scrubbed as cut: a secret cut in two loses the part that is shown too.
-        let text = upstream.scrub_cut(String::from_utf8_lossy(&response.body).into_owned());
-        return CallToolResult::success(vec![ContentBlock::text(format!(
-            "{text}\n\n[Cut: the answer of {what} is longer than the limit of {} bytes, and only its beginning is shown. Ask for less if the tool has filters, or raise max_response_bytes (--max-response-bytes).]",
-            upstream.max_response_bytes
+        // A list read in part: its complete items, shaped, with a note.
+        if plain
+            && let Some((text, note)) = shape_within(
+                &response.body,
+                entry.shaping(),
+                upstream.max_response_bytes,
+                true,
+            )
+        {
+            let mut text = within_limit(text, upstream, &what);
+            text.push_str(&note.unwrap_or_default());
+            return CallToolResult::success(vec![ContentBlock::text(text)]);
+        }
+        return CallToolResult::success(vec![ContentBlock::text(raw_text(
+            &response.body,
+            true,
+            upstream,
+            &what,
         ))]);
     }
     if response.body.iter().all(u8::is_ascii_whitespace) {
@@ -91,9 +105,7 @@ pub(super) fn shape(
         );
     // Nothing to pick or keep from the answer: lay it out without building a tree.
     if looks_json
-        && entry.select.is_none()
-        && entry.find.is_empty()
-        && !entry.structured
+        && plain
         && entry.shaping().is_empty()
         && let Some(text) = if pretty {
             pretty_json(&response.body)
@@ -112,10 +124,13 @@ pub(super) fn shape(
     // Shaped: written as it is read, without a tree; indented from that text on request,
     // unless indenting takes it past the limit (as below).
     if looks_json
-        && entry.select.is_none()
-        && entry.find.is_empty()
-        && !entry.structured
-        && let Some((compact, note)) = shape_compact(&response.body, entry.shaping())
+        && plain
+        && let Some((compact, note)) = shape_within(
+            &response.body,
+            entry.shaping(),
+            upstream.max_response_bytes,
+            false,
+        )
     {
         let text = if pretty {
             pretty_json(compact.as_bytes())
@@ -136,9 +151,12 @@ pub(super) fn shape(
         None
     };
     let Some(mut value) = parsed else {
-        return CallToolResult::success(vec![ContentBlock::text(
-            upstream.scrub(&String::from_utf8_lossy(&response.body)),
-        )]);
+        return CallToolResult::success(vec![ContentBlock::text(raw_text(
+            &response.body,
+            false,
+            upstream,
+            &what,
+        ))]);
     };
     if let Some(pointer) = &entry.select {
         match value.pointer_mut(pointer) {
@@ -157,7 +175,20 @@ pub(super) fn shape(
             }
         }
     }
-    let note = shape_value(&mut value, entry.shaping());
+    let shaping = entry.shaping();
+    let past_max = shaped(&mut value, shaping);
+    let note = match (past_max, fit_list(&mut value, upstream.max_response_bytes)) {
+        (more, Some(past_limit)) => Some(note(
+            shaping,
+            &format!(
+                "{} more not shown (answers are held to {} bytes)",
+                more.unwrap_or(0) + past_limit,
+                upstream.max_response_bytes
+            ),
+        )),
+        (Some(more), None) => Some(note(shaping, &format!("{more} more not shown"))),
+        (None, None) => None,
+    };
     let laid_out = if pretty {
         serde_json::to_string_pretty(&value)
     } else {
@@ -175,9 +206,50 @@ pub(super) fn shape(
     CallToolResult::success(vec![ContentBlock::text(text)])
 }
 
+/// The answer as sent, held to the limit: a tool that shapes its answers reads more of one
+/// than it may show (`ToolEntry::read_limit`), and one that is not JSON is shown as it is.
+/// `cut`: the read already stopped at its limit.
+fn raw_text(body: &[u8], cut: bool, upstream: &Upstream, what: &str) -> String {
+    let limit = upstream.max_response_bytes;
+    if !cut && body.len() <= limit {
+        return upstream.scrub(&String::from_utf8_lossy(body));
+    }
+    let shown = String::from_utf8_lossy(&body[..body.len().min(limit)]);
+    // Scrubbed as cut: a secret cut in two loses the part that is shown too.
+    let text = upstream.scrub_cut(truncate(&shown, limit).trim_end_matches('…').to_owned());
+    format!(
+        "{text}\n\n[Cut: the answer of {what} is longer than the limit of {limit} bytes, and only its beginning is shown. Ask for less if the tool has filters, or raise max_response_bytes (--max-response-bytes).]"
+    )
+}
+
+/// A list whose compact text passes `limit` keeps the items that fit (at least one, which
+/// the cut then shows the beginning of); how many were left out.
+fn fit_list(value: &mut Value, limit: usize) -> Option<usize> {
+    let items = value.as_array_mut()?;
+    let mut used = 2;
+    let mut fit = 0;
+    for item in items.iter() {
+        let len = serde_json::to_string(item).map_or(0, |t| t.len()) + usize::from(fit > 0);
+        if fit > 0 && used + len > limit {
+            break;
+        }
+        used += len;
+        fit += 1;
+    }
+    let more = items.len() - fit;
+    items.truncate(fit);
+    (more > 0).then_some(more)
+}
+
 /// Applies `response.keep`, `drop`, `drop_nulls` and `max_items`; the note to add when
 /// items were left out.
+#[cfg(any(test, feature = "fuzzing"))]
 pub(super) fn shape_value(value: &mut Value, shaping: &Shaping) -> Option<String> {
+    shaped(value, shaping).map(|more| note(shaping, &format!("{more} more not shown")))
+}
+
+/// [`shape_value`]: how many items `max_items` left out.
+fn shaped(value: &mut Value, shaping: &Shaping) -> Option<usize> {
     if !shaping.keep.is_empty() {
         keep_fields(value, &shaping.keep);
     }
@@ -194,10 +266,7 @@ pub(super) fn shape_value(value: &mut Value, shaping: &Shaping) -> Option<String
     }
     let more = items.len() - max;
     items.truncate(max);
-    Some(match &shaping.narrow_with {
-        Some(how) => format!("\n[{more} more not shown; narrow with {how}.]"),
-        None => format!("\n[{more} more not shown.]"),
-    })
+    Some(more)
 }
 
 fn drop_fields(value: &mut Value, names: &[String]) {

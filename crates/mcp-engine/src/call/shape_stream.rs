@@ -14,30 +14,93 @@ use crate::catalog::tool::Shaping;
 
 /// The shaped answer as compact JSON, and the note on items left out; `None` when the body
 /// is not one JSON value (the caller then handles it as before).
+#[cfg(any(test, feature = "fuzzing"))]
 pub(super) fn shape_compact(body: &[u8], shaping: &Shaping) -> Option<(String, Option<String>)> {
+    shape_within(body, shaping, usize::MAX, false)
+}
+
+/// [`shape_compact`], with the items of a top-level list that would take the text past
+/// `budget` bytes left out like those past `max_items` (counted in the note, not cut in
+/// the middle). `cut`: the body is only the beginning of the answer (the read stopped at
+/// its limit); the complete items of a top-level list are then shown, with a note.
+pub(super) fn shape_within(
+    body: &[u8],
+    shaping: &Shaping,
+    budget: usize,
+    cut: bool,
+) -> Option<(String, Option<String>)> {
     // Checked as UTF-8 once, whole: read from bytes, serde_json checks each string on its
     // own, and a call's answer holds hundreds of short ones. Bytes that are not UTF-8 are
-    // not JSON either way.
-    let body = std::str::from_utf8(body).ok()?;
-    let mut out = Vec::with_capacity(body.len());
-    let mut left_out = 0;
+    // not JSON either way, except where a cut split a character.
+    let body = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(e) if cut && e.error_len().is_none() => {
+            std::str::from_utf8(&body[..e.valid_up_to()]).ok()?
+        }
+        Err(_) => return None,
+    };
+    let mut out = Vec::with_capacity(body.len().min(budget.saturating_add(64)));
+    let mut progress = Progress {
+        budget,
+        ..Progress::default()
+    };
     let mut reader = serde_json::Deserializer::from_str(body);
-    Node {
+    let read = Node {
         out: &mut out,
         shaping,
         depth: 0,
-        left_out: &mut left_out,
+        progress: &mut progress,
     }
     .deserialize(&mut reader)
-    .ok()?;
-    reader.end().ok()?;
+    .and_then(|()| reader.end());
+    let how = |what: String| note(shaping, &what);
+    let note = match read {
+        // A whole value in what was read is a value cut short (a number, or a list with
+        // only blanks past it): told as a cut by the caller.
+        Ok(()) if cut => return None,
+        Ok(()) => (progress.left_out > 0).then(|| {
+            let past_budget = if progress.over_budget {
+                format!(" (answers are held to {budget} bytes)")
+            } else {
+                String::new()
+            };
+            how(format!("{} more not shown{past_budget}", progress.left_out))
+        }),
+        // The answer goes on past what was read: its list's complete items are shown.
+        Err(e) if cut && progress.list && e.is_eof() => {
+            out.truncate(progress.item_end);
+            out.push(b']');
+            Some(how(format!(
+                "More not shown: the answer is longer than the {} bytes read",
+                body.len()
+            )))
+        }
+        Err(_) => return None,
+    };
     // Only what serde_json wrote went in: keys and strings escaped by it, the rest ASCII.
     let text = String::from_utf8(out).ok()?;
-    let note = (left_out > 0).then(|| match &shaping.narrow_with {
-        Some(how) => format!("\n[{left_out} more not shown; narrow with {how}.]"),
-        None => format!("\n[{left_out} more not shown.]"),
-    });
     Some((text, note))
+}
+
+/// The note that says what was left out of an answer, and how to ask for less.
+pub(super) fn note(shaping: &Shaping, what: &str) -> String {
+    match &shaping.narrow_with {
+        Some(how) => format!("\n[{what}; narrow with {how}.]"),
+        None => format!("\n[{what}.]"),
+    }
+}
+
+/// What the top-level list has come to, shared by the nodes of one answer.
+#[derive(Debug, Default)]
+struct Progress {
+    /// The longest text the list's items may take.
+    budget: usize,
+    /// Items of the top-level list left out: past `max_items`, or past the budget.
+    left_out: usize,
+    over_budget: bool,
+    /// The answer is a list, and its last complete item ends at `item_end` in the text.
+    list: bool,
+    item_end: usize,
 }
 
 /// One value of the answer; `depth` 0 is the answer itself, 1 an item of a top-level list.
@@ -45,8 +108,7 @@ struct Node<'a> {
     out: &'a mut Vec<u8>,
     shaping: &'a Shaping,
     depth: usize,
-    /// Items of the top-level list past `max_items`.
-    left_out: &'a mut usize,
+    progress: &'a mut Progress,
 }
 
 impl Node<'_> {
@@ -55,7 +117,7 @@ impl Node<'_> {
             out: self.out,
             shaping: self.shaping,
             depth: self.depth + 1,
-            left_out: self.left_out,
+            progress: self.progress,
         }
     }
 
@@ -125,15 +187,18 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut items: A) -> Result<(), A::Error> {
-        let max = (self.depth == 0)
-            .then_some(self.shaping.max_items)
-            .flatten();
+        let top = self.depth == 0;
+        let max = top.then_some(self.shaping.max_items).flatten();
         self.out.push(b'[');
+        if top {
+            self.progress.list = true;
+            self.progress.item_end = self.out.len();
+        }
         let mut count = 0usize;
         loop {
-            if max.is_some_and(|max| count >= max) {
+            if max.is_some_and(|max| count >= max) || (top && self.progress.over_budget) {
                 while items.next_element_seed(Skip)?.is_some() {
-                    *self.left_out += 1;
+                    self.progress.left_out += 1;
                 }
                 break;
             }
@@ -145,7 +210,18 @@ impl<'de> Visitor<'de> for Node<'_> {
                 self.out.truncate(start);
                 break;
             }
+            // One item past the budget (with the closing bracket) goes, unless it is the
+            // first: then the caller's cut shows its beginning.
+            if top && count > 0 && self.out.len() + 1 > self.progress.budget {
+                self.out.truncate(start);
+                self.progress.over_budget = true;
+                self.progress.left_out += 1;
+                continue;
+            }
             count += 1;
+            if top {
+                self.progress.item_end = self.out.len();
+            }
         }
         self.out.push(b']');
         Ok(())
@@ -320,6 +396,16 @@ pub(super) fn compare_with_tree(body: &[u8], choice: u8) {
         narrow_with: None,
     };
     let streamed = shape_compact(body, &shaping);
+    // Read in part, or held to a few bytes: whatever is shown is whole JSON.
+    let cut_at = body.len() * usize::from(choice.rotate_left(5) & 0x7) / 8;
+    for (part, cut) in [(&body[..cut_at], true), (body, false)] {
+        if let Some((text, _)) = shape_within(part, &shaping, usize::from(choice) * 4, cut) {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "not JSON: {text}"
+            );
+        }
+    }
     let Ok(mut tree) = serde_json::from_slice::<serde_json::Value>(body) else {
         assert!(streamed.is_none(), "the stream took what a tree refuses");
         return;
@@ -498,5 +584,57 @@ mod tests {
         );
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert_eq!(shape_compact(deep.as_bytes(), &some), None);
+    }
+
+    #[test]
+    fn a_list_past_the_budget_keeps_whole_items_and_counts_the_rest() {
+        let none = shaping(&[], &[], false, None);
+        let body = b"[\"aaaa\",\"bbbb\",\"cccc\",\"dddd\",\"eeee\"]";
+        let (text, note) = shape_within(body, &none, 20, false).expect("shaped");
+        assert_eq!(text, "[\"aaaa\",\"bbbb\"]");
+        assert_eq!(
+            note.as_deref(),
+            Some("\n[3 more not shown (answers are held to 20 bytes); narrow with a filter.]")
+        );
+        // One item alone past the budget is kept (the caller's cut shows its beginning).
+        let (text, note) = shape_within(body, &none, 3, false).expect("shaped");
+        assert_eq!(text, "[\"aaaa\"]");
+        assert!(note.is_some_and(|n| n.starts_with("\n[4 more")));
+        // Within the budget, nothing changes.
+        let (text, note) = shape_within(body, &none, 1_000, false).expect("shaped");
+        assert_eq!(text.as_bytes(), body);
+        assert_eq!(note, None);
+    }
+
+    #[test]
+    fn a_list_read_in_part_shows_its_whole_items_and_says_there_is_more() {
+        let how = Shaping {
+            narrow_with: Some("a filter".to_owned()),
+            ..shaping(&["id"], &[], false, None)
+        };
+        let (text, note) = shape_within(
+            b"[{\"id\":1,\"x\":2},{\"id\":2},{\"id\":3",
+            &how,
+            1_000,
+            true,
+        )
+        .expect("salvaged");
+        assert_eq!(text, "[{\"id\":1},{\"id\":2}]");
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "\n[More not shown: the answer is longer than the 32 bytes read; narrow with a filter.]"
+            )
+        );
+        // A character split by the cut, then nothing whole.
+        let split = "[\"\u{e9}".as_bytes();
+        let (text, _) =
+            shape_within(&split[..split.len() - 1], &how, 1_000, true).expect("salvaged");
+        assert_eq!(text, "[]");
+        // Not a list, not JSON before the cut, or a value cut short: the caller cuts bytes.
+        assert_eq!(shape_within(b"{\"items\":[1,2", &how, 1_000, true), None);
+        assert_eq!(shape_within(b"[1,2,}3", &how, 1_000, true), None);
+        assert_eq!(shape_within(b"12345", &how, 1_000, true), None);
+        assert_eq!(shape_within(b"[1,2", &how, 1_000, false), None);
     }
 }

@@ -20,6 +20,9 @@ use crate::request::render::{BodyTemplate, CompiledRequest, PathTemplate};
 use crate::request::{Template, Templates};
 use crate::text::truncate;
 
+/// How many times `max_response_bytes` a tool that shapes its answers reads of one.
+pub(crate) const SHAPED_READ_FACTOR: usize = 8;
+
 /// A tool ready to be listed and called.
 #[derive(Debug)]
 pub(crate) struct ToolEntry {
@@ -57,6 +60,17 @@ pub(crate) struct ToolEntry {
 impl ToolEntry {
     pub(crate) fn name(&self) -> &str {
         self.listed.name()
+    }
+
+    /// How much of an answer is read: what the model is shown is held to
+    /// `max_response_bytes`, but a tool that picks from its answer or trims it shows less
+    /// than it reads, so it reads up to [`SHAPED_READ_FACTOR`] times that.
+    pub(crate) fn read_limit(&self, max_response_bytes: usize) -> usize {
+        if self.select.is_some() || !self.find.is_empty() || !self.shaping().is_empty() {
+            max_response_bytes.saturating_mul(SHAPED_READ_FACTOR)
+        } else {
+            max_response_bytes
+        }
     }
 
     pub(crate) fn shaping(&self) -> &Shaping {

@@ -132,6 +132,7 @@ impl HttpClient {
         request: &RenderedRequest,
         timeout: Duration,
         idempotent: bool,
+        read_limit: usize,
     ) -> Result<UpstreamResponse, SendError> {
         let _permit = self
             .in_flight
@@ -182,7 +183,7 @@ impl HttpClient {
                             continue;
                         }
                     }
-                    return read_body(response, upstream.max_response_bytes, timeout).await;
+                    return read_body(response, read_limit, timeout).await;
                 }
                 Err(e) if e.is_connect() && retryable && backoff(attempt) < remaining() => {
                     tracing::debug!(attempt, "connection failed, retrying");
