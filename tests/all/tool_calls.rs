@@ -998,6 +998,11 @@ async fn a_tool_that_trims_its_answer_reads_past_the_limit_and_tells_how_many_it
         ("nonulls", "/items", "  drop_nulls: true"),
         ("picked", "/wrapped", "  select: /data"),
         ("textual", "/text", "  drop_nulls: true"),
+        (
+            "structured",
+            "/wrapped",
+            "  drop_nulls: true\n  output_schema: { type: object }",
+        ),
     ];
     for (name, path, response) in tools {
         root.write(
@@ -1053,5 +1058,11 @@ async fn a_tool_that_trims_its_answer_reads_past_the_limit_and_tells_how_many_it
         textual.contains("[Cut: the answer of GET /text"),
         "{textual}"
     );
+
+    // structuredContent goes whole, never cut: such a tool reads only up to the limit.
+    let structured = call(&client, "structured", json!({})).await;
+    assert!(!is_error(&structured), "{}", text(&structured));
+    let sent = serde_json::to_string(&structured.structured_content).expect("JSON");
+    assert!(sent.len() <= 102_400, "{}", sent.len());
     client.cancel().await.ok();
 }

@@ -64,9 +64,12 @@ impl ToolEntry {
 
     /// How much of an answer is read: what the model is shown is held to
     /// `max_response_bytes`, but a tool that picks from its answer or trims it shows less
-    /// than it reads, so it reads up to [`SHAPED_READ_FACTOR`] times that.
+    /// than it reads, so it reads up to [`SHAPED_READ_FACTOR`] times that. Not one that
+    /// also answers `structuredContent`, which goes whole and is not cut.
     pub(crate) fn read_limit(&self, max_response_bytes: usize) -> usize {
-        if self.select.is_some() || !self.find.is_empty() || !self.shaping().is_empty() {
+        let shows_less =
+            self.select.is_some() || !self.find.is_empty() || !self.shaping().is_empty();
+        if shows_less && !self.structured {
             max_response_bytes.saturating_mul(SHAPED_READ_FACTOR)
         } else {
             max_response_bytes
