@@ -24,6 +24,7 @@ pub(crate) fn rewrite(profile: SchemaProfile, schema: &Value) -> Value {
         && !map.get("type").is_some_and(|t| t == "object")
     {
         map.remove("anyOf");
+        map.remove("nullable");
         map.insert("type".to_owned(), json!("object"));
         finish(profile, map);
     }
