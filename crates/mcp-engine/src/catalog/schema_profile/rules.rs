@@ -176,32 +176,18 @@ fn gemini_structure(map: &Map<String, Value>, at: &str, out: &mut Vec<(String, S
             "gemini takes `properties` and `required` on objects only; the served schema leaves them out".to_owned(),
         ));
     }
-    if let Some(props) = map.get("properties").and_then(Value::as_object) {
-        if props.is_empty() {
-            out.push((
-                at.to_owned(),
-                "gemini refuses empty `properties`; the served schema leaves them out".to_owned(),
-            ));
-        }
-        let unknown: Vec<&str> = required_names(map)
-            .into_iter()
-            .filter(|r| !props.contains_key(*r))
-            .collect();
-        if !unknown.is_empty() {
-            out.push((
-                at.to_owned(),
-                format!(
-                    "gemini refuses `required` names that are not properties ({}); the served schema declares them",
-                    unknown.join(", ")
-                ),
-            ));
-        }
-    } else if map.contains_key("required") && (object || ty.is_none()) {
+    if map
+        .get("properties")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
         out.push((
             at.to_owned(),
-            "gemini refuses `required` without `properties`; the served schema declares them"
-                .to_owned(),
+            "gemini refuses empty `properties`; the served schema leaves them out".to_owned(),
         ));
+    }
+    if object || ty.is_none() {
+        undeclared_required(SchemaProfile::Gemini, map, at, out);
     }
     if ty.is_some_and(|t| t == "array") && !map.contains_key("items") {
         out.push((
@@ -219,7 +205,7 @@ fn strict_structure(map: &Map<String, Value>, at: &str, out: &mut Vec<(String, S
     if !typed {
         out.push((
             at.to_owned(),
-            if map.contains_key("properties") {
+            if map.contains_key("properties") || map.contains_key("required") {
                 "openai-strict needs a `type` on every schema; the served schema says `object`"
             } else {
                 "openai-strict needs a `type` on every schema; the served schema takes a string, number or boolean"
@@ -257,24 +243,30 @@ fn strict_structure(map: &Map<String, Value>, at: &str, out: &mut Vec<(String, S
         if !optional.is_empty() {
             out.push((at.to_owned(), format!("openai-strict needs every property in `required`; the served schema requires {} and lets them be null", optional.join(", "))));
         }
-        let unknown: Vec<&str> = required
-            .iter()
-            .copied()
-            .filter(|r| !props.contains_key(*r))
-            .collect();
-        if !unknown.is_empty() {
-            out.push((
-                at.to_owned(),
-                format!(
-                    "openai-strict refuses `required` names that are not properties ({}); the served schema declares them",
-                    unknown.join(", ")
-                ),
-            ));
-        }
-    } else if !required.is_empty() {
+    }
+    undeclared_required(SchemaProfile::OpenAiStrict, map, at, out);
+}
+
+/// `required` names the object does not declare: neither dialect takes them.
+fn undeclared_required(
+    profile: SchemaProfile,
+    map: &Map<String, Value>,
+    at: &str,
+    out: &mut Vec<(String, String)>,
+) {
+    let props = map.get("properties").and_then(Value::as_object);
+    let unknown: Vec<&str> = required_names(map)
+        .into_iter()
+        .filter(|r| props.is_none_or(|p| !p.contains_key(*r)))
+        .collect();
+    if !unknown.is_empty() {
         out.push((
             at.to_owned(),
-            "openai-strict refuses `required` names that are not properties; the served schema declares them".to_owned(),
+            format!(
+                "{} refuses `required` names that are not properties ({}); the served schema declares them",
+                profile.name(),
+                unknown.join(", ")
+            ),
         ));
     }
 }
