@@ -1383,6 +1383,14 @@ async fn schema_profiles_serve_what_each_dialect_accepts_and_calls_still_work() 
             &mut strict,
         );
         assert!(strict, "{} is not strict", tool.name);
+        let mut breaks = Vec::new();
+        dialect_breaks(
+            false,
+            &Value::Object((*tool.input_schema).clone()),
+            "",
+            &mut breaks,
+        );
+        assert!(breaks.is_empty(), "{}: {breaks:?}", tool.name);
         for refused in [
             "format",
             "minLength",
@@ -1432,6 +1440,14 @@ async fn schema_profiles_serve_what_each_dialect_accepts_and_calls_still_work() 
         ] {
             assert!(!keywords.contains(refused), "{} keeps {refused}", tool.name);
         }
+        let mut breaks = Vec::new();
+        dialect_breaks(
+            true,
+            &Value::Object((*tool.input_schema).clone()),
+            "",
+            &mut breaks,
+        );
+        assert!(breaks.is_empty(), "{}: {breaks:?}", tool.name);
         // What was refused is still told to the model, in the description.
         if tool.name == "layerops_get_service" {
             let about = tool.input_schema["properties"]["serviceId"]["description"]
