@@ -15,15 +15,29 @@ const MAX_QUERY_WORDS: usize = 32;
 /// The tools each word is found in, with where it was found.
 #[derive(Debug, Default)]
 pub(crate) struct SearchIndex {
-    /// Word → (position in the tool list, weight: 3 in the name, 2 in the title, 1 in the
-    /// description or an argument's name), in tool-list order.
-    postings: HashMap<Box<str>, Vec<(u32, u8)>>,
+    /// Word → the tools it is found in, in tool-list order, each as one number: its position
+    /// in the tool list shifted left by two, and the weight (3 in the name, 2 in the title,
+    /// 1 in the description or an argument's name) in the two low bits. Four bytes a tool
+    /// and word instead of a pair's eight: 100,000 tools hold millions of them.
+    postings: HashMap<Box<str>, Vec<u32>>,
     tools: usize,
+}
+
+fn pack(position: usize, weight: u8) -> u32 {
+    (u32::try_from(position)
+        .unwrap_or(u32::MAX >> 2)
+        .min(u32::MAX >> 2)
+        << 2)
+        | u32::from(weight & 3)
+}
+
+fn unpack(entry: u32) -> (usize, f64) {
+    ((entry >> 2) as usize, f64::from(entry & 3))
 }
 
 impl SearchIndex {
     pub(crate) fn new(tools: &[ListedTool]) -> Self {
-        let mut postings: HashMap<Box<str>, Vec<(u32, u8)>> = HashMap::new();
+        let mut postings: HashMap<Box<str>, Vec<u32>> = HashMap::new();
         let mut best: HashMap<String, u8> = HashMap::new();
         for (position, tool) in tools.iter().enumerate() {
             best.clear();
@@ -38,14 +52,15 @@ impl SearchIndex {
             for name in properties {
                 words(&split_camel(&name)).for_each(|w| note(w, 1));
             }
-            let position = u32::try_from(position).unwrap_or(u32::MAX);
             for (word, weight) in best.drain() {
                 postings
                     .entry(word.into_boxed_str())
                     .or_default()
-                    .push((position, weight));
+                    .push(pack(position, weight));
             }
         }
+        // A list grown by pushes holds up to twice its length.
+        postings.values_mut().for_each(Vec::shrink_to_fit);
         postings.shrink_to_fit();
         Self {
             postings,
@@ -63,19 +78,20 @@ impl SearchIndex {
         limit: usize,
     ) -> Vec<usize> {
         let n = self.tools.max(1) as f64;
-        let mut scores: HashMap<u32, f64> = HashMap::new();
+        let mut scores: HashMap<usize, f64> = HashMap::new();
         for word in query_words(query) {
             let Some(list) = self.postings.get(word.as_str()) else {
                 continue;
             };
             let rarity = 1.0 + (n / list.len() as f64).ln();
-            for (position, weight) in list {
-                *scores.entry(*position).or_default() += f64::from(*weight) * rarity;
+            for entry in list {
+                let (position, weight) = unpack(*entry);
+                *scores.entry(position).or_default() += weight * rarity;
             }
         }
         let mut scored: Vec<(f64, usize)> = scores
             .into_iter()
-            .map(|(position, score)| (score, position as usize))
+            .map(|(position, score)| (score, position))
             .filter(|(_, position)| visible(*position))
             .collect();
         // Ties go to the earlier tool in the list (the list is sorted by name).
