@@ -179,7 +179,7 @@ impl Caller {
         let mut args_value = Value::Object(arguments.unwrap_or_default());
         // A strict-mode client sends null for each optional field it leaves out.
         if catalog.schema_profile == Some(crate::SchemaProfile::OpenAiStrict) {
-            let schema = Value::Object(entry.listed.input_schema());
+            let schema = entry.listed.input_schema_kept();
             crate::catalog::schema_profile::without_nulls(&mut args_value, &schema);
         }
         let problems = match entry.validator.get(&entry.listed) {

@@ -15,7 +15,7 @@
 //! schema `serve --schema-profile` lists. Arguments are still checked against the schema as
 //! written (with the nulls a strict client sends for absent optional fields removed first).
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 mod rewrite;
 mod rules;
@@ -122,7 +122,7 @@ pub fn profile_report(
 /// at any depth, following `schema` (the schema as written): a null given for a property
 /// it requires is kept, since there it can only mean null. Where the schema cannot be
 /// followed (a union), every null is taken for "absent".
-pub(crate) fn without_nulls(value: &mut Value, schema: &Value) {
+pub(crate) fn without_nulls(value: &mut Value, schema: &Map<String, Value>) {
     let defs = schema
         .get("$defs")
         .or_else(|| schema.get("definitions"))
@@ -130,31 +130,33 @@ pub(crate) fn without_nulls(value: &mut Value, schema: &Value) {
     strip_nulls(value, Some(schema), defs, 0);
 }
 
-fn strip_nulls(value: &mut Value, schema: Option<&Value>, defs: &Value, depth: usize) {
+fn strip_nulls(value: &mut Value, schema: Option<&Map<String, Value>>, defs: &Value, depth: usize) {
     // Through local references, as the rewrite inlines them.
     let schema = match schema.and_then(|s| s.get("$ref")).and_then(Value::as_str) {
         Some(r) if depth < 8 => r
             .strip_prefix("#/$defs/")
             .or_else(|| r.strip_prefix("#/definitions/"))
-            .and_then(|name| defs.get(name)),
+            .and_then(|name| defs.get(name))
+            .and_then(Value::as_object),
         Some(_) => None,
         None => schema,
     };
+    let sub = |key: &str| schema.and_then(|s| s.get(key));
     match value {
         Value::Object(map) => {
-            let required: Vec<&str> = schema
-                .and_then(|s| s.get("required"))
+            let required: Vec<&str> = sub("required")
                 .and_then(Value::as_array)
                 .map(|r| r.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             map.retain(|k, v| !v.is_null() || required.contains(&k.as_str()));
-            let props = schema.and_then(|s| s.get("properties"));
+            let props = sub("properties");
             for (k, v) in map.iter_mut() {
-                strip_nulls(v, props.and_then(|p| p.get(k)), defs, depth + 1);
+                let prop = props.and_then(|p| p.get(k)).and_then(Value::as_object);
+                strip_nulls(v, prop, defs, depth + 1);
             }
         }
         Value::Array(items) => {
-            let each = schema.and_then(|s| s.get("items"));
+            let each = sub("items").and_then(Value::as_object);
             for item in items {
                 strip_nulls(item, each, defs, depth + 1);
             }
