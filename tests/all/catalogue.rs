@@ -1383,13 +1383,7 @@ async fn schema_profiles_serve_what_each_dialect_accepts_and_calls_still_work() 
             &mut strict,
         );
         assert!(strict, "{} is not strict", tool.name);
-        let mut breaks = Vec::new();
-        dialect_breaks(
-            false,
-            &Value::Object((*tool.input_schema).clone()),
-            "",
-            &mut breaks,
-        );
+        let breaks = breaks_of(false, &tool.input_schema);
         assert!(breaks.is_empty(), "{}: {breaks:?}", tool.name);
         for refused in [
             "format",
@@ -1440,13 +1434,7 @@ async fn schema_profiles_serve_what_each_dialect_accepts_and_calls_still_work() 
         ] {
             assert!(!keywords.contains(refused), "{} keeps {refused}", tool.name);
         }
-        let mut breaks = Vec::new();
-        dialect_breaks(
-            true,
-            &Value::Object((*tool.input_schema).clone()),
-            "",
-            &mut breaks,
-        );
+        let breaks = breaks_of(true, &tool.input_schema);
         assert!(breaks.is_empty(), "{}: {breaks:?}", tool.name);
         // What was refused is still told to the model, in the description.
         if tool.name == "layerops_get_service" {
@@ -1558,6 +1546,13 @@ request:
   body: args
 "##;
 
+/// What breaks a dialect's rules in a listed input schema.
+fn breaks_of(gemini: bool, schema: &serde_json::Map<String, Value>) -> Vec<String> {
+    let mut breaks = Vec::new();
+    dialect_breaks(gemini, &Value::Object(schema.clone()), "", &mut breaks);
+    breaks
+}
+
 /// The rules each dialect's endpoint enforces, written out again on this side: a schema
 /// node that breaks one is named with the rule.
 fn dialect_breaks(gemini: bool, schema: &Value, at: &str, out: &mut Vec<String>) {
@@ -1565,39 +1560,27 @@ fn dialect_breaks(gemini: bool, schema: &Value, at: &str, out: &mut Vec<String>)
         out.push(format!("{at}: not a schema object"));
         return;
     };
-    let allowed: &[&str] = if gemini {
-        &[
-            "type",
-            "description",
-            "title",
-            "enum",
-            "items",
-            "properties",
-            "required",
-            "minimum",
-            "maximum",
-            "minItems",
-            "maxItems",
-            "pattern",
-            "minLength",
-            "maxLength",
-            "nullable",
-        ]
+    // Both take these; Gemini lengths and `nullable`, strict mode unions, `const`, closed
+    // objects and the other numeric bounds.
+    const BOTH: &[&str] = &[
+        "type",
+        "description",
+        "title",
+        "enum",
+        "items",
+        "properties",
+        "required",
+        "minimum",
+        "maximum",
+        "minItems",
+        "maxItems",
+        "pattern",
+    ];
+    let own: &[&str] = if gemini {
+        &["minLength", "maxLength", "nullable"]
     } else {
         &[
-            "type",
-            "description",
-            "title",
-            "enum",
             "const",
-            "items",
-            "properties",
-            "required",
-            "minimum",
-            "maximum",
-            "minItems",
-            "maxItems",
-            "pattern",
             "additionalProperties",
             "anyOf",
             "exclusiveMinimum",
@@ -1606,7 +1589,7 @@ fn dialect_breaks(gemini: bool, schema: &Value, at: &str, out: &mut Vec<String>)
         ]
     };
     for k in map.keys() {
-        if !allowed.contains(&k.as_str()) {
+        if !BOTH.contains(&k.as_str()) && !own.contains(&k.as_str()) {
             out.push(format!("{at}: keyword {k}"));
         }
     }
@@ -1712,8 +1695,7 @@ async fn schemas_in_shapes_the_providers_refuse_are_served_in_shapes_they_take_a
             .find(|t| t.name == "odd_shapes")
             .expect("listed");
         let served = Value::Object((*tool.input_schema).clone());
-        let mut breaks = Vec::new();
-        dialect_breaks(gemini, &served, "", &mut breaks);
+        let breaks = breaks_of(gemini, &tool.input_schema);
         assert!(breaks.is_empty(), "{profile}: {breaks:?}\n{served:#}");
         let props = &served["properties"];
         if gemini {
@@ -1755,13 +1737,7 @@ async fn search_mode_lists_its_three_tools_in_each_dialect_and_takes_arguments_a
         let tools = client.list_all_tools().await.expect("tools/list");
         assert_eq!(tools.len(), 3);
         for tool in &tools {
-            let mut breaks = Vec::new();
-            dialect_breaks(
-                gemini,
-                &Value::Object((*tool.input_schema).clone()),
-                "",
-                &mut breaks,
-            );
+            let breaks = breaks_of(gemini, &tool.input_schema);
             assert!(breaks.is_empty(), "{profile} {}: {breaks:?}", tool.name);
         }
         // The called tool's arguments as the text of a JSON object, as listed.
