@@ -1375,6 +1375,8 @@ fn catalogue(full: bool) {
         median(samples).as_secs_f64() * 1e3,
         median_us(&reloads)
     );
+    drop(server);
+    search_mode(root.path(), count, rounds);
 }
 
 /// Issue 19's largest catalogue: its load, and the memory it keeps once loaded.
@@ -1398,6 +1400,38 @@ fn catalogue_100k() {
         at_once as f64 / 1024.0,
         server.rss_kib() as f64 / 1024.0,
         peak_rss_kib(server.child.id()) as f64 / 1024.0
+    );
+    drop(server);
+    search_mode(root.path(), count, 5);
+}
+
+/// Search mode on a catalogue of `count` tools: the first search (which reads every
+/// tool's words), the next ones, a query of 5,000 words, and what the server then holds.
+fn search_mode(root: &str, count: usize, rounds: usize) {
+    let mut server = Server::spawn_on(root, &["--tool-search"], &[]);
+    server.initialize();
+    let before = server.rss_kib();
+    let mut search = |query: &str| {
+        let params = serde_json::json!({"name": "search_tools", "arguments": {"query": query}});
+        let started = Instant::now();
+        server.send("tools/call", &params.to_string());
+        let answer = server.answer();
+        assert!(!answer.contains("\"isError\":true"), "{answer}");
+        started.elapsed()
+    };
+    let first = search("scale a service");
+    let next: Vec<Duration> = (0..rounds)
+        .map(|_| search("list the events of a service"))
+        .collect();
+    let words: Vec<String> = (0..5_000).map(|i| format!("word{i}")).collect();
+    let long = search(&words.join(" "));
+    println!(
+        "{count} tools, search mode: first search {:.1} ms; next searches median {:.2} ms; a query of 5,000 words {:.2} ms; resident memory {:.1} MB before the first search, {:.1} MB after",
+        first.as_secs_f64() * 1e3,
+        median(next).as_secs_f64() * 1e3,
+        long.as_secs_f64() * 1e3,
+        before as f64 / 1024.0,
+        server.rss_kib() as f64 / 1024.0
     );
 }
 

@@ -69,20 +69,8 @@ pub(super) fn shape(
         return error_text(upstream.scrub(&api_error(&what, &response)));
     }
     let plain = entry.select.is_none() && entry.find.is_empty() && !entry.structured;
-    if response.truncated {
-        // A list read in part: its complete items, shaped, with a note.
-        if plain
-            && let Some((text, note)) = shape_within(
-                &response.body,
-                entry.shaping(),
-                upstream.max_response_bytes,
-                true,
-            )
-        {
-            let mut text = within_limit(text, upstream, &what);
-            text.push_str(&note.unwrap_or_default());
-            return CallToolResult::success(vec![ContentBlock::text(text)]);
-        }
+    // A tree cannot be built from the beginning of an answer.
+    if response.truncated && !plain {
         return CallToolResult::success(vec![ContentBlock::text(raw_text(
             &response.body,
             true,
@@ -90,7 +78,7 @@ pub(super) fn shape(
             &what,
         ))]);
     }
-    if response.body.iter().all(u8::is_ascii_whitespace) {
+    if !response.truncated && response.body.iter().all(u8::is_ascii_whitespace) {
         return CallToolResult::success(vec![ContentBlock::text(format!(
             "Done: {what} answered HTTP {status} with no content."
         ))]);
@@ -106,6 +94,7 @@ pub(super) fn shape(
     // Nothing to pick or keep from the answer: lay it out without building a tree.
     if looks_json
         && plain
+        && !response.truncated
         && entry.shaping().is_empty()
         && let Some(text) = if pretty {
             pretty_json(&response.body)
@@ -122,14 +111,15 @@ pub(super) fn shape(
         return CallToolResult::success(vec![ContentBlock::text(upstream.scrub_json(text))]);
     }
     // Shaped: written as it is read, without a tree; indented from that text on request,
-    // unless indenting takes it past the limit (as below).
+    // unless indenting takes it past the limit (as below). A list read in part keeps its
+    // whole items, with a note.
     if looks_json
         && plain
         && let Some((compact, note)) = shape_within(
             &response.body,
             entry.shaping(),
             upstream.max_response_bytes,
-            false,
+            response.truncated,
         )
     {
         let text = if pretty {
@@ -144,6 +134,14 @@ pub(super) fn shape(
             text.push_str(&note);
         }
         return CallToolResult::success(vec![ContentBlock::text(text)]);
+    }
+    if response.truncated {
+        return CallToolResult::success(vec![ContentBlock::text(raw_text(
+            &response.body,
+            true,
+            upstream,
+            &what,
+        ))]);
     }
     let parsed = if looks_json {
         serde_json::from_slice::<Value>(&response.body).ok()
@@ -219,11 +217,20 @@ fn raw_text(body: &[u8], cut: bool, upstream: &Upstream, what: &str) -> String {
     if !cut && body.len() <= limit {
         return upstream.scrub(&String::from_utf8_lossy(body));
     }
-    let shown = String::from_utf8_lossy(&body[..body.len().min(limit)]);
-    // Scrubbed as cut: a secret cut in two loses the part that is shown too.
-    let text = upstream.scrub_cut(truncate(&shown, limit).trim_end_matches('…').to_owned());
+    cut_at_limit(
+        &String::from_utf8_lossy(&body[..body.len().min(limit)]),
+        upstream,
+        what,
+    )
+}
+
+/// The beginning of `text` up to the limit, with the note that says so. Scrubbed as cut: a
+/// secret cut in two loses the part that is shown too.
+fn cut_at_limit(text: &str, upstream: &Upstream, what: &str) -> String {
+    let limit = upstream.max_response_bytes;
+    let cut = upstream.scrub_cut(truncate(text, limit).trim_end_matches('…').to_owned());
     format!(
-        "{text}\n\n[Cut: the answer of {what} is longer than the limit of {limit} bytes, and only its beginning is shown. Ask for less if the tool has filters, or raise max_response_bytes (--max-response-bytes).]"
+        "{cut}\n\n[Cut: the answer of {what} is longer than the limit of {limit} bytes, and only its beginning is shown. Ask for less if the tool has filters, or raise max_response_bytes (--max-response-bytes).]"
     )
 }
 
@@ -329,10 +336,7 @@ fn within_limit(text: String, upstream: &Upstream, what: &str) -> String {
     if text.len() <= limit {
         return text;
     }
-    let cut = upstream.scrub_cut(truncate(&text, limit).trim_end_matches('…').to_owned());
-    format!(
-        "{cut}\n\n[Cut: the answer of {what} is longer than the limit of {limit} bytes, and only its beginning is shown. Ask for less if the tool has filters, or raise max_response_bytes (--max-response-bytes).]"
-    )
+    cut_at_limit(&text, upstream, what)
 }
 
 /// The first item of `list` whose fields equal the rendered `wanted` values.
